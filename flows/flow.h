@@ -1,0 +1,105 @@
+/*
+ * flow.h - dialogue flows: definitions loaded from files, sessions per
+ * contact and channel persisted in the store, and the built-in actions
+ * that flows call for what a flow file cannot say.
+ *
+ * The gateway hands every inbound SMS text and every USSD request to
+ * flow_engine_inbound() inside its own store transaction; the engine
+ * advances the contact's session, writes it back, and returns the reply
+ * text (and, for USSD, whether the session ends).  Messages to other
+ * people (SPAS alerts, ...) are queued by actions through the store.
+ *
+ * Ownership: the engine owns loaded flow definitions; a running session
+ * keeps a reference to the definition version it started with, so a
+ * reload never changes a dialogue under a user's feet.  Strings in
+ * struct flow_reply are owned by it and freed by flow_reply_clear().
+ */
+#ifndef STAFETA_FLOW_H
+#define STAFETA_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct gw_config;
+struct flow_engine;
+struct flow_session;
+struct buf;
+
+enum flow_channel {
+	FLOW_CHANNEL_SMS = 0,
+	FLOW_CHANNEL_USSD,
+};
+
+struct flow_reply {
+	char *text; /* reply to the sender, NULL = send nothing */
+	int end;    /* USSD: 1 = END (session over), 0 = CON */
+};
+
+/* What a built-in action sees.  Everything is borrowed for the call. */
+struct flow_action_ctx {
+	struct store *store;		/* inside the caller's transaction */
+	const struct gw_config *conf;
+	const char *phone;		/* the contact */
+	enum flow_channel channel;
+	const char *language;		/* contact language: ro, hu, en */
+	const char *text;		/* the inbound text being handled */
+	int64_t now;			/* ms */
+	struct flow_session *session;	/* fields: flow_session_get/set */
+	struct buf *reply;		/* append reply text here */
+};
+
+/*
+ * A built-in action returns an outcome name ("ok", "error", ...) that the
+ * flow may branch on, or NULL on an internal error (the engine then
+ * replies with a generic apology and logs).  Returned strings are static.
+ */
+typedef const char *flow_action_fn(struct flow_action_ctx *);
+
+struct flow_action {
+	const char *name;    /* as written in flow files */
+	flow_action_fn *fn;
+};
+
+/* flow_engine.c */
+struct flow_engine *flow_engine_new(const struct gw_config *, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
+/* Reloads flow files; on error keeps the old set and fills err. */
+int flow_engine_reload(struct flow_engine *, const struct gw_config *,
+    char *err, size_t errlen) __attribute__((warn_unused_result));
+void flow_engine_free(struct flow_engine *);
+/* Handles one inbound text; see file comment. */
+int flow_engine_inbound(struct flow_engine *, struct store *,
+    enum flow_channel, const char *phone, const char *text, int64_t now,
+    struct flow_reply *out) __attribute__((warn_unused_result));
+/* Re-prompts and expires waiting sessions due at now; queues SMS. */
+int flow_engine_tick(struct flow_engine *, struct store *, int64_t now);
+/* Starts flow for phone from the system side (polls, reminders);
+ * honours opt-out.  1 = started, 0 = skipped (opted out), -1 = error. */
+int flow_engine_start(struct flow_engine *, struct store *, const char *flow,
+    const char *phone, enum flow_channel, int64_t now);
+void flow_reply_clear(struct flow_reply *);
+
+/* flow_session.c */
+const char *flow_session_get(const struct flow_session *, const char *key);
+void flow_session_set(struct flow_session *, const char *key,
+    const char *value);
+
+/* flow_actions.c */
+/* Registers the built-in actions table (NULL-name terminated); called
+ * once at start by each module that provides actions. */
+void flow_actions_register(const struct flow_action *table);
+const struct flow_action *flow_action_find(const char *name);
+
+/* flow_text.c */
+/*
+ * Normalises user input for matching: UTF-8 in, ASCII upper case out,
+ * Romanian/Hungarian diacritics folded (ă â î ș ş ț ţ ó ö ő ú ü ű é á í),
+ * punctuation and separators to single spaces, trimmed.  Returns a new
+ * string; caller frees.
+ */
+char *flow_text_normalize(const char *utf8);
+/* Damerau-Levenshtein distance <= 1 between two normalised words. */
+int flow_text_one_typo(const char *a, const char *b);
+
+#endif /* STAFETA_FLOW_H */

@@ -1,0 +1,164 @@
+/*
+ * modem.h - everything that touches a GSM modem.
+ *
+ * One worker process per configured modem owns its GSM_StateMachine and
+ * nothing else (no SQLite, no event loop).  The gateway talks to it over a
+ * SOCK_SEQPACKET socketpair: one datagram is one typed message, built
+ * with the modem_ipc_* writer and read with the modem_ipc_* reader below.
+ * Only modem_gammu.c includes <gammu.h>.
+ *
+ * Receive contract (no loss, no duplicates): the worker reads every SMS on
+ * the modem, sends one MODEM_IPC_SMS per physical part followed by one
+ * MODEM_IPC_BATCH_END, and deletes a part from the modem only when the
+ * gateway answers MODEM_IPC_ACK naming its location, which the gateway
+ * sends only after its SQLite transaction committed.  Each part carries a
+ * dedup key so the gateway recognises a part it already stored if the
+ * worker dies between the commit and the delete.
+ *
+ * Send contract: MODEM_IPC_SEND carries one whole message (UTF-8) and the
+ * concatenation reference the gateway allocated; the worker encodes,
+ * sends every part and answers one MODEM_IPC_SEND_RESULT.
+ *
+ * Text helpers (modem_text.c) are pure functions used by both sides:
+ * UTF-8 <-> UCS-2, GSM-7 fitness and part counting.
+ */
+#ifndef STAFETA_MODEM_H
+#define STAFETA_MODEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct modem_conf;
+
+#define MODEM_IPC_MAX 65536 /* largest datagram */
+
+enum modem_ipc_type {
+	MODEM_IPC_HELLO = 1,	 /* w->g: connected; imei, model, ... */
+	MODEM_IPC_STATUS,	 /* w->g: health snapshot */
+	MODEM_IPC_SMS,		 /* w->g: one physical part read */
+	MODEM_IPC_BATCH_END,	 /* w->g: end of one read pass */
+	MODEM_IPC_ACK,		 /* g->w: these locations are stored */
+	MODEM_IPC_SEND,		 /* g->w: send one message */
+	MODEM_IPC_SEND_RESULT,	 /* w->g: outcome of a SEND */
+	MODEM_IPC_USSD,		 /* g->w: dial a USSD code */
+	MODEM_IPC_USSD_RESULT,	 /* w->g: USSD answer */
+	MODEM_IPC_PING,		 /* g->w: watchdog probe */
+	MODEM_IPC_PONG,		 /* w->g: watchdog answer */
+	MODEM_IPC_STOP,		 /* g->w: disconnect and exit 0 */
+};
+
+enum modem_pdu_kind {
+	MODEM_PDU_DELIVER = 0,	/* an ordinary incoming SMS */
+	MODEM_PDU_REPORT,	/* SMS-STATUS-REPORT (delivery report) */
+	MODEM_PDU_UNDECODABLE,	/* text could not be decoded; stored as such */
+	MODEM_PDU_OTHER,	/* submit/other PDU found in an inbox */
+};
+
+/* One physical part as read from the modem (MODEM_IPC_SMS). */
+struct modem_part {
+	int64_t location;	/* opaque modem location, echoed in ACK */
+	int pdu_kind;		/* enum modem_pdu_kind */
+	char *sender;		/* E.164 as received (reports: recipient) */
+	int64_t smsc_time;	/* SMSC timestamp, unix seconds (0 unknown) */
+	char *text;		/* UTF-8; "" for empty; status text for reports */
+	int coding;		/* 7, 8 or 16 (bits per char as sent) */
+	int concat_bits;	/* 0 = single part, 8 or 16 = reference width */
+	int ref;		/* concatenation reference */
+	int total;		/* parts in the whole message (1 if single) */
+	int seq;		/* this part's number, 1-based */
+	int mr;			/* reports: TP-MR of the message reported on */
+	int status;		/* reports: TP-ST; 0 = delivered */
+	char *dedup;		/* stable key of this part (hex digest) */
+};
+
+/* A health snapshot (MODEM_IPC_STATUS / HELLO). */
+struct modem_status {
+	int connected;		/* 1 if the state machine is connected */
+	int signal_percent;	/* -1 unknown */
+	int signal_dbm;		/* 0 unknown */
+	char *network_code;	/* "226 01" or "" */
+	char *network_name;	/* operator name or "" */
+	int registered;		/* 1 home/roaming, 0 not */
+	int sim_used;		/* SMS slots used, -1 unknown */
+	int sim_size;		/* SMS slots total, -1 unknown */
+	char *imei;		/* "" if unknown */
+	char *error;		/* last error text, "" if none */
+};
+
+/* Outcome of a send (MODEM_IPC_SEND_RESULT). */
+struct modem_send_result {
+	int64_t outbox_id;	/* echoed from SEND */
+	int ok;			/* 1 if every part was accepted */
+	int parts;		/* parts accepted */
+	int mr;			/* TP-MR of the last part, -1 unknown */
+	int permanent;		/* 1 if retrying cannot help (bad number) */
+	char *error;		/* "" on success */
+};
+
+/* A datagram being built or read.  Owns data. */
+struct modem_ipc_msg {
+	int type;	/* enum modem_ipc_type */
+	unsigned char *data; /* payload */
+	size_t len;	/* payload bytes used */
+	size_t cap;	/* bytes allocated (writer) */
+	size_t pos;	/* read cursor (reader) */
+	int bad;	/* set when a read ran past the end */
+};
+
+/* modem_ipc.c */
+void modem_ipc_init(struct modem_ipc_msg *, int type);
+void modem_ipc_free(struct modem_ipc_msg *);
+void modem_ipc_put_i64(struct modem_ipc_msg *, int64_t);
+void modem_ipc_put_str(struct modem_ipc_msg *, const char *);
+int64_t modem_ipc_get_i64(struct modem_ipc_msg *);
+/* Borrowed pointer into the message; "" and bad set when malformed. */
+const char *modem_ipc_get_str(struct modem_ipc_msg *);
+/* Sends one datagram; 0 or -1 (errno set).  Blocks only briefly. */
+int modem_ipc_send(int fd, const struct modem_ipc_msg *)
+    __attribute__((warn_unused_result));
+/* Receives one datagram into msg (initialised here); 1 = got one,
+ * 0 = peer closed, -1 = error or EAGAIN (errno set). */
+int modem_ipc_recv(int fd, struct modem_ipc_msg *)
+    __attribute__((warn_unused_result));
+/* Typed pack/unpack; unpack returns 0 or -1 and allocates the strings,
+ * which the matching *_clear frees. */
+void modem_ipc_put_part(struct modem_ipc_msg *, const struct modem_part *);
+int modem_ipc_get_part(struct modem_ipc_msg *, struct modem_part *);
+void modem_part_clear(struct modem_part *);
+void modem_ipc_put_status(struct modem_ipc_msg *, const struct modem_status *);
+int modem_ipc_get_status(struct modem_ipc_msg *, struct modem_status *);
+void modem_status_clear(struct modem_status *);
+void modem_ipc_put_send_result(struct modem_ipc_msg *,
+    const struct modem_send_result *);
+int modem_ipc_get_send_result(struct modem_ipc_msg *,
+    struct modem_send_result *);
+void modem_send_result_clear(struct modem_send_result *);
+const char *modem_ipc_strtype(int type);
+
+/* modem_worker.c */
+/*
+ * The worker process body: connects the modem described by conf, then
+ * serves the gateway on fd until MODEM_IPC_STOP or EOF.  Reconnects with
+ * backoff on modem errors, reporting each state through MODEM_IPC_STATUS.
+ * Returns the process exit code.
+ */
+int modem_worker_main(const struct modem_conf *conf, int fd);
+
+/* modem_text.c */
+/* UTF-8 -> UCS-2BE code units (surrogate pairs for > U+FFFF).  Returns the
+ * number of units written (at most max), or -1 on invalid UTF-8. */
+long modem_text_utf8_to_ucs2(const char *utf8, size_t len, uint16_t *out,
+    size_t max);
+/* UCS-2 units (with surrogates) -> newly allocated UTF-8; caller frees.
+ * Lone surrogates become U+FFFD. */
+char *modem_text_ucs2_to_utf8(const uint16_t *units, size_t n);
+/* 1 if every character of the UTF-8 text exists in GSM 03.38 (default
+ * table or extension table), 0 otherwise. */
+int modem_text_is_gsm7(const char *utf8);
+/* Septets the text needs in GSM-7 (extension characters count 2), or -1
+ * if it is not GSM-7. */
+long modem_text_gsm7_septets(const char *utf8);
+/* Parts needed to send the text: GSM-7 153/160, else UCS-2 67/70 units. */
+int modem_text_parts(const char *utf8);
+
+#endif /* STAFETA_MODEM_H */
