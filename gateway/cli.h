@@ -1,0 +1,36 @@
+/*
+ * cli.h - the operator's command line tool `stafeta`.
+ *
+ * stafeta_main.c parses the global options (-c FILE, -S DIR), loads the
+ * configuration, opens the database and dispatches to one cli_*_main per
+ * command.  Each command gets argv starting at its own name, prints to
+ * stdout, reports errors on stderr and returns the exit code (0 ok, 1
+ * failure, 2 usage).
+ */
+#ifndef STAFETA_CLI_H
+#define STAFETA_CLI_H
+
+struct gw_config;
+struct store;
+
+struct cli_ctx {
+	struct gw_config *conf; /* loaded configuration (owned by main) */
+	struct store *store;	/* open database (owned by main) */
+	const char *config_path; /* as given with -c */
+};
+
+/* cli_messages.c */
+int cli_status_main(struct cli_ctx *, int argc, char **argv);
+int cli_inbox_main(struct cli_ctx *, int argc, char **argv);
+int cli_outbox_main(struct cli_ctx *, int argc, char **argv);
+int cli_send_main(struct cli_ctx *, int argc, char **argv);
+/* cli_reporter.c */
+int cli_reporter_main(struct cli_ctx *, int argc, char **argv);
+/* cli_sheets.c */
+int cli_sheets_main(struct cli_ctx *, int argc, char **argv);
+/* cli_flow.c */
+int cli_flow_main(struct cli_ctx *, int argc, char **argv);
+/* cli_simulate.c */
+int cli_simulate_main(struct cli_ctx *, int argc, char **argv);
+
+#endif /* STAFETA_CLI_H */

@@ -1,0 +1,14 @@
+/* cli_sheets.c - placeholder until the command is implemented. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "util.h"
+
+int
+cli_sheets_main(struct cli_ctx *ctx, int argc, char **argv)
+{
+	UNUSED(ctx);
+	UNUSED(argc);
+	fprintf(stderr, "stafeta: %s: not implemented yet\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,79 @@
+/*
+ * gateway.h - the daemon: one libevent loop that owns the store, the flow
+ * engine, the modem workers (child processes), the HTTP listener and the
+ * timers.  Nothing in the loop blocks: libgammu runs in the workers, and
+ * SQLite statements are short (WAL, prepared, batched transactions).
+ *
+ * struct gateway is created once in stafetad_main.c and lives until exit;
+ * every subsystem borrows it.  The configuration pointer is replaced on a
+ * successful SIGHUP reload, so subsystems read gw->conf each time and do
+ * not keep copies of it.
+ */
+#ifndef STAFETA_GATEWAY_H
+#define STAFETA_GATEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct evhttp;
+struct gw_config;
+struct store;
+struct flow_engine;
+struct gw_modems;
+struct gw_http;
+
+struct gateway {
+	struct event_base *base;    /* the one event loop */
+	struct gw_config *conf;	    /* current configuration (owned) */
+	struct store *store;	    /* the daemon's connection (owned) */
+	struct flow_engine *flows;  /* dialogue engine (owned) */
+	struct gw_modems *modems;   /* worker supervisor (owned) */
+	struct gw_http *http;	    /* USSD/HTTP listener or NULL (owned) */
+	const char *config_path;    /* from -c (borrowed from argv) */
+	const char *state_override; /* from -S or NULL (borrowed) */
+};
+
+/* gw_modems.c: worker supervisor and outbound dispatcher */
+struct gw_modems *gw_modems_new(struct gateway *);
+void gw_modems_free(struct gw_modems *);   /* stops workers */
+/* Starts or restarts workers to match gw->conf (after a reload). */
+int gw_modems_apply_config(struct gw_modems *);
+/* Looks for queued messages and hands them to idle workers. */
+void gw_modems_kick(struct gw_modems *);
+/* Number of modems currently up. */
+int gw_modems_up(const struct gw_modems *);
+
+/* gw_inbound.c: what happens to a batch of parts read from a modem */
+struct modem_part;
+/* Stores parts (deduplicated, reassembled) and routes complete messages
+ * to the flow engine, queuing replies, all in one transaction.  Returns 0
+ * if committed (the parts may then be deleted from the modem). */
+int gw_inbound_batch(struct gateway *, const char *modem,
+    struct modem_part *parts, size_t n) __attribute__((warn_unused_result));
+/* Routes one complete inbound SMS (inside the caller's transaction). */
+int gw_inbound_route(struct gateway *, const char *modem, int64_t inbound_id,
+    const char *sender, const char *text, int64_t now)
+    __attribute__((warn_unused_result));
+
+/* gw_reasm.c: concatenated SMS reassembly, persisted in the store */
+/* Adds one part (inside the caller's transaction).  Returns 1 and sets
+ * *text_out (caller frees), *parts_out when the message is now complete,
+ * 0 if still waiting, -1 on error. */
+int gw_reasm_add(struct gateway *, const char *modem,
+    const struct modem_part *, int64_t now, char **text_out, int *parts_out);
+/* Delivers groups older than the configured timeout as incomplete. */
+int gw_reasm_expire(struct gateway *, int64_t now);
+
+/* gw_http.c: the HTTP listener (USSD aggregator callback) */
+struct gw_http *gw_http_new(struct gateway *, char *err, size_t errlen);
+void gw_http_free(struct gw_http *);
+
+/* gw_notify.c: systemd notification (no-op outside systemd) */
+void gw_notify_ready(void);
+void gw_notify_reloading(void);
+void gw_notify_stopping(void);
+void gw_notify_watchdog(void);
+void gw_notify_status(const char *);
+
+#endif /* STAFETA_GATEWAY_H */
