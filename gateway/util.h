@@ -43,6 +43,14 @@ const char *fmt_time(int64_t secs, char *buf, size_t len);
 /* Creates a directory and its parents; 0 if it exists. */
 int mkdir_p(const char *path, unsigned mode) __attribute__((warn_unused_result));
 
+/*
+ * Normalises a phone number to E.164 ("+40722123456").  Accepts "+CC...",
+ * "00CC..." and national "0..." numbers (country code cc_default, e.g.
+ * "40"), ignoring spaces, dots, dashes and parentheses.  0 or -1.
+ */
+int phone_normalize(const char *in, const char *cc_default, char *out,
+    size_t outlen) __attribute__((warn_unused_result));
+
 void buf_init(struct buf *, size_t max);
 int buf_add(struct buf *, const void *, size_t)
     __attribute__((warn_unused_result));
