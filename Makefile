@@ -124,8 +124,7 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 	  $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 755 $(BUILD)/stafetad $(DESTDIR)$(PREFIX)/sbin/stafetad
 	install -m 755 $(BUILD)/stafeta $(DESTDIR)$(PREFIX)/bin/stafeta
-	install -m 644 flows/*.flow $(DESTDIR)$(PREFIX)/share/stafeta/flows/ 2>/dev/null || true
-	install -m 644 flows/*.csv $(DESTDIR)$(PREFIX)/share/stafeta/ 2>/dev/null || true
+	install -m 644 flows/*.flow flows/*.csv $(DESTDIR)$(PREFIX)/share/stafeta/flows/
 	install -m 644 config/stafeta.conf.example $(DESTDIR)$(PREFIX)/share/stafeta/
 	test -e $(DESTDIR)/etc/stafeta/stafeta.conf || \
 	  install -m 640 config/stafeta.conf.example $(DESTDIR)/etc/stafeta/stafeta.conf

@@ -37,6 +37,7 @@ struct modem_conf {
 	double low_credit;  /* alert below this amount */
 	int balance_every_s; /* balance check period */
 	int line;	    /* line of the section header, for messages */
+	int implicit;	    /* 1: no [modem] in the file, built-in dummy0 */
 };
 
 struct gw_config {
@@ -47,6 +48,7 @@ struct gw_config {
 	char *language;	     /* default contact language: ro, hu, en */
 	char **admin_numbers; /* modem up/down and credit alerts */
 	size_t n_admin_numbers;
+	char *default_country; /* country code of national numbers, "40" */
 
 	/* [queue] */
 	int send_max_attempts;	 /* then FAILED */
@@ -88,8 +90,79 @@ struct gw_config {
  */
 struct gw_config *config_load(const char *path, const char *state_dir_override,
     char *err, size_t errlen) __attribute__((warn_unused_result));
-void config_free(struct gw_config *);
+/*
+ * Same as config_load() on `len` bytes of `data` (need not be
+ * NUL-terminated); `name` is used as the path in messages and stored in
+ * the config.  Used by config_load() and the fuzzer.  Caller frees the
+ * result with config_free().
+ */
+struct gw_config *config_parse_buffer(const char *name, const char *data,
+    size_t len, const char *state_dir_override, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+void config_free(struct gw_config *); /* NULL is a no-op */
+/* Borrows the modem called `name`, or NULL. */
 const struct modem_conf *config_modem(const struct gw_config *,
     const char *name);
+
+/*
+ * Below: internal to config/, shared by its files; other modules use only
+ * the functions above.
+ */
+
+/* config_ini.c: the INI tokeniser (no knowledge of keys) */
+enum config_ini_kind {
+	CONFIG_INI_SECTION = 0, /* "[section]" or "[section NAME]" */
+	CONFIG_INI_KEY,		/* "key = value" */
+};
+
+struct config_ini_item {
+	enum config_ini_kind kind; /* what the line was */
+	int line;		   /* 1-based line number */
+	const char *section;	   /* section word; for keys, the current one */
+	const char *name;	   /* section argument ("m1") or NULL */
+	const char *key;	   /* CONFIG_INI_KEY only */
+	const char *value;	   /* unquoted, inline comment removed */
+};
+
+/* Returns 0 to go on, -1 with a message (no "path:line: ") in msg. */
+typedef int (*config_ini_cb)(void *arg, const struct config_ini_item *,
+    char *msg, size_t msglen);
+/*
+ * Splits `len` bytes of INI text into sections and key/value pairs and
+ * calls `cb` for each.  Returns 0, or -1 with the failing line in *line
+ * (OUT) and a message in msg, whether the error is the syntax's or cb's.
+ */
+int config_ini_parse(const char *data, size_t len, config_ini_cb cb,
+    void *arg, int *line, char *msg, size_t msglen)
+    __attribute__((warn_unused_result));
+
+/* config_keys.c: the one table of keys, typed setters */
+/* 1 if some key lives in `section` ("gateway", "modem", ...). */
+int config_section_known(const char *section);
+size_t config_key_count(void);
+/* Index of `key` in `section`, or -1. */
+int config_key_lookup(const char *section, const char *key);
+const char *config_key_name(int idx);
+/* A key of `section` within two typos of `key` (borrowed), or NULL. */
+const char *config_key_suggest(const char *section, const char *key);
+/*
+ * Parses `value` into the field of key `idx` in `base` (a struct
+ * gw_config, or a struct modem_conf for [modem] keys), freeing what was
+ * there.  -1 with "key must be ..." in msg.
+ */
+int config_key_set(int idx, void *base, const char *value, char *msg,
+    size_t msglen) __attribute__((warn_unused_result));
+/* Sets every key of [section] (or of all global sections if "modem" is
+ * not asked for) in `base` to its default.  */
+void config_keys_defaults(int modem, void *base);
+/* Frees every string and list field of the table in `base`. */
+void config_keys_free(int modem, void *base);
+/*
+ * Checks done once the whole file is read, when keys depend on each
+ * other (phone numbers and default_country).  `lines` gives, per key
+ * index, the line that set it (0 = default).  -1 with *line and msg.
+ */
+int config_keys_finish(struct gw_config *, const int *lines, int *line,
+    char *msg, size_t msglen) __attribute__((warn_unused_result));
 
 #endif /* STAFETA_CONFIG_H */

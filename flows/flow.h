@@ -32,8 +32,10 @@ enum flow_channel {
 };
 
 struct flow_reply {
-	char *text; /* reply to the sender, NULL = send nothing */
-	int end;    /* USSD: 1 = END (session over), 0 = CON */
+	char *text;	  /* reply to the sender, NULL = send nothing */
+	int end;	  /* USSD: 1 = END (session over), 0 = CON */
+	int forget_input; /* 1: the inbound text must not be kept (the
+			   * gateway blanks the stored inbound row) */
 };
 
 /* What a built-in action sees.  Everything is borrowed for the call. */
@@ -47,6 +49,8 @@ struct flow_action_ctx {
 	int64_t now;			/* ms */
 	struct flow_session *session;	/* fields: flow_session_get/set */
 	struct buf *reply;		/* append reply text here */
+	int forget_input;		/* set to 1 so the raw inbound text is
+					 * not kept (rejected or sensitive) */
 };
 
 /*
@@ -72,13 +76,68 @@ void flow_engine_free(struct flow_engine *);
 int flow_engine_inbound(struct flow_engine *, struct store *,
     enum flow_channel, const char *phone, const char *text, int64_t now,
     struct flow_reply *out) __attribute__((warn_unused_result));
-/* Re-prompts and expires waiting sessions due at now; queues SMS. */
+/* Re-prompts and expires waiting sessions due at now; queues SMS.
+ * Runs its own store transaction (one per batch): do not call it inside
+ * one.  Returns the number of sessions handled, or -1. */
 int flow_engine_tick(struct flow_engine *, struct store *, int64_t now);
 /* Starts flow for phone from the system side (polls, reminders);
- * honours opt-out.  1 = started, 0 = skipped (opted out), -1 = error. */
+ * honours opt-out.  1 = started, 0 = skipped (opted out), -1 = error.
+ * Call it inside the caller's transaction; the first message is queued
+ * at STORE_PRIO_BULK.  A contact busy in a flow that says "when busy:
+ * ignore" is skipped (0) rather than interrupted. */
 int flow_engine_start(struct flow_engine *, struct store *, const char *flow,
     const char *phone, enum flow_channel, int64_t now);
 void flow_reply_clear(struct flow_reply *);
+
+/* What `stafeta flow list` shows about one loaded flow (borrowed). */
+struct flow_info {
+	const char *name;
+	const char *title;		  /* NULL if none */
+	const char *file;
+	const char *version;		  /* hash of the file */
+	const char *const *keywords;	  /* normalised */
+	size_t nkeywords;
+	const char *const *ussd_codes;	  /* service codes, "any" */
+	size_t nussd_codes;
+	int catch_all;
+	int channels;			  /* bits 1 << enum flow_channel */
+	size_t steps;
+};
+
+/* Fills out for the i-th flow of the current set; 0, or -1 past the end. */
+int flow_engine_info(const struct flow_engine *, size_t i,
+    struct flow_info *out);
+/* Loads every flow of dir without an engine and appends "file:line:
+ * message" lines to errors and warnings (either may be NULL).  Returns
+ * the number of errors. */
+int flow_check_dir(const char *dir, struct buf *errors,
+    struct buf *warnings);
+
+/* flow_ussd.c: the USSD aggregator convention (see docs/flows.md) */
+#define FLOW_USSD_BODY_MAX 4096 /* bytes of a request body */
+
+/* One parsed callback.  text holds the answers joined by '*'. */
+struct flow_ussd_request {
+	char session_id[65];	/* sessionId, printable ASCII */
+	char service_code[41];	/* serviceCode, digits * # (may be "") */
+	char phone[24];		/* phoneNumber, normalised to E.164 */
+	char text[FLOW_USSD_BODY_MAX]; /* text, UTF-8, may be "" */
+};
+
+/* Parses an application/x-www-form-urlencoded body (pure: no I/O).
+ * 0, or -1 with a reason for a 400 answer in err. */
+int flow_ussd_parse(const char *body, size_t len,
+    struct flow_ussd_request *out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/*
+ * Answers one USSD request inside the caller's transaction: a retried
+ * request gets the stored answer again, "99" pages through a long screen,
+ * anything else goes to the contact's USSD session.  out->text is the
+ * whole response body, "CON ..." or "END ..."; out->end is 1 for END.
+ */
+int flow_engine_ussd(struct flow_engine *, struct store *,
+    const struct flow_ussd_request *, int64_t now, struct flow_reply *out)
+    __attribute__((warn_unused_result));
 
 /* flow_session.c */
 const char *flow_session_get(const struct flow_session *, const char *key);

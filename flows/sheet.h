@@ -3,6 +3,21 @@
  * the compact SMS grammar, the stored sheet, and the built-in flow actions
  * that submit a sheet from the compact form, the guided SMS form or USSD.
  * Domain reference: shared/domain/observation-sheet.md.
+ *
+ * Layers, each usable on its own:
+ *   - pure: SHA-256/PBKDF2 (sheet_sha256.c), the Damm check digit
+ *     (sheet_damm.c), the indicator table and value derivation
+ *     (sheet_indicators.c), the compact grammar (sheet_grammar.c) and the
+ *     reply texts (sheet_text.c) need neither store nor config;
+ *   - sheet_merge.c turns a parsed report into a stored sheet (sheet
+ *     number, replace/merge with the family's current cycle);
+ *   - sheet_actions.c are the flow actions, sheet_alerts.c the SPAS side
+ *     (urgent alert, 24/48 h deadline alerts, daily digest);
+ *   - sheet_module.c owns the one loaded table (module state).
+ *
+ * Values are stored per indicator as 1 (yes, suspicion), 0 (no) or 9
+ * (unknown / not assessed), in arrays indexed by table position.  Nothing
+ * here logs household codes, indicator values or message text.
  */
 #ifndef STAFETA_SHEET_H
 #define STAFETA_SHEET_H
@@ -12,6 +27,288 @@
 
 struct gw_config;
 struct store;
+struct buf;
+struct flow_action_ctx;
+struct store_sheet;
+
+#define SHEET_MAX_INDICATORS 128 /* table rows accepted at load */
+#define SHEET_DOMAINS	     6	 /* risk domains 1..6 (GD 691/2015 art. 4) */
+#define SHEET_VAL_NO	     0
+#define SHEET_VAL_YES	     1
+#define SHEET_VAL_UNKNOWN    9
+#define SHEET_MAX_TEXT	     640 /* bytes of a compact message accepted */
+#define SHEET_MAX_TOKENS     48	 /* tokens of a compact message accepted */
+#define SHEET_USSD_MAX	     182 /* characters of one USSD screen */
+#define SHEET_VISIT_HOURS    72	 /* RIS visit deadline after receipt */
+#define SHEET_SEQ_MAX	     999 /* BBB of a sheet number */
+#define SHEET_PIN_MAX_TRIES  3	 /* bad PINs before the reporter is locked */
+
+struct sheet_indicator {
+	char id[48];	      /* "eco_poverty_monetary" */
+	char code[8];	      /* lower case report code, "1a1" */
+	int domain;	      /* 1..6 */
+	int parent;	      /* table index of the composite, or -1 */
+	int has_children;     /* 1 for composites (1a, 2h, 2i, 3h1, 4i, 6b) */
+	int lettered;	      /* counted in risk_count (section 3.6) */
+	char unit;	      /* 'F', 'C' or 'D' */
+	char page[4];	      /* USSD page "2A", "5"; "" if not asked */
+	int pos;	      /* USSD position on the page, 0 if none */
+	char label[40];	      /* short ASCII label for USSD pages */
+	char status;	      /* 'A' amended, 'L' legacy, 'O' optional */
+	char replaced_by[24]; /* legacy rows: codes to suggest, "1c1" */
+};
+
+struct sheet_table;
+
+/* A report as entered: the parse result of one compact SMS or of one
+ * guided dialogue, plus its derived fields. */
+struct sheet_report {
+	char household[9];  /* 8 Damm-valid digits, "" = NOU (no code) */
+	int urgent_flag;    /* the U token (or the guided "urgent" answer) */
+	int time_start;	    /* T: minutes after midnight, -1 if not given */
+	int time_end;	    /* T: minutes after midnight, -1 if not given */
+	int8_t values[SHEET_MAX_INDICATORS]; /* by table index: 1, 0, 9 */
+	int any_risk;	    /* some value is 1: a RIS visit is required */
+	int risk_count;	    /* lettered indicators = 1 (max 47) */
+	int flags;	    /* "other situation" flags (2z/3z/4z) = 1 */
+	int urgent;	    /* 6b2 or 6b3 = 1, or urgent_flag */
+};
+
+/* Why a compact message was refused; the first error only. */
+enum sheet_perr {
+	SHEET_PERR_NONE = 0,
+	SHEET_PERR_TOO_LONG,	   /* over SHEET_MAX_TEXT / _TOKENS */
+	SHEET_PERR_KEYWORD,	   /* does not start with FO / OS */
+	SHEET_PERR_NO_HOUSEHOLD,   /* keyword alone */
+	SHEET_PERR_HOUSEHOLD_LEN,  /* digits, but not 8 of them */
+	SHEET_PERR_HOUSEHOLD,	   /* 8 digits failing the check digit */
+	SHEET_PERR_FREE_TEXT,	   /* names, words, long numbers */
+	SHEET_PERR_DOMAIN,	   /* no such domain (0, 7, 8, 9) */
+	SHEET_PERR_UNKNOWN_ITEM,   /* no such item in that domain */
+	SHEET_PERR_LEGACY,	   /* 1c, 5b: replaced codes */
+	SHEET_PERR_ZERO_AND_ITEMS, /* "40" and "4c2" together */
+	SHEET_PERR_TIME,	   /* malformed or out-of-range T */
+	SHEET_PERR_TIME_TWICE,	   /* two T tokens */
+	SHEET_PERR_NO_BLOCKS,	   /* no domain block at all */
+	SHEET_PERR_EMPTY_BLOCK,	   /* a domain digit with nothing after it */
+};
+
+struct sheet_perror {
+	enum sheet_perr code; /* SHEET_PERR_NONE when accepted */
+	char what[16];	      /* offending code, upper case ASCII, or "" */
+	char hint[24];	      /* SHEET_PERR_LEGACY: "1C1", "5B1 sau 5G" */
+};
+
+/* What an acknowledgement says; nothing about the child. */
+struct sheet_ack {
+	int county;	     /* AA */
+	int seq;	     /* BBB */
+	int64_t received_at; /* ms, shown in local time */
+	int flagged;	     /* risk_count + "other" flags */
+	int no_household;    /* NOU: SPAS calls back */
+	int urgent;	     /* adds the 112 reminder */
+	int ussd;	     /* no "delete the SMS" advice over USSD */
+};
+
+/* sheet_sha256.c */
+#define SHEET_SHA256_LEN 32
+
+struct sheet_sha256 {
+	uint32_t h[8];	    /* chaining state */
+	uint64_t bytes;	    /* message length so far */
+	uint8_t block[64];  /* partial block */
+	size_t used;	    /* bytes in block */
+};
+
+void sheet_sha256_init(struct sheet_sha256 *);
+void sheet_sha256_update(struct sheet_sha256 *, const void *, size_t);
+void sheet_sha256_final(struct sheet_sha256 *, uint8_t out[SHEET_SHA256_LEN]);
+void sheet_sha256(const void *, size_t, uint8_t out[SHEET_SHA256_LEN]);
+void sheet_hmac_sha256(const void *key, size_t keylen, const void *msg,
+    size_t msglen, uint8_t out[SHEET_SHA256_LEN]);
+/* PBKDF2-HMAC-SHA256 (RFC 8018) into out[0..outlen). */
+void sheet_pbkdf2_sha256(const void *pass, size_t passlen, const void *salt,
+    size_t saltlen, uint32_t iterations, uint8_t *out, size_t outlen);
+/*
+ * Hashes a PIN with a fresh 16-byte salt from getrandom() into out as
+ * "pbkdf2-sha256$ITER$SALTHEX$HASHHEX".  0, or -1 if no randomness or
+ * out too small.
+ */
+int sheet_pin_hash(const char *pin, char *out, size_t outlen)
+    __attribute__((warn_unused_result));
+/* 1 if pin matches the stored hash, 0 if not (or malformed stored). */
+int sheet_pin_verify(const char *pin, const char *stored);
+/* 1 if pin is 4 to 8 digits. */
+int sheet_pin_valid(const char *pin);
+
+/* sheet_damm.c */
+/* Damm check digit (0..9) of n ASCII digits, or -1 if not all digits. */
+int sheet_damm_digit(const char *digits, size_t n);
+/* 1 if s is 8 digits whose last is the Damm check digit of the first 7. */
+int sheet_damm_valid(const char *s, size_t n);
+
+/* sheet_indicators.c */
+/*
+ * Parses the indicator table CSV (see flows/indicators.csv for the
+ * columns) and validates it: unique ids and codes, codes of the form
+ * domain digit + letter + up to 2 digits in their domain, parents that
+ * exist in the same domain and are not sub-items themselves, USSD
+ * positions unique and every page fitting one USSD screen, the urgent
+ * codes 6b2/6b3 present.  `name` is for "name:line: message" errors.
+ * Returns a new table (caller frees) or NULL with err.
+ */
+struct sheet_table *sheet_table_parse(const char *name, const char *data,
+    size_t len, char *err, size_t errlen) __attribute__((warn_unused_result));
+struct sheet_table *sheet_table_load(const char *path, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
+void sheet_table_free(struct sheet_table *);
+size_t sheet_table_count(const struct sheet_table *);
+const struct sheet_indicator *sheet_table_at(const struct sheet_table *,
+    size_t);
+/* Index of the row with this code (case-insensitive), or -1. */
+int sheet_table_find_code(const struct sheet_table *, const char *code);
+/* Index of the row with this id, or -1. */
+int sheet_table_find_id(const struct sheet_table *, const char *id);
+/* "is-" + 12 hex digits of the SHA-256 of the CSV: stored per sheet. */
+const char *sheet_table_version(const struct sheet_table *);
+/* Domain name for USSD pages ("SOCIAL"), or "?" */
+const char *sheet_domain_name(int domain);
+/* USSD pages of domain d in order ("2A", "2B", ...); returns how many
+ * (at most 8) and fills pages[]. */
+size_t sheet_table_pages(const struct sheet_table *, int domain,
+    const char *pages[8]);
+/* Table indexes on a page, by position; returns how many (<= 9). */
+size_t sheet_table_page_items(const struct sheet_table *, const char *page,
+    int idx[9]);
+/* Renders a USSD item page into out; -1 if it does not fit. */
+int sheet_table_page_text(const struct sheet_table *, const char *page,
+    char *out, size_t outlen);
+/* Sets every value of r to 9 and clears the derived fields. */
+void sheet_report_init(const struct sheet_table *, struct sheet_report *);
+/*
+ * Derives composites from their sub-items (section 3.2: 1 if any child or
+ * the parent itself is 1; 0 if all children are 0, or the parent was 0
+ * and no child is 1; else 9), then any_risk, risk_count, flags, urgent.
+ */
+void sheet_derive(const struct sheet_table *, struct sheet_report *);
+/* Merges b into a, value by value: 1 wins, then 0, then 9. */
+void sheet_values_combine(const struct sheet_table *, int8_t *a,
+    const int8_t *b);
+
+/* sheet_grammar.c */
+/*
+ * Normalises a compact message: Romanian (and common Hungarian)
+ * diacritics folded, upper case, `,;.+`, tabs and line breaks to spaces,
+ * runs of spaces collapsed, trimmed.  Reads exactly len bytes (GSM-7 '@'
+ * may arrive as 0x00).  Returns the output length, or -1 if the input is
+ * longer than SHEET_MAX_TEXT or out is too small.
+ */
+int sheet_normalize(const char *in, size_t len, char *out, size_t outlen);
+/*
+ * Parses a compact Observation Sheet SMS (section 7.4), all or nothing.
+ * On success fills *r (values, time, urgent, derived fields) and returns
+ * 0; otherwise returns -1 with the first error in *e and *r undefined.
+ */
+int sheet_grammar_parse(const struct sheet_table *, const char *text,
+    size_t len, struct sheet_report *r, struct sheet_perror *e)
+    __attribute__((warn_unused_result));
+
+/* sheet_text.c */
+/* Error reply for a refused compact message (language ro, hu or en;
+ * anything else is ro).  Always says the sheet was NOT recorded. */
+int sheet_text_error(const struct sheet_perror *, const char *lang,
+    struct buf *) __attribute__((warn_unused_result));
+/* Acknowledgement of a stored sheet (section 7.5 texts). */
+int sheet_text_ack(const struct sheet_ack *, const char *lang, struct buf *)
+    __attribute__((warn_unused_result));
+/* Fixed replies, by name: "unknown_reporter", "disabled_reporter",
+ * "not_configured", "numbers_exhausted", "internal", "pin_bad",
+ * "pin_locked", "cancelled".  Unknown names give "internal". */
+const char *sheet_text_fixed(const char *name, const char *lang);
+/* "22-041" */
+void sheet_format_no(int county, int seq, char *out, size_t outlen);
+
+/* sheet_merge.c */
+/* How a stored submission related to the family's previous sheet. */
+enum sheet_merge_kind {
+	SHEET_MERGE_NEW = 0, /* first sheet of the cycle (or NOU) */
+	SHEET_MERGE_REPLACED, /* same reporter within 24 h: values replaced */
+	SHEET_MERGE_MERGED,  /* other reporters' values merged in */
+};
+
+struct sheet_submit_result {
+	int64_t sheet_id;	/* internal id of the new sheet row */
+	int county;		/* AA */
+	int seq;		/* BBB */
+	enum sheet_merge_kind kind;
+	int64_t supersedes;	/* previous sheet row, 0 if none */
+	int urgent;		/* this report is urgent: alert SPAS */
+	int flagged;		/* count for the acknowledgement */
+};
+
+/* Outcomes of sheet_submit other than success. */
+#define SHEET_SUBMIT_EXHAUSTED (-2) /* BBB past 999 this year */
+#define SHEET_SUBMIT_NOCOUNTY  (-3) /* county_code not configured */
+
+/*
+ * Stores report r from reporter_id (inside the caller's transaction):
+ * applies the replace/merge rules of section 7.4 against the family's
+ * current cycle, allocates the next sheet number of the county and year,
+ * writes the sheet and its values, and fills *res.  `channel` is "sms"
+ * or "ussd"; raw_hash (may be NULL) is the SHA-256 of the raw text kept
+ * for audit.  Returns 0, -1 on a store error, or one of the
+ * SHEET_SUBMIT_* codes.
+ */
+int sheet_submit(struct store *, const struct gw_config *,
+    const struct sheet_table *, int64_t reporter_id, const char *channel,
+    const struct sheet_report *r, const uint8_t *raw_hash, int64_t now,
+    struct sheet_submit_result *res) __attribute__((warn_unused_result));
+/* Fills r->values (and derived fields) from a stored sheet's values:
+ * the merged values, or with own = 1 what that row's report said. */
+void sheet_values_from_store(const struct sheet_table *,
+    const struct store_sheet *, int own, struct sheet_report *r);
+/*
+ * The one writer of a stored sheet's follow-up state (convention 11):
+ * logs "old -> next" and stores it, with visit_date (NULL keeps the
+ * stored one).  s is updated to match.
+ */
+int sheet_enter_state(struct store *, struct store_sheet *s, int next,
+    const char *visit_date, int64_t now) __attribute__((warn_unused_result));
+/* The state a sheet takes once SPAS has been told about it: a visit is
+ * pending if something is suspected, else no suspicion or incomplete. */
+int sheet_assessed_state(const struct store_sheet *);
+
+/* sheet_actions.c */
+/* The built-in flow actions (registered by sheet_module_init), exposed
+ * for tests and for callers outside a flow. */
+const char *sheet_action_compact(struct flow_action_ctx *);
+const char *sheet_action_check_reporter(struct flow_action_ctx *);
+const char *sheet_action_check_pin(struct flow_action_ctx *);
+const char *sheet_action_check_household(struct flow_action_ctx *);
+const char *sheet_action_domains(struct flow_action_ctx *);
+const char *sheet_action_next_page(struct flow_action_ctx *);
+const char *sheet_action_guided_submit(struct flow_action_ctx *);
+/*
+ * Builds a report from guided-dialogue fields (see
+ * docs/observation-sheets.md): household ("0"/"NOU" or 8 digits),
+ * dom_yes and dom_unknown (domain digits, "0" = none), page_<P> (item
+ * digits of USSD page P), urgent ("1" = yes), time ("HHMM-HHMM").
+ * `get` reads one field (NULL if unset).  0, or -1 with a reason in err.
+ */
+int sheet_guided_build(const struct sheet_table *,
+    const char *(*get)(void *arg, const char *key), void *arg,
+    struct sheet_report *r, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* sheet_alerts.c */
+/* Queues the urgent alert for a new sheet to every SPAS number. */
+int sheet_alert_urgent(struct store *, const struct gw_config *,
+    int64_t sheet_id, int county, int seq, int64_t now)
+    __attribute__((warn_unused_result));
+/* 24 h / 48 h deadline alerts and the daily digest (see
+ * sheet_module_tick). */
+int sheet_alerts_tick(struct store *, const struct gw_config *, int64_t now)
+    __attribute__((warn_unused_result));
 
 /* sheet_module.c */
 /* Loads the indicator table and registers the sheet flow actions. */
@@ -21,5 +318,10 @@ void sheet_module_free(void);
 /* Deadline alerts (24 h / 48 h of the 72 h visit deadline) and the daily
  * digest to SPAS duty numbers; queues SMS.  Called about once a minute. */
 int sheet_module_tick(struct store *, const struct gw_config *, int64_t now);
+/* The loaded table (borrowed), or NULL before sheet_module_init. */
+const struct sheet_table *sheet_module_table(void);
+/* Installs t as the module table (takes ownership); for tests and the
+ * CLI, which load the table without registering actions. */
+void sheet_module_set_table(struct sheet_table *t);
 
 #endif /* STAFETA_SHEET_H */

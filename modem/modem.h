@@ -95,6 +95,44 @@ struct modem_send_result {
 	char *error;		/* "" on success */
 };
 
+/*
+ * A message to send (MODEM_IPC_SEND).  Wire order: i64 outbox_id,
+ * str recipient, str text, i64 concat_ref, i64 want_report.
+ */
+struct modem_send {
+	int64_t outbox_id;	/* echoed in the SEND_RESULT */
+	char *recipient;	/* "+40722123456" or national digits */
+	char *text;		/* UTF-8, the whole message */
+	int concat_ref;		/* 0..255, reference for concatenated parts */
+	int want_report;	/* 1 = request a delivery report */
+};
+
+/*
+ * A USSD answer (MODEM_IPC_USSD_RESULT).  Wire order: str code, i64 ok,
+ * str text.  The request (MODEM_IPC_USSD) is a single str code.
+ */
+struct modem_ussd_result {
+	char *code;		/* the code dialled, e.g. "*100#" */
+	int ok;			/* 1 if the network answered */
+	char *text;		/* UTF-8 answer, or the error text if !ok */
+};
+
+/*
+ * Payloads of the other messages (all integers are i64):
+ *   HELLO, STATUS  struct modem_status (modem_ipc_put_status)
+ *   SMS            struct modem_part (modem_ipc_put_part)
+ *   BATCH_END      i64 parts sent in this batch
+ *   ACK            i64 n, then n x i64 location (modem_ipc_put_ack)
+ *   SEND           struct modem_send (modem_ipc_put_send)
+ *   SEND_RESULT    struct modem_send_result
+ *   USSD           str code
+ *   USSD_RESULT    struct modem_ussd_result
+ *   PING, PONG     i64 seq (the PONG echoes the PING's)
+ *   STOP           nothing
+ * On the wire a datagram is u32 type (little-endian) then the payload.
+ */
+#define MODEM_IPC_ACK_MAX 4096 /* locations in one ACK datagram */
+
 /* A datagram being built or read.  Owns data. */
 struct modem_ipc_msg {
 	int type;	/* enum modem_ipc_type */
@@ -133,6 +171,20 @@ void modem_ipc_put_send_result(struct modem_ipc_msg *,
 int modem_ipc_get_send_result(struct modem_ipc_msg *,
     struct modem_send_result *);
 void modem_send_result_clear(struct modem_send_result *);
+void modem_ipc_put_send(struct modem_ipc_msg *, const struct modem_send *);
+int modem_ipc_get_send(struct modem_ipc_msg *, struct modem_send *);
+void modem_send_clear(struct modem_send *);
+void modem_ipc_put_ussd_result(struct modem_ipc_msg *,
+    const struct modem_ussd_result *);
+int modem_ipc_get_ussd_result(struct modem_ipc_msg *,
+    struct modem_ussd_result *);
+void modem_ussd_result_clear(struct modem_ussd_result *);
+/* ACK payload: at most MODEM_IPC_ACK_MAX locations per datagram. */
+void modem_ipc_put_ack(struct modem_ipc_msg *, const int64_t *locs,
+    size_t n);
+/* Returns the count (0..MODEM_IPC_ACK_MAX) with a new array in *locs
+ * (caller frees; NULL when 0), or -1 if malformed. */
+long modem_ipc_get_ack(struct modem_ipc_msg *, int64_t **locs);
 const char *modem_ipc_strtype(int type);
 
 /* modem_worker.c */
@@ -145,20 +197,50 @@ const char *modem_ipc_strtype(int type);
 int modem_worker_main(const struct modem_conf *conf, int fd);
 
 /* modem_text.c */
+/* libgammu 1.42 sends at most this many parts (GSM_MAX_MULTI_SMS) and
+ * silently drops the rest of a longer text. */
+#define MODEM_TEXT_MAX_PARTS 50
+/* GSM_EncodeMultiPartSMS measures GSM-7 text only up to 5000 septets;
+ * past that it emits empty trailing parts up to 50 (gsmmulti.c:901). */
+#define MODEM_TEXT_MAX_SEPTETS 5000
 /* UTF-8 -> UCS-2BE code units (surrogate pairs for > U+FFFF).  Returns the
- * number of units written (at most max), or -1 on invalid UTF-8. */
+ * number of units written (at most max; a surrogate pair is never split,
+ * the rest is dropped), or -1 on invalid UTF-8 (checked over all of len).
+ * With out == NULL, returns the number of units the whole text needs.
+ * U+0000 is accepted as a character. */
 long modem_text_utf8_to_ucs2(const char *utf8, size_t len, uint16_t *out,
     size_t max);
 /* UCS-2 units (with surrogates) -> newly allocated UTF-8; caller frees.
- * Lone surrogates become U+FFFD. */
+ * Lone surrogates and U+0000 become U+FFFD. */
 char *modem_text_ucs2_to_utf8(const uint16_t *units, size_t n);
 /* 1 if every character of the UTF-8 text exists in GSM 03.38 (default
- * table or extension table), 0 otherwise. */
+ * table or extension table) as libgammu encodes it, 0 otherwise (also for
+ * invalid UTF-8).  Romanian a-breve, i/a-circumflex, s/t comma-below and
+ * cedilla are not GSM-7; e-acute, u/o/A-umlaut, N-tilde are. */
 int modem_text_is_gsm7(const char *utf8);
 /* Septets the text needs in GSM-7 (extension characters count 2), or -1
- * if it is not GSM-7. */
+ * if it is not GSM-7 or not valid UTF-8. */
 long modem_text_gsm7_septets(const char *utf8);
-/* Parts needed to send the text: GSM-7 153/160, else UCS-2 67/70 units. */
+/* Parts libgammu's GSM_EncodeMultiPartSMS(SMS_ConcatenatedTextLong) makes
+ * of the text, with UnicodeCoding = !modem_text_is_gsm7(text): GSM-7
+ * 160 septets single else 153 per part (an extension character is never
+ * split), UCS-2 70 units single else 67 per part (a surrogate pair, a
+ * combining mark or a flag is never split).  "" is 1 part.  This is the
+ * count needed to carry the whole text; see modem_text_sendable for the
+ * texts libgammu cannot send whole.  -1 on invalid UTF-8 or NULL. */
 int modem_text_parts(const char *utf8);
+/* The same with concat_bits 8 (SMS_ConcatenatedTextLong, as above) or 16
+ * (SMS_ConcatenatedTextLong16bit: 152 septets or 66 units per part). */
+int modem_text_parts_ref(const char *utf8, int concat_bits);
+/* 1 if libgammu 1.42 sends the whole text as counted above: valid UTF-8,
+ * GSM-7 of at most MODEM_TEXT_MAX_SEPTETS, or UCS-2 in at most
+ * MODEM_TEXT_MAX_PARTS parts (with either reference width).  The send
+ * path must refuse (fail permanently) texts for which this is 0. */
+int modem_text_sendable(const char *utf8);
+/* Copy of the text with Romanian diacritics folded to ASCII (a-breve,
+ * a/i-circumflex -> a, i; s/t with comma below or cedilla -> s, t; upper
+ * case too; also decomposed forms), so a reply can go as GSM-7.  Other
+ * characters are kept.  Caller frees; NULL only for NULL. */
+char *modem_text_to_ascii_ro(const char *utf8);
 
 #endif /* STAFETA_MODEM_H */

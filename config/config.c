@@ -1,0 +1,428 @@
+/*
+ * config.c - loading a configuration: reads the file, drives the INI
+ * tokeniser (config_ini.c) into the key table (config_keys.c), then
+ * resolves paths and adds the implicit dummy modem.
+ *
+ * The result is complete and checked; nothing in the daemon looks at the
+ * INI text again.  Errors are "path:line: message".
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+#ifndef STAFETA_DATADIR
+#define STAFETA_DATADIR "/usr/local/share/stafeta" /* set by the Makefile */
+#endif
+
+#define CONFIG_FILE_MAX (1024 * 1024) /* a config larger than this is wrong */
+#define CONFIG_MODEMS_MAX 64	      /* [modem] sections in one file */
+#define CONFIG_SECTIONS_MAX 16	      /* distinct global sections */
+#define CONFIG_PATH_MAX 4096
+
+struct config_parse {
+	struct gw_config *cfg;	 /* being filled */
+	int *glines;		 /* per key: line that set a global key */
+	int *mlines;		 /* per key: line in the current [modem] */
+	const char *section;	 /* current section word (tokeniser's copy) */
+	long modem;		 /* index of the current modem, -1 if none */
+	size_t n_seen;		 /* global sections seen so far */
+	const char *seen[CONFIG_SECTIONS_MAX]; /* their names */
+	int seen_line[CONFIG_SECTIONS_MAX];    /* and header lines */
+};
+
+static int modem_name_ok(const char *);
+static int parse_section(struct config_parse *, const struct config_ini_item *,
+    char *, size_t);
+static int parse_item_cb(void *, const struct config_ini_item *, char *,
+    size_t);
+static int is_dir(const char *);
+static char *path_join(const char *, const char *);
+static char *abs_dir(const char *);
+static char *flows_default(void);
+static void resolve_against(char **, const char *);
+static int finish(struct config_parse *, const char *, int *, char *, size_t);
+static void modem_add_implicit(struct gw_config *);
+
+static int
+modem_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len >= 1 && len <= 32 &&
+	    strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789_-") == len;
+}
+
+static int
+parse_section(struct config_parse *st, const struct config_ini_item *it,
+    char *msg, size_t msglen)
+{
+	struct gw_config *cfg = st->cfg;
+	struct modem_conf *m;
+
+	if (!config_section_known(it->section)) {
+		snprintf(msg, msglen, "unknown section [%s] (known: gateway, "
+		    "queue, http, flows, sheets, modem NAME)", it->section);
+		return -1;
+	}
+	st->section = it->section;
+	if (strcmp(it->section, "modem") != 0) {
+		if (it->name != NULL) {
+			snprintf(msg, msglen, "syntax error: section [%s] takes "
+			    "no name", it->section);
+			return -1;
+		}
+		for (size_t i = 0; i < st->n_seen; i++) {
+			if (strcmp(st->seen[i], it->section) == 0) {
+				snprintf(msg, msglen, "duplicate section [%s] "
+				    "(first on line %d)", it->section,
+				    st->seen_line[i]);
+				return -1;
+			}
+		}
+		/* Only known sections get here, so the array cannot fill. */
+		if (st->n_seen < CONFIG_SECTIONS_MAX) {
+			st->seen[st->n_seen] = it->section;
+			st->seen_line[st->n_seen++] = it->line;
+		}
+		st->modem = -1;
+		return 0;
+	}
+	if (it->name == NULL || !modem_name_ok(it->name)) {
+		snprintf(msg, msglen, "bad modem name \"%s\": write [modem NAME] "
+		    "with 1 to 32 letters, digits, _ or -",
+		    it->name != NULL ? it->name : "");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->n_modems; i++) {
+		if (strcmp(cfg->modems[i].name, it->name) == 0) {
+			snprintf(msg, msglen, "duplicate modem name %s (first "
+			    "on line %d)", it->name, cfg->modems[i].line);
+			return -1;
+		}
+	}
+	if (cfg->n_modems == CONFIG_MODEMS_MAX) {
+		snprintf(msg, msglen, "too many [modem] sections (max %d)",
+		    CONFIG_MODEMS_MAX);
+		return -1;
+	}
+	cfg->modems = xrealloc(cfg->modems,
+	    (cfg->n_modems + 1) * sizeof(*cfg->modems));
+	m = &cfg->modems[cfg->n_modems];
+	memset(m, 0, sizeof(*m));
+	config_keys_defaults(1, m);
+	m->name = xstrdup(it->name);
+	m->line = it->line;
+	st->modem = (long)cfg->n_modems++;
+	memset(st->mlines, 0, config_key_count() * sizeof(int));
+	return 0;
+}
+
+static int
+parse_item_cb(void *arg, const struct config_ini_item *it, char *msg,
+    size_t msglen)
+{
+	struct config_parse *st = arg;
+	int idx, *lines;
+	void *base;
+
+	if (it->kind == CONFIG_INI_SECTION)
+		return parse_section(st, it, msg, msglen);
+	idx = config_key_lookup(st->section, it->key);
+	if (idx == -1) {
+		const char *hint = config_key_suggest(st->section, it->key);
+
+		snprintf(msg, msglen, "unknown key \"%s\" in [%s%s%s]%s%s%s",
+		    it->key, st->section, st->modem >= 0 ? " " : "",
+		    st->modem >= 0 ? st->cfg->modems[st->modem].name : "",
+		    hint != NULL ? " (did you mean " : "",
+		    hint != NULL ? hint : "", hint != NULL ? "?)" : "");
+		return -1;
+	}
+	if (st->modem >= 0) {
+		lines = st->mlines;
+		base = &st->cfg->modems[st->modem];
+	} else {
+		lines = st->glines;
+		base = st->cfg;
+	}
+	if (lines[idx] != 0) {
+		snprintf(msg, msglen, "duplicate key %s (first set on line %d)",
+		    it->key, lines[idx]);
+		return -1;
+	}
+	lines[idx] = it->line;
+	return config_key_set(idx, base, it->value, msg, msglen);
+}
+
+static int
+is_dir(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* dir/rel, or rel itself if absolute; a leading "./" is dropped. */
+static char *
+path_join(const char *dir, const char *rel)
+{
+	size_t n;
+
+	if (rel[0] == '/')
+		return xstrdup(rel);
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	n = strlen(dir);
+	if (rel[0] == '\0' || (rel[0] == '.' && rel[1] == '\0'))
+		return xstrdup(dir);
+	if (n > 0 && dir[n - 1] == '/')
+		return xasprintf("%s%s", dir, rel);
+	return xasprintf("%s/%s", dir, rel);
+}
+
+/* Absolute form of a directory, without trailing slashes; NULL if the
+ * current directory cannot be found. */
+static char *
+abs_dir(const char *p)
+{
+	char cwd[CONFIG_PATH_MAX], *r;
+	size_t n;
+
+	if (p[0] == '/')
+		r = xstrdup(p);
+	else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return NULL;
+		r = path_join(cwd, p);
+	}
+	n = strlen(r);
+	while (n > 1 && r[n - 1] == '/')
+		r[--n] = '\0';
+	return r;
+}
+
+/*
+ * The installed flows (STAFETA_DATADIR/flows) if present, else the
+ * checkout's flows/ found from the running binary (build/stafetad,
+ * build/tests/test_x), so that an uninstalled build just works.
+ */
+static char *
+flows_default(void)
+{
+	char exe[CONFIG_PATH_MAX], real[CONFIG_PATH_MAX], *slash, *cand;
+	ssize_t n;
+
+	if (is_dir(STAFETA_DATADIR "/flows"))
+		return xstrdup(STAFETA_DATADIR "/flows");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			for (int up = 1; up <= 3; up++) {
+				cand = xasprintf("%s/%s", exe,
+				    up == 1 ? "../flows" :
+				    up == 2 ? "../../flows" : "../../../flows");
+				if (is_dir(cand) &&
+				    realpath(cand, real) != NULL) {
+					free(cand);
+					return xstrdup(real);
+				}
+				free(cand);
+			}
+		}
+	}
+	return xstrdup(STAFETA_DATADIR "/flows");
+}
+
+/* Replaces a relative *p by dir/ *p. */
+static void
+resolve_against(char **p, const char *dir)
+{
+	char *r;
+
+	if (*p == NULL || (*p)[0] == '/')
+		return;
+	r = path_join(dir, *p);
+	free(*p);
+	*p = r;
+}
+
+static void
+modem_add_implicit(struct gw_config *cfg)
+{
+	struct modem_conf *m;
+
+	cfg->modems = xcalloc(1, sizeof(*cfg->modems));
+	m = &cfg->modems[0];
+	config_keys_defaults(1, m);
+	m->name = xstrdup("dummy0");
+	free(m->model);
+	m->model = xstrdup("dummy");
+	free(m->connection);
+	m->connection = xstrdup("none");
+	m->device = path_join(cfg->state_dir, "modem-dummy0");
+	m->implicit = 1;
+	cfg->n_modems = 1;
+}
+
+/* Cross-key checks and path resolution once the whole file is read. */
+static int
+finish(struct config_parse *st, const char *override, int *line, char *msg,
+    size_t msglen)
+{
+	struct gw_config *cfg = st->cfg;
+	char *sd;
+
+	if (config_keys_finish(cfg, st->glines, line, msg, msglen) == -1)
+		return -1;
+	sd = abs_dir(override != NULL ? override : cfg->state_dir);
+	if (sd == NULL) {
+		*line = 0;
+		snprintf(msg, msglen, "state_dir: cannot find the current "
+		    "directory: %s", strerror(errno));
+		return -1;
+	}
+	free(cfg->state_dir);
+	cfg->state_dir = sd;
+	resolve_against(&cfg->database, sd);
+	if (cfg->flows_dir == NULL)
+		cfg->flows_dir = flows_default();
+	else
+		resolve_against(&cfg->flows_dir, sd);
+	if (cfg->indicators == NULL)
+		cfg->indicators = path_join(cfg->flows_dir, "indicators.csv");
+	else
+		resolve_against(&cfg->indicators, sd);
+	for (size_t i = 0; i < cfg->n_modems; i++) {
+		struct modem_conf *m = &cfg->modems[i];
+
+		if (m->device == NULL) {
+			*line = m->line;
+			snprintf(msg, msglen, "modem %s: device is required "
+			    "(e.g. device = /dev/ttyUSB0)", m->name);
+			return -1;
+		}
+		/* The contract: a dummy modem's folder lives in the state
+		 * directory, so -S gives each instance its own. */
+		if (strcasecmp(m->model, "dummy") == 0)
+			resolve_against(&m->device, sd);
+	}
+	if (cfg->n_modems == 0)
+		modem_add_implicit(cfg);
+	return 0;
+}
+
+struct gw_config *
+config_parse_buffer(const char *name, const char *data, size_t len,
+    const char *state_dir_override, char *err, size_t errlen)
+{
+	struct config_parse st;
+	struct gw_config *cfg = xcalloc(1, sizeof(*cfg));
+	char msg[CONFIG_ERR_LEN];
+	int line = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.modem = -1;
+	st.glines = xcalloc(config_key_count(), sizeof(int));
+	st.mlines = xcalloc(config_key_count(), sizeof(int));
+	cfg->path = xstrdup(name);
+	config_keys_defaults(0, cfg);
+	if (config_ini_parse(data, len, parse_item_cb, &st, &line, msg,
+	    sizeof(msg)) == -1)
+		goto fail;
+	if (state_dir_override != NULL && *state_dir_override == '\0') {
+		snprintf(msg, sizeof(msg), "-S: empty state directory");
+		line = 0;
+		goto fail;
+	}
+	if (finish(&st, state_dir_override, &line, msg, sizeof(msg)) == -1)
+		goto fail;
+	free(st.glines);
+	free(st.mlines);
+	return cfg;
+fail:
+	if (line > 0)
+		snprintf(err, errlen, "%s:%d: %s", name, line, msg);
+	else
+		snprintf(err, errlen, "%s: %s", name, msg);
+	free(st.glines);
+	free(st.mlines);
+	config_free(cfg);
+	return NULL;
+}
+
+struct gw_config *
+config_load(const char *path, const char *state_dir_override, char *err,
+    size_t errlen)
+{
+	struct gw_config *cfg;
+	FILE *f;
+	char *data;
+	size_t n;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	data = xmalloc(CONFIG_FILE_MAX + 1);
+	n = fread(data, 1, CONFIG_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (n > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: file too large (max %d bytes)", path,
+		    CONFIG_FILE_MAX);
+		goto fail;
+	}
+	fclose(f);
+	cfg = config_parse_buffer(path, data, n, state_dir_override, err,
+	    errlen);
+	free(data);
+	return cfg;
+fail:
+	fclose(f);
+	free(data);
+	return NULL;
+}
+
+void
+config_free(struct gw_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_modems; i++) {
+		config_keys_free(1, &cfg->modems[i]);
+		free(cfg->modems[i].name);
+	}
+	free(cfg->modems);
+	config_keys_free(0, cfg);
+	free(cfg->path);
+	free(cfg);
+}
+
+const struct modem_conf *
+config_modem(const struct gw_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_modems; i++) {
+		if (strcmp(cfg->modems[i].name, name) == 0)
+			return &cfg->modems[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,624 @@
+/*
+ * config_keys.c - the one table of configuration keys and their typed
+ * setters.
+ *
+ * Adding a key is one line in config_keys[] (plus the struct field in
+ * config.h and its entry in docs/configuration.md).  Defaults are written
+ * as text and go through the same setter as file values, so a default can
+ * never be out of its own bounds without a unit test failing.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#define CONFIG_LIST_MAX 256 /* items in one list value */
+
+enum key_type {
+	KEY_STRING = 0, /* char *, NULL when unset */
+	KEY_INT,	/* int within [min, max] */
+	KEY_BOOL,	/* int 0/1: yes/no, true/false, on/off, 1/0 */
+	KEY_DOUBLE,	/* double within [min, max] */
+	KEY_LIST,	/* char ** (NULL-terminated) + size_t count */
+	KEY_LOGLEVEL,	/* int, enum log_level */
+	KEY_LANGUAGE,	/* char *: ro, hu, en */
+	KEY_PHONES,	/* like KEY_LIST, normalised to E.164 at the end */
+	KEY_TIME,	/* char * "HH:MM" */
+};
+
+#define KEY_NONEMPTY 0x01 /* "" is an error, not "unset" */
+
+struct config_key;
+typedef int (*key_check)(const struct config_key *, const char *, char *,
+    size_t);
+
+struct config_key {
+	const char *section; /* "gateway", ..., "modem" */
+	const char *name;    /* key as written in the file */
+	enum key_type type;  /* how the value is parsed and stored */
+	const char *def;     /* default, parsed like a file value; NULL = unset */
+	int64_t min, max;    /* KEY_INT and KEY_DOUBLE bounds */
+	size_t off;	     /* field in struct gw_config or struct modem_conf */
+	size_t n_off;	     /* KEY_LIST, KEY_PHONES: the size_t count field */
+	int flags;	     /* KEY_NONEMPTY */
+	key_check check;     /* extra test of the text (each item of a list) */
+};
+
+static int check_country(const struct config_key *, const char *, char *,
+    size_t);
+static int check_listen(const struct config_key *, const char *, char *,
+    size_t);
+static int check_addr(const struct config_key *, const char *, char *,
+    size_t);
+static int check_county(const struct config_key *, const char *, char *,
+    size_t);
+static int check_pin(const struct config_key *, const char *, char *,
+    size_t);
+static int check_ussd(const struct config_key *, const char *, char *,
+    size_t);
+static int check_regex(const struct config_key *, const char *, char *,
+    size_t);
+static size_t edit_distance(const char *, const char *);
+static int key_in_scope(const struct config_key *, int);
+static void list_free(char ***, size_t *);
+static int list_set(const struct config_key *, void *, const char *, char *,
+    size_t);
+static int parse_bool(const char *, int *);
+static int parse_time(const char *, char *, size_t);
+
+#define G(f) offsetof(struct gw_config, f)
+#define M(f) offsetof(struct modem_conf, f)
+
+/* clang-format off */
+static const struct config_key config_keys[] = {
+	/* [gateway] */
+	{ "gateway", "state_dir", KEY_STRING, CONFIG_DEFAULT_STATE_DIR, 0, 0, G(state_dir), 0, KEY_NONEMPTY, NULL },
+	{ "gateway", "database", KEY_STRING, "stafeta.db", 0, 0, G(database), 0, KEY_NONEMPTY, NULL },
+	{ "gateway", "log_level", KEY_LOGLEVEL, "info", 0, 0, G(log_level), 0, 0, NULL },
+	{ "gateway", "language", KEY_LANGUAGE, "ro", 0, 0, G(language), 0, 0, NULL },
+	{ "gateway", "admin_numbers", KEY_PHONES, "", 0, 0, G(admin_numbers), G(n_admin_numbers), 0, NULL },
+	{ "gateway", "default_country", KEY_STRING, "40", 0, 0, G(default_country), 0, 0, check_country },
+	/* [queue] */
+	{ "queue", "send_max_attempts", KEY_INT, "5", 1, 100, G(send_max_attempts), 0, 0, NULL },
+	{ "queue", "send_retry_base_s", KEY_INT, "30", 1, 3600, G(send_retry_base_s), 0, 0, NULL },
+	{ "queue", "send_max_age_s", KEY_INT, "86400", 60, 2592000, G(send_max_age_s), 0, 0, NULL },
+	{ "queue", "multipart_timeout_s", KEY_INT, "3600", 10, 604800, G(multipart_timeout_s), 0, 0, NULL },
+	{ "queue", "watchdog_s", KEY_INT, "60", 5, 3600, G(watchdog_s), 0, 0, NULL },
+	{ "queue", "modem_down_after", KEY_INT, "3", 1, 100, G(modem_down_after), 0, 0, NULL },
+	/* [http] */
+	{ "http", "listen", KEY_STRING, NULL, 0, 0, G(http_listen), 0, 0, check_listen },
+	{ "http", "secret", KEY_STRING, NULL, 0, 0, G(http_secret), 0, KEY_NONEMPTY, NULL },
+	{ "http", "allow", KEY_LIST, "", 0, 0, G(http_allow), G(n_http_allow), 0, check_addr },
+	/* [flows] */
+	{ "flows", "dir", KEY_STRING, NULL, 0, 0, G(flows_dir), 0, KEY_NONEMPTY, NULL },
+	{ "flows", "reprompt_s", KEY_INT, "3600", 0, 604800, G(session_reprompt_s), 0, 0, NULL },
+	{ "flows", "expiry_s", KEY_INT, "86400", 60, 2592000, G(session_expiry_s), 0, 0, NULL },
+	{ "flows", "ussd_timeout_s", KEY_INT, "180", 10, 3600, G(ussd_timeout_s), 0, 0, NULL },
+	/* [sheets] */
+	{ "sheets", "county_code", KEY_INT, "0", 0, 52, G(county_code), 0, 0, check_county },
+	{ "sheets", "commune", KEY_STRING, NULL, 0, 0, G(commune), 0, KEY_NONEMPTY, NULL },
+	{ "sheets", "indicators", KEY_STRING, NULL, 0, 0, G(indicators), 0, KEY_NONEMPTY, NULL },
+	{ "sheets", "spas_numbers", KEY_PHONES, "", 0, 0, G(spas_numbers), G(n_spas_numbers), 0, NULL },
+	{ "sheets", "digest_time", KEY_TIME, "18:00", 0, 0, G(digest_time), 0, 0, NULL },
+	/* [modem NAME] */
+	{ "modem", "device", KEY_STRING, NULL, 0, 0, M(device), 0, KEY_NONEMPTY, NULL },
+	{ "modem", "connection", KEY_STRING, "at", 0, 0, M(connection), 0, KEY_NONEMPTY, NULL },
+	{ "modem", "model", KEY_STRING, "", 0, 0, M(model), 0, 0, NULL },
+	{ "modem", "sim_pin", KEY_STRING, NULL, 0, 0, M(sim_pin), 0, 0, check_pin },
+	{ "modem", "poll_ms", KEY_INT, "250", 20, 60000, M(poll_ms), 0, 0, NULL },
+	{ "modem", "send_per_minute", KEY_INT, "30", 0, 6000, M(send_per_minute), 0, 0, NULL },
+	{ "modem", "daily_cap", KEY_INT, "0", 0, 1000000, M(daily_cap), 0, 0, NULL },
+	{ "modem", "delivery_reports", KEY_BOOL, "yes", 0, 0, M(delivery_reports), 0, 0, NULL },
+	{ "modem", "balance_ussd", KEY_STRING, NULL, 0, 0, M(balance_ussd), 0, 0, check_ussd },
+	{ "modem", "balance_regex", KEY_STRING, NULL, 0, 0, M(balance_regex), 0, 0, check_regex },
+	{ "modem", "low_credit", KEY_DOUBLE, "2.0", 0, 1000000, M(low_credit), 0, 0, NULL },
+	{ "modem", "balance_every_s", KEY_INT, "21600", 60, 604800, M(balance_every_s), 0, 0, NULL },
+};
+/* clang-format on */
+
+#undef G
+#undef M
+
+/* Field access by table offset. */
+#define FIELD(base, k, type) ((type *)(void *)((char *)(base) + (k)->off))
+
+int
+config_section_known(const char *section)
+{
+	for (size_t i = 0; i < NELEM(config_keys); i++) {
+		if (strcmp(config_keys[i].section, section) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+config_key_count(void)
+{
+	return NELEM(config_keys);
+}
+
+int
+config_key_lookup(const char *section, const char *key)
+{
+	for (size_t i = 0; i < NELEM(config_keys); i++) {
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, key) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *
+config_key_name(int idx)
+{
+	return config_keys[idx].name;
+}
+
+/* Levenshtein distance, capped: keys are short, so a fixed row is enough. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
+
+	if (la >= NELEM(row) || lb >= NELEM(row))
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+config_key_suggest(const char *section, const char *key)
+{
+	const char *best = NULL;
+	size_t bestd = 3, d;
+
+	for (size_t i = 0; i < NELEM(config_keys); i++) {
+		if (strcmp(config_keys[i].section, section) != 0)
+			continue;
+		d = edit_distance(key, config_keys[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = config_keys[i].name;
+		}
+	}
+	return best;
+}
+
+static int
+key_in_scope(const struct config_key *k, int modem)
+{
+	return (strcmp(k->section, "modem") == 0) == (modem != 0);
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < NELEM(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Accepts "H:MM" or "HH:MM" and writes the canonical "HH:MM". */
+static int
+parse_time(const char *v, char *out, size_t outlen)
+{
+	int h = 0, m, i = 0;
+
+	if (v[i] < '0' || v[i] > '9')
+		return -1;
+	h = v[i++] - '0';
+	if (v[i] >= '0' && v[i] <= '9')
+		h = h * 10 + (v[i++] - '0');
+	if (v[i++] != ':')
+		return -1;
+	if (v[i] < '0' || v[i] > '5' || v[i + 1] < '0' || v[i + 1] > '9' ||
+	    v[i + 2] != '\0')
+		return -1;
+	m = (v[i] - '0') * 10 + (v[i + 1] - '0');
+	if (h > 23)
+		return -1;
+	snprintf(out, outlen, "%02d:%02d", h, m);
+	return 0;
+}
+
+static void
+list_free(char ***list, size_t *n)
+{
+	if (*list != NULL) {
+		for (size_t i = 0; (*list)[i] != NULL; i++)
+			free((*list)[i]);
+		free(*list);
+	}
+	*list = NULL;
+	*n = 0;
+}
+
+/* Splits on commas, trims items, drops empty ones, checks each. */
+static int
+list_set(const struct config_key *k, void *base, const char *value,
+    char *msg, size_t msglen)
+{
+	char ***list = FIELD(base, k, char **);
+	size_t *n = (size_t *)(void *)((char *)base + k->n_off);
+	char **items = xcalloc(1, sizeof(*items));
+	size_t count = 0;
+	const char *p = value;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		const char *s = p, *e = p + len;
+
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e > s) {
+			char *item = xstrndup(s, (size_t)(e - s));
+
+			if (count == CONFIG_LIST_MAX) {
+				snprintf(msg, msglen, "%s has more than %d "
+				    "items", k->name, CONFIG_LIST_MAX);
+				free(item);
+				goto fail;
+			}
+			if (k->check != NULL &&
+			    k->check(k, item, msg, msglen) == -1) {
+				free(item);
+				goto fail;
+			}
+			items = xrealloc(items, (count + 2) * sizeof(*items));
+			items[count++] = item;
+			items[count] = NULL;
+		}
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	list_free(list, n);
+	*list = items;
+	*n = count;
+	return 0;
+fail:
+	for (size_t i = 0; i < count; i++)
+		free(items[i]);
+	free(items);
+	return -1;
+}
+
+int
+config_key_set(int idx, void *base, const char *value, char *msg,
+    size_t msglen)
+{
+	const struct config_key *k = &config_keys[idx];
+	char tbuf[8], *end = NULL;
+	int64_t iv;
+	double dv;
+	int bv;
+	enum log_level lv;
+
+	if ((k->flags & KEY_NONEMPTY) && *value == '\0') {
+		snprintf(msg, msglen, "%s must not be empty (remove the line "
+		    "to use the default)", k->name);
+		return -1;
+	}
+	switch (k->type) {
+	case KEY_STRING:
+		if (k->check != NULL && k->check(k, value, msg, msglen) == -1)
+			return -1;
+		free(*FIELD(base, k, char *));
+		*FIELD(base, k, char *) = xstrdup(value);
+		return 0;
+	case KEY_INT:
+		if (parse_int64(value, k->min, k->max, &iv) == -1) {
+			snprintf(msg, msglen, "%s must be an integer between "
+			    "%lld and %lld", k->name, (long long)k->min,
+			    (long long)k->max);
+			return -1;
+		}
+		if (k->check != NULL && k->check(k, value, msg, msglen) == -1)
+			return -1;
+		*FIELD(base, k, int) = (int)iv;
+		return 0;
+	case KEY_BOOL:
+		if (parse_bool(value, &bv) == -1) {
+			snprintf(msg, msglen, "%s must be yes or no (or true/"
+			    "false, on/off, 1/0)", k->name);
+			return -1;
+		}
+		*FIELD(base, k, int) = bv;
+		return 0;
+	case KEY_DOUBLE:
+		dv = *value != '\0' ? strtod(value, &end) : 0;
+		if (end == NULL || *end != '\0' || !isfinite(dv) ||
+		    dv < (double)k->min || dv > (double)k->max) {
+			snprintf(msg, msglen, "%s must be a number between "
+			    "%lld and %lld", k->name, (long long)k->min,
+			    (long long)k->max);
+			return -1;
+		}
+		*FIELD(base, k, double) = dv;
+		return 0;
+	case KEY_LIST:
+	case KEY_PHONES:
+		return list_set(k, base, value, msg, msglen);
+	case KEY_LOGLEVEL:
+		if (log_level_parse(value, &lv) == -1) {
+			snprintf(msg, msglen, "%s must be one of error, warn, "
+			    "info, debug", k->name);
+			return -1;
+		}
+		*FIELD(base, k, int) = (int)lv;
+		return 0;
+	case KEY_LANGUAGE:
+		if (strcmp(value, "ro") != 0 && strcmp(value, "hu") != 0 &&
+		    strcmp(value, "en") != 0) {
+			snprintf(msg, msglen, "%s must be one of ro, hu, en",
+			    k->name);
+			return -1;
+		}
+		free(*FIELD(base, k, char *));
+		*FIELD(base, k, char *) = xstrdup(value);
+		return 0;
+	case KEY_TIME:
+		if (parse_time(value, tbuf, sizeof(tbuf)) == -1) {
+			snprintf(msg, msglen, "%s must be a time HH:MM between "
+			    "00:00 and 23:59", k->name);
+			return -1;
+		}
+		free(*FIELD(base, k, char *));
+		*FIELD(base, k, char *) = xstrdup(tbuf);
+		return 0;
+	}
+	snprintf(msg, msglen, "%s: internal error: unknown key type", k->name);
+	return -1;
+}
+
+void
+config_keys_defaults(int modem, void *base)
+{
+	char msg[CONFIG_ERR_LEN];
+
+	for (size_t i = 0; i < NELEM(config_keys); i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (!key_in_scope(k, modem) || k->def == NULL)
+			continue;
+		if (config_key_set((int)i, base, k->def, msg, sizeof(msg)) == -1)
+			fatalx("config: bad built-in default: %s", msg);
+	}
+}
+
+void
+config_keys_free(int modem, void *base)
+{
+	for (size_t i = 0; i < NELEM(config_keys); i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (!key_in_scope(k, modem))
+			continue;
+		switch (k->type) {
+		case KEY_STRING:
+		case KEY_LANGUAGE:
+		case KEY_TIME:
+			free(*FIELD(base, k, char *));
+			*FIELD(base, k, char *) = NULL;
+			break;
+		case KEY_LIST:
+		case KEY_PHONES:
+			list_free(FIELD(base, k, char **),
+			    (size_t *)(void *)((char *)base + k->n_off));
+			break;
+		case KEY_INT:
+		case KEY_BOOL:
+		case KEY_DOUBLE:
+		case KEY_LOGLEVEL:
+			break;
+		}
+	}
+}
+
+int
+config_keys_finish(struct gw_config *cfg, const int *lines, int *line,
+    char *msg, size_t msglen)
+{
+	char e164[32];
+
+	for (size_t i = 0; i < NELEM(config_keys); i++) {
+		const struct config_key *k = &config_keys[i];
+		char **list;
+
+		if (k->type != KEY_PHONES || !key_in_scope(k, 0))
+			continue;
+		list = *FIELD(cfg, k, char **);
+		for (size_t j = 0; list != NULL && list[j] != NULL; j++) {
+			if (phone_normalize(list[j], cfg->default_country, e164,
+			    sizeof(e164)) == -1) {
+				*line = lines[i];
+				snprintf(msg, msglen, "%s: \"%s\" is not a phone "
+				    "number (write +40..., 0040... or 07...)",
+				    k->name, list[j]);
+				return -1;
+			}
+			free(list[j]);
+			list[j] = xstrdup(e164);
+		}
+	}
+	return 0;
+}
+
+/* --- validators of single values --- */
+
+static int
+check_country(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	size_t n = strlen(v);
+
+	if (n >= 1 && n <= 3 && strspn(v, "0123456789") == n && v[0] != '0')
+		return 0;
+	snprintf(msg, msglen, "%s must be a country calling code of 1 to 3 "
+	    "digits without + or 00, e.g. 40", k->name);
+	return -1;
+}
+
+/* HOST:PORT, or [IPv6]:PORT; the host is resolved by the HTTP module. */
+static int
+check_listen(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	const char *colon = strrchr(v, ':');
+	int64_t port;
+	int hostok;
+
+	if (colon == NULL)
+		goto bad;
+	if (v[0] == '[')
+		hostok = colon > v + 2 && colon[-1] == ']';
+	else
+		hostok = colon > v && memchr(v, ':', (size_t)(colon - v)) ==
+		    NULL;
+	if (!hostok || parse_int64(colon + 1, 1, 65535, &port) == -1)
+		goto bad;
+	for (const char *p = v; p < colon; p++) {
+		if (*p == ' ' || *p == '\t')
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(msg, msglen, "%s must be HOST:PORT (e.g. 127.0.0.1:8080 or "
+	    "[::1]:8080) with a port between 1 and 65535", k->name);
+	return -1;
+}
+
+static int
+check_addr(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, v, a) == 1 || inet_pton(AF_INET6, v, a) == 1)
+		return 0;
+	snprintf(msg, msglen, "%s: \"%s\" is not an IPv4 or IPv6 address",
+	    k->name, v);
+	return -1;
+}
+
+/*
+ * The AA county codes of Romanian sheet numbers (domain/county-codes.csv):
+ * 1..39, 41..46 (Bucharest sectors), 51, 52.  40 and 47..50 do not exist.
+ */
+static int
+check_county(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	int64_t c;
+
+	if (parse_int64(v, 0, 52, &c) == -1)
+		return -1;
+	if (c == 40 || (c >= 47 && c <= 50)) {
+		snprintf(msg, msglen, "%s %lld is not a county code (use 1 to "
+		    "39, 41 to 46 or 51 to 52; 0 = not configured)", k->name,
+		    (long long)c);
+		return -1;
+	}
+	return 0;
+}
+
+/* The PIN itself is never echoed in messages. */
+static int
+check_pin(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	size_t n = strlen(v);
+
+	if (n >= 4 && n <= 8 && strspn(v, "0123456789") == n)
+		return 0;
+	snprintf(msg, msglen, "%s must be 4 to 8 digits", k->name);
+	return -1;
+}
+
+static int
+check_ussd(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	size_t n = strlen(v);
+
+	if (n >= 1 && n <= 32 && strspn(v, "0123456789*#+") == n)
+		return 0;
+	snprintf(msg, msglen, "%s must be a USSD code of digits, * and #, "
+	    "e.g. *133#", k->name);
+	return -1;
+}
+
+static int
+check_regex(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	pcre2_code *re;
+	PCRE2_UCHAR emsg[128];
+	PCRE2_SIZE off;
+	uint32_t ncap = 0;
+	int ecode;
+
+	re = pcre2_compile((PCRE2_SPTR)v, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+	    &ecode, &off, NULL);
+	if (re == NULL) {
+		if (pcre2_get_error_message(ecode, emsg, sizeof(emsg)) < 0)
+			strlcpy_s((char *)emsg, "unknown error", sizeof(emsg));
+		snprintf(msg, msglen, "%s does not compile: %s (at offset %zu)",
+		    k->name, (const char *)emsg, (size_t)off);
+		return -1;
+	}
+	if (pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ncap) != 0)
+		ncap = 0;
+	pcre2_code_free(re);
+	if (ncap < 1) {
+		snprintf(msg, msglen, "%s must have a capture group around the "
+		    "amount, e.g. \"([0-9]+[.,][0-9]+)\"", k->name);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,250 @@
+/*
+ * flow_load.c - reading the flows folder: every *.flow file is parsed,
+ * then the set is checked as a whole (unique names and keywords, one
+ * catch-all, "start" targets that exist, no message defined twice).
+ *
+ * A set is all-or-nothing: if any file has an error the caller keeps the
+ * set it had, so a typo saved by a social worker on a live gateway never
+ * takes the service down (SIGHUP reports it and changes nothing).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "flow.h"
+#include "flow_int.h"
+#include "log.h"
+#include "util.h"
+
+static int name_cmp(const void *, const void *);
+static void check_keywords(struct flow_def **, size_t, struct flow_diag *);
+
+int
+flow_load_file(const char *path, struct flow_diag *diag,
+    struct flow_def **out)
+{
+	FILE *f;
+	struct stat sb;
+	char *data = NULL;
+	size_t len;
+
+	*out = NULL;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		flow_diag_error(diag, path, 0, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		flow_diag_error(diag, path, 0, "not a regular file");
+		goto fail;
+	}
+	if (sb.st_size > FLOW_FILE_MAX) {
+		flow_diag_error(diag, path, 0, "file larger than %d bytes",
+		    FLOW_FILE_MAX);
+		goto fail;
+	}
+	data = xmalloc((size_t)sb.st_size + 1);
+	len = fread(data, 1, (size_t)sb.st_size, f);
+	if (ferror(f)) {
+		flow_diag_error(diag, path, 0, "read error");
+		goto fail;
+	}
+	fclose(f);
+	*out = flow_parse(path, data, len, diag);
+	free(data);
+	return *out != NULL ? 0 : -1;
+fail:
+	free(data);
+	fclose(f);
+	return -1;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+check_keywords(struct flow_def **defs, size_t n, struct flow_diag *diag)
+{
+	const struct flow_global_word *g;
+	size_t i, j, k, l;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < defs[i]->nkeywords; k++) {
+			const char *kw = defs[i]->keywords[k];
+
+			for (g = flow_global_words_table(); g->word != NULL;
+			    g++) {
+				if (strcmp(kw, g->word) == 0)
+					flow_diag_error(diag, defs[i]->file,
+					    defs[i]->keywords_line,
+					    "keyword %s is a global word", kw);
+				else if (strlen(kw) >= 4 &&
+				    flow_text_one_typo(kw, g->word))
+					flow_diag_warn(diag, defs[i]->file,
+					    defs[i]->keywords_line,
+					    "keyword %s is one typo from the "
+					    "global word %s; only an exact %s "
+					    "starts this flow", kw, g->word,
+					    kw);
+			}
+			for (j = i + 1; j < n; j++) {
+				for (l = 0; l < defs[j]->nkeywords; l++) {
+					const char *o = defs[j]->keywords[l];
+
+					if (strcmp(kw, o) == 0)
+						flow_diag_error(diag,
+						    defs[j]->file,
+						    defs[j]->keywords_line,
+						    "keyword %s is also used by "
+						    "flow %s (%s:%d)", kw,
+						    defs[i]->name,
+						    defs[i]->file,
+						    defs[i]->keywords_line);
+					else if (strlen(kw) >= 4 &&
+					    strlen(o) >= 4 &&
+					    flow_text_one_typo(kw, o))
+						flow_diag_warn(diag,
+						    defs[j]->file,
+						    defs[j]->keywords_line,
+						    "keyword %s is one typo from "
+						    "%s of flow %s; a typo in "
+						    "either starts the first "
+						    "loaded", o, kw,
+						    defs[i]->name);
+				}
+			}
+		}
+	}
+}
+
+void
+flow_set_check(struct flow_def **defs, size_t n, struct flow_diag *diag)
+{
+	const struct flow_def *catch_all = NULL;
+	int msg_owner[FLOW_MSG_N];
+	size_t i, j, k, l;
+
+	for (i = 0; i < FLOW_MSG_N; i++)
+		msg_owner[i] = -1;
+	for (i = 0; i < n; i++) {
+		const struct flow_def *d = defs[i];
+
+		for (j = 0; j < i; j++) {
+			if (strcmp(defs[j]->name, d->name) == 0)
+				flow_diag_error(diag, d->file, 1,
+				    "flow %s is also defined in %s", d->name,
+				    defs[j]->file);
+		}
+		if (d->catch_all) {
+			if (catch_all != NULL)
+				flow_diag_error(diag, d->file, 1,
+				    "only one flow may be the catch-all; %s "
+				    "already is", catch_all->file);
+			else
+				catch_all = d;
+		}
+		for (j = 0; j < d->nnodes; j++) {
+			const struct flow_node *nd = &d->nodes[j];
+
+			if (nd->kind != FLOW_NODE_START)
+				continue;
+			for (k = 0; k < n; k++) {
+				if (strcmp(defs[k]->name,
+				    nd->target_name) == 0)
+					break;
+			}
+			if (k == n)
+				flow_diag_error(diag, d->file, nd->line,
+				    "start: no flow named \"%s\"",
+				    nd->target_name);
+		}
+		for (j = 0; j < FLOW_MSG_N; j++) {
+			if (d->messages[j].line == 0)
+				continue;
+			if (msg_owner[j] >= 0)
+				flow_diag_error(diag, d->file,
+				    d->messages[j].line,
+				    "message %s is also defined in %s",
+				    flow_msg_name((enum flow_msg)j),
+				    defs[msg_owner[j]]->file);
+			else
+				msg_owner[j] = (int)i;
+		}
+		for (k = 0; k < d->nussd_codes; k++) {
+			for (j = 0; j < i; j++) {
+				for (l = 0; l < defs[j]->nussd_codes; l++) {
+					if (strcmp(defs[j]->ussd_codes[l],
+					    d->ussd_codes[k]) == 0)
+						flow_diag_error(diag, d->file,
+						    d->ussd_line,
+						    "USSD code %s is also used "
+						    "by flow %s",
+						    d->ussd_codes[k],
+						    defs[j]->name);
+				}
+			}
+		}
+	}
+	check_keywords(defs, n, diag);
+}
+
+int
+flow_load_dir(const char *dir, struct flow_diag *diag,
+    struct flow_def ***out, size_t *nout)
+{
+	DIR *dp;
+	struct dirent *e;
+	char **names = NULL, *path;
+	struct flow_def **defs = NULL, *d;
+	size_t n = 0, nd = 0, i, len;
+	int errors = diag->nerrors;
+
+	*out = NULL;
+	*nout = 0;
+	dp = opendir(dir);
+	if (dp == NULL) {
+		flow_diag_error(diag, dir, 0, "%s", strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(dp)) != NULL) {
+		len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || len < 6 ||
+		    strcmp(e->d_name + len - 5, ".flow") != 0)
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(dp);
+	/* File name order: load order is the tie-break, make it stable. */
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n; i++) {
+		path = xasprintf("%s/%s", dir, names[i]);
+		if (flow_load_file(path, diag, &d) == 0) {
+			defs = xrealloc(defs, (nd + 1) * sizeof(*defs));
+			defs[nd++] = d;
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	if (n == 0)
+		flow_diag_warn(diag, dir, 0, "no *.flow files; only the "
+		    "global words (AJUTOR, STOP, START, GATA) will work");
+	flow_set_check(defs, nd, diag);
+	if (diag->nerrors > errors) {
+		for (i = 0; i < nd; i++)
+			flow_def_free(defs[i]);
+		free(defs);
+		return -1;
+	}
+	*out = defs;
+	*nout = nd;
+	return 0;
+}

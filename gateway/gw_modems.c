@@ -1,0 +1,979 @@
+/*
+ * gw_modems.c - the modem worker supervisor and the outbound dispatcher.
+ *
+ * Each configured modem gets one child process (modem_worker_main) and a
+ * SOCK_SEQPACKET socketpair.  The supervisor reads the worker's messages
+ * from the event loop, restarts a worker that died or stopped answering
+ * PING (watchdog) with exponential backoff, marks a modem down when it
+ * keeps failing, and hands queued messages to the least loaded healthy
+ * modem within its rate limit and daily cap.
+ *
+ * Worker state machine (gw_worker_enter_state is the only writer):
+ *   STARTING -> UP <-> DOWN,  any -> DEAD -> (backoff) -> STARTING
+ */
+#define _GNU_SOURCE /* prctl */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "config.h"
+#include "gateway.h"
+#include "log.h"
+#include "modem.h"
+#include "store.h"
+#include "util.h"
+
+#define GW_SEND_TIMEOUT_MS 180000  /* a SEND unanswered this long = hung */
+#define GW_BACKOFF_MAX_S 60
+#define GW_STABLE_MS 60000	   /* alive this long resets the backoff */
+
+enum gw_worker_state {
+	GW_WORKER_STARTING = 0, /* forked, waiting for HELLO */
+	GW_WORKER_UP,		/* modem connected */
+	GW_WORKER_DOWN,		/* worker alive, modem not usable */
+	GW_WORKER_DEAD,		/* no process; restart pending */
+	GW_WORKER_STOPPED,	/* removed by configuration or shutdown */
+};
+
+struct gw_worker {
+	struct gw_modems *mods;
+	char *name;		   /* owned copy of the modem name */
+	pid_t pid;		   /* 0 when no process */
+	int fd;			   /* our end of the socketpair, -1 if none */
+	struct event *ev_read;	   /* readable fd */
+	struct event *ev_restart;  /* backoff timer */
+	enum gw_worker_state state;
+	int backoff_s;		   /* next restart delay */
+	int64_t started_at;	   /* mono ms */
+	int64_t last_heard;	   /* mono ms of the last message */
+	int64_t ping_seq;	   /* last PING sent */
+	int64_t ping_at;	   /* mono ms of the last PING */
+	/* One message in flight per modem: a crash can then send at most
+	 * that one twice (the queue row is marked SENDING before the worker
+	 * sees it, and stays so until its result is committed). */
+	int64_t sending_id;	   /* outbox id handed to the worker, 0 none */
+	int64_t sending_at;	   /* mono ms it was handed over */
+	int concat_ref;		   /* next concatenation reference */
+	int64_t next_send_at;	   /* mono ms: rate limit */
+	int sent_today;		   /* parts, mirrored from the store */
+	int fail_streak;	   /* consecutive failed sends */
+	int down_alerted;	   /* an admin alert for DOWN went out */
+	int ussd_pending;	   /* a balance check is running */
+	int64_t next_balance_at;   /* mono ms */
+	int low_credit_alerted;	   /* latched until credit recovers */
+	struct modem_part *batch;  /* parts of the current read pass */
+	size_t n_batch, cap_batch;
+};
+
+struct gw_modems {
+	struct gateway *gw;
+	struct gw_worker **w;	/* array of n; workers never move */
+	size_t n;
+	struct event *ev_tick;	/* 250 ms: watchdog, queue pick-up */
+	struct event *ev_chld;	/* SIGCHLD */
+	int stopping;		/* shutdown in progress: no restarts */
+};
+
+static const char *gw_worker_strstate(enum gw_worker_state);
+static void gw_worker_enter_state(struct gw_worker *, enum gw_worker_state,
+    const char *);
+static int gw_worker_spawn(struct gw_worker *);
+static void gw_worker_close(struct gw_worker *);
+static void gw_worker_died(struct gw_worker *, int);
+static void gw_worker_restart_cb(evutil_socket_t, short, void *);
+static void gw_worker_read_cb(evutil_socket_t, short, void *);
+static void gw_worker_dispatch(struct gw_worker *, struct modem_ipc_msg *);
+static void gw_worker_batch_end(struct gw_worker *);
+static void gw_worker_send_result(struct gw_worker *, struct modem_ipc_msg *);
+static void gw_worker_ussd_result(struct gw_worker *, struct modem_ipc_msg *);
+static void gw_worker_status(struct gw_worker *, struct modem_ipc_msg *, int);
+static void gw_worker_kill(struct gw_worker *, const char *);
+static void gw_worker_balance(struct gw_worker *, int64_t);
+static int gw_worker_take(struct gw_worker *, int64_t, const char *const *,
+    struct store_outbound *);
+static void gw_worker_hand(struct gw_worker *, const struct store_outbound *);
+static const struct modem_conf *gw_worker_conf(const struct gw_worker *);
+static void gw_modems_tick_cb(evutil_socket_t, short, void *);
+static void gw_modems_chld_cb(evutil_socket_t, short, void *);
+static void gw_modems_alert(struct gw_modems *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static const char **gw_modems_down_list(struct gw_modems *);
+
+static const char *
+gw_worker_strstate(enum gw_worker_state s)
+{
+	switch (s) {
+	case GW_WORKER_STARTING:
+		return "starting";
+	case GW_WORKER_UP:
+		return "up";
+	case GW_WORKER_DOWN:
+		return "down";
+	case GW_WORKER_DEAD:
+		return "restarting";
+	case GW_WORKER_STOPPED:
+		return "stopped";
+	}
+	return "?";
+}
+
+static void
+gw_worker_enter_state(struct gw_worker *w, enum gw_worker_state next,
+    const char *why)
+{
+	struct gateway *gw = w->mods->gw;
+
+	if (w->state != next)
+		log_info("modem %s: %s -> %s%s%s", w->name,
+		    gw_worker_strstate(w->state), gw_worker_strstate(next),
+		    why != NULL ? ": " : "", why != NULL ? why : "");
+	w->state = next;
+	if (store_modem_set_state(gw->store, w->name, gw_worker_strstate(next),
+	    why, now_ms()) != 0)
+		log_warnx("modem %s: cannot record state", w->name);
+}
+
+static const struct modem_conf *
+gw_worker_conf(const struct gw_worker *w)
+{
+	return config_modem(w->mods->gw->conf, w->name);
+}
+
+struct gw_modems *
+gw_modems_new(struct gateway *gw)
+{
+	struct gw_modems *mods = xcalloc(1, sizeof(*mods));
+
+	mods->gw = gw;
+	mods->ev_tick = event_new(gw->base, -1, EV_PERSIST, gw_modems_tick_cb,
+	    mods);
+	mods->ev_chld = evsignal_new(gw->base, SIGCHLD, gw_modems_chld_cb,
+	    mods);
+	if (mods->ev_tick == NULL || mods->ev_chld == NULL)
+		fatalx("gw_modems_new: event_new");
+	{
+		/* Also how soon a message queued by `stafeta send` leaves. */
+		struct timeval tv = { 0, 250000 };
+		event_add(mods->ev_tick, &tv);
+	}
+	event_add(mods->ev_chld, NULL);
+	/* Whatever was handed to a modem when we last died is sent again:
+	 * at-least-once for the one message in flight, never lost. */
+	if (store_outbox_requeue_sending(gw->store, NULL) != 0)
+		log_warnx("cannot requeue messages that were being sent");
+	if (gw_modems_apply_config(mods) != 0)
+		log_warnx("some modem workers could not be started");
+	return mods;
+}
+
+int
+gw_modems_apply_config(struct gw_modems *mods)
+{
+	const struct gw_config *conf = mods->gw->conf;
+	int rc = 0;
+
+	/* Stop workers whose modem left the configuration. */
+	for (size_t i = 0; i < mods->n; i++) {
+		struct gw_worker *w = mods->w[i];
+
+		if (w->state != GW_WORKER_STOPPED &&
+		    config_modem(conf, w->name) == NULL) {
+			gw_worker_kill(w, "removed from configuration");
+			w->state = GW_WORKER_STOPPED;
+		}
+	}
+	/* Start workers for new modems.  A changed modem section takes
+	 * effect at the worker's next restart. */
+	for (size_t i = 0; i < conf->n_modems; i++) {
+		const struct modem_conf *mc = &conf->modems[i];
+		struct gw_worker *w = NULL;
+
+		for (size_t j = 0; j < mods->n; j++)
+			if (strcmp(mods->w[j]->name, mc->name) == 0)
+				w = mods->w[j];
+		if (w == NULL) {
+			mods->w = xrealloc(mods->w,
+			    (mods->n + 1) * sizeof(*mods->w));
+			w = xcalloc(1, sizeof(*w));
+			mods->w[mods->n++] = w;
+			w->mods = mods;
+			w->name = xstrdup(mc->name);
+			w->fd = -1;
+			w->backoff_s = 1;
+			w->concat_ref = (int)(now_ms() % 256);
+			w->ev_restart = evtimer_new(mods->gw->base,
+			    gw_worker_restart_cb, w);
+			w->state = GW_WORKER_STOPPED;
+		}
+		if (w->state == GW_WORKER_STOPPED) {
+			if (mc->implicit)
+				log_warnx("modem %s: no [modem] section "
+				    "configured, using a dummy modem in %s",
+				    mc->name, mc->device);
+			if (gw_worker_spawn(w) != 0)
+				rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* Forks the worker process for w. */
+static int
+gw_worker_spawn(struct gw_worker *w)
+{
+	const struct modem_conf *mc = gw_worker_conf(w);
+	int sv[2];
+	pid_t pid;
+
+	if (mc == NULL)
+		return -1;
+	if (strcmp(mc->model, "dummy") == 0 && mkdir_p(mc->device, 0750) != 0)
+		log_warn("modem %s: cannot create dummy folder", w->name);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_warn("modem %s: socketpair", w->name);
+		gw_worker_died(w, -1);
+		return -1;
+	}
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		log_warn("modem %s: fork", w->name);
+		close(sv[0]);
+		close(sv[1]);
+		gw_worker_died(w, -1);
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t all;
+		int rc;
+
+		close(sv[0]);
+		/* A worker must never outlive the gateway: its SIM would be
+		 * read by nobody.  Closes the race with an early parent death
+		 * by checking the parent after arming the signal. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGINT, SIG_IGN);  /* Ctrl-C stops the parent, which */
+		signal(SIGHUP, SIG_IGN);  /* then stops us cleanly */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		rc = modem_worker_main(mc, sv[1]);
+		_exit(rc);
+	}
+	close(sv[1]);
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0)
+		log_warn("modem %s: O_NONBLOCK", w->name);
+	w->pid = pid;
+	w->fd = sv[0];
+	w->started_at = now_mono_ms();
+	w->last_heard = w->started_at;
+	w->ping_at = w->started_at;
+	w->sending_id = 0;
+	w->ussd_pending = 0;
+	w->next_balance_at = w->started_at + 30000;
+	if (w->ev_read == NULL)
+		w->ev_read = event_new(w->mods->gw->base, w->fd,
+		    EV_READ | EV_PERSIST, gw_worker_read_cb, w);
+	else
+		event_assign(w->ev_read, w->mods->gw->base, w->fd,
+		    EV_READ | EV_PERSIST, gw_worker_read_cb, w);
+	event_add(w->ev_read, NULL);
+	log_info("modem %s: worker started (pid %d)", w->name, (int)pid);
+	gw_worker_enter_state(w, GW_WORKER_STARTING, NULL);
+	return 0;
+}
+
+/* Closes our end of the socket and forgets the batch in progress. */
+static void
+gw_worker_close(struct gw_worker *w)
+{
+	if (w->ev_read != NULL)
+		event_del(w->ev_read);
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	for (size_t i = 0; i < w->n_batch; i++)
+		modem_part_clear(&w->batch[i]);
+	w->n_batch = 0;
+}
+
+/* Terminates the worker; SIGCHLD reaps it and schedules the restart. */
+static void
+gw_worker_kill(struct gw_worker *w, const char *why)
+{
+	if (w->pid <= 0)
+		return;
+	log_warnx("modem %s: killing worker pid %d: %s", w->name, (int)w->pid,
+	    why);
+	kill(w->pid, SIGKILL);
+	gw_worker_close(w);
+}
+
+/* The worker process is gone (status from waitpid, -1 if never ran). */
+static void
+gw_worker_died(struct gw_worker *w, int status)
+{
+	struct gateway *gw = w->mods->gw;
+	struct timeval tv;
+	char why[64];
+
+	gw_worker_close(w);
+	w->pid = 0;
+	if (status == -1)
+		snprintf(why, sizeof(why), "could not start");
+	else if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "killed by signal %d",
+		    WTERMSIG(status));
+	else
+		snprintf(why, sizeof(why), "exited with %d",
+		    WEXITSTATUS(status));
+	/* Messages it had not confirmed go back to the queue. */
+	if (store_outbox_requeue_sending(gw->store, w->name) != 0)
+		log_warnx("modem %s: cannot requeue in-flight messages",
+		    w->name);
+	w->sending_id = 0;
+	if (w->state == GW_WORKER_STOPPED || w->mods->stopping) {
+		log_info("modem %s: worker %s", w->name, why);
+		return;
+	}
+	if (now_mono_ms() - w->started_at > GW_STABLE_MS)
+		w->backoff_s = 1;
+	gw_worker_enter_state(w, GW_WORKER_DEAD, why);
+	tv.tv_sec = w->backoff_s;
+	tv.tv_usec = 0;
+	log_info("modem %s: restarting worker in %d s", w->name, w->backoff_s);
+	w->backoff_s = w->backoff_s * 2 > GW_BACKOFF_MAX_S ? GW_BACKOFF_MAX_S :
+	    w->backoff_s * 2;
+	evtimer_add(w->ev_restart, &tv);
+	gw_modems_kick(w->mods);
+}
+
+static void
+gw_worker_restart_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gw_worker *w = arg;
+
+	UNUSED(fd);
+	UNUSED(ev);
+	if (w->state == GW_WORKER_STOPPED || w->mods->stopping ||
+	    w->pid > 0)
+		return;
+	if (gw_worker_spawn(w) != 0)
+		log_warnx("modem %s: restart failed", w->name);
+}
+
+static void
+gw_modems_chld_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gw_modems *mods = arg;
+	pid_t pid;
+	int status;
+
+	UNUSED(fd);
+	UNUSED(ev);
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < mods->n; i++) {
+			if (mods->w[i]->pid == pid) {
+				gw_worker_died(mods->w[i], status);
+				break;
+			}
+		}
+	}
+}
+
+static void
+gw_worker_read_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gw_worker *w = arg;
+	struct modem_ipc_msg msg;
+	int rc, got = 0;
+
+	UNUSED(ev);
+	/* Drain what is there, but yield to the loop now and then so one
+	 * busy modem cannot starve the others. */
+	while (got < 256 && w->fd == fd) {
+		rc = modem_ipc_recv(fd, &msg);
+		if (rc < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				break;
+			log_warn("modem %s: read from worker", w->name);
+			gw_worker_close(w);
+			break;
+		}
+		if (rc == 0) {
+			/* EOF: the process is exiting; SIGCHLD restarts it. */
+			gw_worker_close(w);
+			break;
+		}
+		got++;
+		w->last_heard = now_mono_ms();
+		gw_worker_dispatch(w, &msg);
+		modem_ipc_free(&msg);
+	}
+	if (got > 0)
+		gw_modems_kick(w->mods);
+}
+
+static void
+gw_worker_dispatch(struct gw_worker *w, struct modem_ipc_msg *msg)
+{
+	switch (msg->type) {
+	case MODEM_IPC_HELLO:
+		gw_worker_status(w, msg, 1);
+		return;
+	case MODEM_IPC_STATUS:
+		gw_worker_status(w, msg, 0);
+		return;
+	case MODEM_IPC_SMS:
+		if (w->n_batch == w->cap_batch) {
+			w->cap_batch = w->cap_batch ? w->cap_batch * 2 : 64;
+			w->batch = xrealloc(w->batch,
+			    w->cap_batch * sizeof(*w->batch));
+		}
+		memset(&w->batch[w->n_batch], 0, sizeof(*w->batch));
+		if (modem_ipc_get_part(msg, &w->batch[w->n_batch]) != 0) {
+			log_warnx("modem %s: malformed SMS message from worker",
+			    w->name);
+			return;
+		}
+		w->n_batch++;
+		return;
+	case MODEM_IPC_BATCH_END:
+		gw_worker_batch_end(w);
+		return;
+	case MODEM_IPC_SEND_RESULT:
+		gw_worker_send_result(w, msg);
+		return;
+	case MODEM_IPC_USSD_RESULT:
+		gw_worker_ussd_result(w, msg);
+		return;
+	case MODEM_IPC_PONG:
+		return;
+	default:
+		log_warnx("modem %s: unexpected %s from worker", w->name,
+		    modem_ipc_strtype(msg->type));
+		return;
+	}
+}
+
+/* The worker finished a read pass: store everything, then let it delete
+ * exactly what was committed. */
+static void
+gw_worker_batch_end(struct gw_worker *w)
+{
+	struct modem_ipc_msg ack;
+
+	if (gw_inbound_batch(w->mods->gw, w->name, w->batch, w->n_batch) !=
+	    0) {
+		/* Not stored: the parts stay on the SIM.  A fresh worker reads
+		 * them again; its predecessor remembered them as pending. */
+		for (size_t i = 0; i < w->n_batch; i++)
+			modem_part_clear(&w->batch[i]);
+		w->n_batch = 0;
+		gw_worker_kill(w, "batch could not be stored");
+		return;
+	}
+	modem_ipc_init(&ack, MODEM_IPC_ACK);
+	modem_ipc_put_i64(&ack, (int64_t)w->n_batch);
+	for (size_t i = 0; i < w->n_batch; i++) {
+		modem_ipc_put_i64(&ack, w->batch[i].location);
+		modem_part_clear(&w->batch[i]);
+	}
+	w->n_batch = 0;
+	if (modem_ipc_send(w->fd, &ack) != 0)
+		log_warn("modem %s: cannot send ACK (parts will be read "
+		    "again and recognised)", w->name);
+	modem_ipc_free(&ack);
+}
+
+static void
+gw_worker_status(struct gw_worker *w, struct modem_ipc_msg *msg, int hello)
+{
+	struct gateway *gw = w->mods->gw;
+	struct modem_status st;
+
+	memset(&st, 0, sizeof(st));
+	if (modem_ipc_get_status(msg, &st) != 0) {
+		log_warnx("modem %s: malformed status from worker", w->name);
+		return;
+	}
+	if (st.connected) {
+		char net[160];
+
+		snprintf(net, sizeof(net), "%s%s%s%s", st.network_name,
+		    st.network_name[0] && st.network_code[0] ? " (" : "",
+		    st.network_code, st.network_name[0] && st.network_code[0] ?
+		    ")" : "");
+		if (store_modem_set_health(gw->store, w->name,
+		    st.signal_percent, net, now_ms()) != 0)
+			log_warnx("modem %s: cannot record health", w->name);
+		if (st.sim_size > 0 && st.sim_used >= st.sim_size)
+			log_warnx("modem %s: SIM message memory full (%d/%d)",
+			    w->name, st.sim_used, st.sim_size);
+		if (w->state != GW_WORKER_UP) {
+			int was_down = w->down_alerted;
+
+			w->fail_streak = 0;
+			gw_worker_enter_state(w, GW_WORKER_UP,
+			    hello ? "connected" : NULL);
+			if (was_down) {
+				w->down_alerted = 0;
+				gw_modems_alert(w->mods,
+				    "Stafeta: modemul %s functioneaza din nou.",
+				    w->name);
+			}
+		}
+	} else if (w->state != GW_WORKER_DOWN) {
+		gw_worker_enter_state(w, GW_WORKER_DOWN, st.error);
+		if (!w->down_alerted) {
+			w->down_alerted = 1;
+			gw_modems_alert(w->mods,
+			    "Stafeta: modemul %s NU functioneaza (%s). Mesajele "
+			    "trec prin celelalte modemuri.", w->name,
+			    st.error[0] ? st.error : "fara raspuns");
+		}
+	}
+	modem_status_clear(&st);
+}
+
+static void
+gw_worker_send_result(struct gw_worker *w, struct modem_ipc_msg *msg)
+{
+	struct gateway *gw = w->mods->gw;
+	const struct gw_config *conf = gw->conf;
+	struct modem_send_result r;
+	int64_t now = now_ms();
+
+	memset(&r, 0, sizeof(r));
+	if (modem_ipc_get_send_result(msg, &r) != 0) {
+		log_warnx("modem %s: malformed send result", w->name);
+		return;
+	}
+	if (r.outbox_id == 0 || r.outbox_id != w->sending_id) {
+		log_warnx("modem %s: result for out %lld that was not in "
+		    "flight", w->name, (long long)r.outbox_id);
+		modem_send_result_clear(&r);
+		return;
+	}
+	w->sending_id = 0;
+	if (store_begin(gw->store) != 0)
+		goto fail;
+	if (store_outbox_result(gw->store, r.outbox_id, r.ok, r.parts, r.mr,
+	    r.ok ? NULL : r.error, r.permanent, now, conf->send_retry_base_s,
+	    conf->send_max_attempts) != 0)
+		goto fail_rollback;
+	if (r.ok && store_modem_count_sent(gw->store, w->name, r.parts, now,
+	    &w->sent_today) != 0)
+		goto fail_rollback;
+	if (store_commit(gw->store) != 0)
+		goto fail_rollback;
+	if (r.ok) {
+		log_info("modem %s: out %lld sent (%d part%s)", w->name,
+		    (long long)r.outbox_id, r.parts, r.parts == 1 ? "" : "s");
+		w->fail_streak = 0;
+	} else {
+		log_warnx("modem %s: out %lld not sent: %s%s", w->name,
+		    (long long)r.outbox_id, r.error,
+		    r.permanent ? " (permanent)" : "");
+		if (!r.permanent && ++w->fail_streak >= conf->modem_down_after &&
+		    w->state == GW_WORKER_UP) {
+			/* A modem that keeps failing is taken out of routing;
+			 * its queue drains through the others.  A restart
+			 * gives it its chance to come back. */
+			gw_worker_enter_state(w, GW_WORKER_DOWN,
+			    "repeated send failures");
+			if (!w->down_alerted) {
+				w->down_alerted = 1;
+				gw_modems_alert(w->mods, "Stafeta: modemul %s "
+				    "NU poate trimite mesaje (%s).", w->name,
+				    r.error);
+			}
+			gw_worker_kill(w, "repeated send failures");
+		}
+	}
+	modem_send_result_clear(&r);
+	return;
+fail_rollback:
+	store_rollback(gw->store);
+fail:
+	log_warnx("modem %s: cannot record result of out %lld: %s", w->name,
+	    (long long)r.outbox_id, store_errmsg(gw->store));
+	modem_send_result_clear(&r);
+}
+
+/* Balance check answer: read the amount with the operator's pattern. */
+static void
+gw_worker_ussd_result(struct gw_worker *w, struct modem_ipc_msg *msg)
+{
+	const struct modem_conf *mc = gw_worker_conf(w);
+	const char *code, *text;
+	int ok;
+	pcre2_code *re;
+	pcre2_match_data *md;
+	int errcode, rc;
+	PCRE2_SIZE erroff;
+
+	w->ussd_pending = 0;
+	code = modem_ipc_get_str(msg);
+	ok = (int)modem_ipc_get_i64(msg);
+	text = modem_ipc_get_str(msg);
+	if (msg->bad || mc == NULL) {
+		log_warnx("modem %s: malformed USSD result", w->name);
+		return;
+	}
+	if (!ok) {
+		log_warnx("modem %s: balance check %s failed: %s", w->name,
+		    code, text);
+		return;
+	}
+	if (mc->balance_regex == NULL)
+		return;
+	re = pcre2_compile((PCRE2_SPTR)mc->balance_regex, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF, &errcode, &erroff, NULL);
+	if (re == NULL) {
+		log_warnx("modem %s: balance_regex does not compile", w->name);
+		return;
+	}
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+	if (rc >= 2) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		char amount[64];
+		size_t len = ov[3] - ov[2];
+		double value;
+		char *end;
+
+		if (len >= sizeof(amount))
+			len = sizeof(amount) - 1;
+		memcpy(amount, text + ov[2], len);
+		amount[len] = '\0';
+		for (char *p = amount; *p != '\0'; p++)
+			if (*p == ',')
+				*p = '.';
+		value = strtod(amount, &end);
+		if (end != amount) {
+			log_info("modem %s: credit %.2f", w->name, value);
+			if (store_modem_set_balance(w->mods->gw->store, w->name,
+			    value, now_ms()) != 0)
+				log_warnx("modem %s: cannot record balance",
+				    w->name);
+			if (value < mc->low_credit && !w->low_credit_alerted) {
+				w->low_credit_alerted = 1;
+				gw_modems_alert(w->mods, "Stafeta: credit redus "
+				    "pe modemul %s: %.2f. Reincarcati cartela.",
+				    w->name, value);
+			} else if (value >= mc->low_credit)
+				w->low_credit_alerted = 0;
+		}
+	} else
+		log_warnx("modem %s: balance answer did not match "
+		    "balance_regex", w->name);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+}
+
+static void
+gw_worker_balance(struct gw_worker *w, int64_t mono)
+{
+	const struct modem_conf *mc = gw_worker_conf(w);
+	struct modem_ipc_msg m;
+
+	if (mc == NULL || mc->balance_ussd == NULL || w->ussd_pending ||
+	    w->state != GW_WORKER_UP || mono < w->next_balance_at)
+		return;
+	w->next_balance_at = mono + (int64_t)mc->balance_every_s * 1000;
+	modem_ipc_init(&m, MODEM_IPC_USSD);
+	modem_ipc_put_str(&m, mc->balance_ussd);
+	if (modem_ipc_send(w->fd, &m) == 0)
+		w->ussd_pending = 1;
+	modem_ipc_free(&m);
+}
+
+/* Queues an SMS to every administrator number. */
+static void
+gw_modems_alert(struct gw_modems *mods, const char *fmt, ...)
+{
+	struct gateway *gw = mods->gw;
+	char text[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_info("alert: %s", text);
+	if (gw->conf->n_admin_numbers == 0)
+		return;
+	if (store_begin(gw->store) != 0)
+		return;
+	for (size_t i = 0; i < gw->conf->n_admin_numbers; i++) {
+		struct store_outbound out;
+
+		memset(&out, 0, sizeof(out));
+		out.recipient = gw->conf->admin_numbers[i];
+		out.text = text;
+		out.priority = STORE_PRIO_ALERT;
+		if (store_outbox_add(gw->store, &out) != 0) {
+			store_rollback(gw->store);
+			return;
+		}
+	}
+	if (store_commit(gw->store) != 0)
+		store_rollback(gw->store);
+}
+
+/* NULL-terminated names of modems not usable now; caller frees array. */
+static const char **
+gw_modems_down_list(struct gw_modems *mods)
+{
+	const char **down = xcalloc(mods->n + 1, sizeof(*down));
+	size_t k = 0;
+
+	for (size_t i = 0; i < mods->n; i++)
+		if (mods->w[i]->state != GW_WORKER_UP)
+			down[k++] = mods->w[i]->name;
+	return down;
+}
+
+/*
+ * Takes the next message for w (inside the caller's transaction) into
+ * *out; 1 if one was taken.  The worker is told only after the commit.
+ */
+static int
+gw_worker_take(struct gw_worker *w, int64_t now, const char *const *down,
+    struct store_outbound *out)
+{
+	const struct modem_conf *mc = gw_worker_conf(w);
+	int64_t mono = now_mono_ms();
+	int rc;
+
+	if (mc == NULL || w->sending_id != 0 || mono < w->next_send_at)
+		return 0;
+	if (mc->daily_cap > 0 && w->sent_today >= mc->daily_cap)
+		return 0;
+	rc = store_outbox_take(w->mods->gw->store, w->name, down, now, out);
+	if (rc <= 0)
+		return 0;
+	w->sending_id = out->id;
+	w->sending_at = mono;
+	if (mc->send_per_minute > 0)
+		w->next_send_at = mono + (int64_t)out->parts * 60000 /
+		    mc->send_per_minute;
+	return 1;
+}
+
+/* Sends a taken message to the worker. */
+static void
+gw_worker_hand(struct gw_worker *w, const struct store_outbound *out)
+{
+	const struct modem_conf *mc = gw_worker_conf(w);
+	struct modem_ipc_msg m;
+	int rc;
+
+	modem_ipc_init(&m, MODEM_IPC_SEND);
+	modem_ipc_put_i64(&m, out->id);
+	modem_ipc_put_str(&m, out->recipient);
+	modem_ipc_put_str(&m, out->text);
+	modem_ipc_put_i64(&m, w->concat_ref);
+	modem_ipc_put_i64(&m, mc != NULL ? mc->delivery_reports : 0);
+	w->concat_ref = (w->concat_ref + 1) % 256;
+	rc = modem_ipc_send(w->fd, &m);
+	modem_ipc_free(&m);
+	if (rc != 0) {
+		/* The row stays SENDING; the worker's death requeues it. */
+		log_warn("modem %s: cannot hand out %lld to worker", w->name,
+		    (long long)out->id);
+		gw_worker_kill(w, "socket to worker failed");
+		return;
+	}
+	log_debug("modem %s: out %lld handed to worker", w->name,
+	    (long long)out->id);
+}
+
+void
+gw_modems_kick(struct gw_modems *mods)
+{
+	struct gateway *gw = mods->gw;
+	const char **down;
+	struct gw_worker **order;
+	struct store_outbound *taken;
+	size_t n = 0;
+	int64_t now = now_ms();
+
+	if (mods->stopping)
+		return;
+	/* Least loaded first: idle before busy, then fewest sent today. */
+	order = xcalloc(mods->n + 1, sizeof(*order));
+	for (size_t i = 0; i < mods->n; i++)
+		if (mods->w[i]->state == GW_WORKER_UP && mods->w[i]->fd >= 0 &&
+		    mods->w[i]->sending_id == 0)
+			order[n++] = mods->w[i];
+	if (n == 0) {
+		free(order);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = i; j > 0; j--) {
+			struct gw_worker *a = order[j - 1], *b = order[j];
+			if (a->sent_today > b->sent_today) {
+				order[j - 1] = b;
+				order[j] = a;
+			}
+		}
+	}
+	taken = xcalloc(n, sizeof(*taken));
+	down = gw_modems_down_list(mods);
+	if (store_begin(gw->store) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (!gw_worker_take(order[i], now, down, &taken[i]))
+			taken[i].id = 0;
+	if (store_commit(gw->store) != 0) {
+		log_warnx("cannot commit dispatch: %s", store_errmsg(gw->store));
+		store_rollback(gw->store);
+		for (size_t i = 0; i < n; i++)
+			if (taken[i].id != 0)
+				order[i]->sending_id = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (taken[i].id != 0)
+			gw_worker_hand(order[i], &taken[i]);
+out:
+	for (size_t i = 0; i < n; i++)
+		store_outbound_clear(&taken[i]);
+	free(taken);
+	free(order);
+	free(down);
+}
+
+int
+gw_modems_up(const struct gw_modems *mods)
+{
+	int up = 0;
+
+	for (size_t i = 0; i < mods->n; i++)
+		if (mods->w[i]->state == GW_WORKER_UP)
+			up++;
+	return up;
+}
+
+/* Every tick: watchdog, hung sends, balance checks, queue pick-up. */
+static void
+gw_modems_tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct gw_modems *mods = arg;
+	const struct gw_config *conf = mods->gw->conf;
+	int64_t mono = now_mono_ms();
+	int64_t wd = (int64_t)conf->watchdog_s * 1000;
+
+	UNUSED(fd);
+	UNUSED(ev);
+	for (size_t i = 0; i < mods->n; i++) {
+		struct gw_worker *w = mods->w[i];
+
+		if (w->pid <= 0 || w->fd < 0)
+			continue;
+		if (mono - w->last_heard > wd) {
+			gw_worker_kill(w, "watchdog: no answer");
+			continue;
+		}
+		if (w->sending_id != 0 &&
+		    mono - w->sending_at > GW_SEND_TIMEOUT_MS) {
+			gw_worker_kill(w, "send did not complete");
+			continue;
+		}
+		if (w->fd >= 0 && mono - w->ping_at > wd / 3) {
+			struct modem_ipc_msg m;
+
+			modem_ipc_init(&m, MODEM_IPC_PING);
+			modem_ipc_put_i64(&m, ++w->ping_seq);
+			if (modem_ipc_send(w->fd, &m) != 0)
+				log_warn("modem %s: cannot ping", w->name);
+			modem_ipc_free(&m);
+			w->ping_at = mono;
+		}
+		gw_worker_balance(w, mono);
+	}
+	gw_modems_kick(mods);
+}
+
+void
+gw_modems_free(struct gw_modems *mods)
+{
+	if (mods == NULL)
+		return;
+	mods->stopping = 1;
+	/* Ask every worker to stop, then give them a moment to hang up the
+	 * modem properly before the hard kill. */
+	for (size_t i = 0; i < mods->n; i++) {
+		struct gw_worker *w = mods->w[i];
+		struct modem_ipc_msg m;
+
+		if (w->pid <= 0 || w->fd < 0)
+			continue;
+		modem_ipc_init(&m, MODEM_IPC_STOP);
+		if (modem_ipc_send(w->fd, &m) != 0)
+			kill(w->pid, SIGTERM);
+		modem_ipc_free(&m);
+	}
+	for (int tries = 0; tries < 50; tries++) {
+		int alive = 0;
+
+		for (size_t i = 0; i < mods->n; i++) {
+			struct gw_worker *w = mods->w[i];
+			int status;
+
+			if (w->pid <= 0)
+				continue;
+			if (waitpid(w->pid, &status, WNOHANG) == w->pid)
+				w->pid = 0;
+			else
+				alive++;
+		}
+		if (alive == 0)
+			break;
+		usleep(100000);
+	}
+	for (size_t i = 0; i < mods->n; i++) {
+		struct gw_worker *w = mods->w[i];
+
+		if (w->pid > 0) {
+			log_warnx("modem %s: worker did not stop, killing",
+			    w->name);
+			kill(w->pid, SIGKILL);
+			waitpid(w->pid, NULL, 0);
+		}
+		gw_worker_close(w);
+		if (w->ev_read != NULL)
+			event_free(w->ev_read);
+		if (w->ev_restart != NULL)
+			event_free(w->ev_restart);
+		free(w->batch);
+		free(w->name);
+		free(w);
+	}
+	/* Whatever was handed out and not confirmed stays queued. */
+	if (store_outbox_requeue_sending(mods->gw->store, NULL) != 0)
+		log_warnx("cannot requeue in-flight messages at exit");
+	event_free(mods->ev_tick);
+	event_free(mods->ev_chld);
+	free(mods->w);
+	free(mods);
+}

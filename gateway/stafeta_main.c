@@ -1,0 +1,148 @@
+/*
+ * stafeta_main.c - entry point of the operator's tool `stafeta`.
+ *
+ *   stafeta [-v] [-c FILE] [-S DIR] COMMAND [ARGS...]
+ *
+ * Loads the same configuration file as the daemon, opens the database
+ * (a second, short-lived connection next to the daemon's, which WAL and
+ * busy_timeout make safe) and runs one command from the table below.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+struct cli_command {
+	const char *name;				 /* as typed */
+	int (*main)(struct cli_ctx *, int, char **); /* the command */
+	const char *help;				 /* one line */
+};
+
+static const struct cli_command cli_commands[] = {
+	{ .name = "status", .main = cli_status_main,
+	  .help = "modems, signal, credit and queue depths" },
+	{ .name = "inbox", .main = cli_inbox_main,
+	  .help = "[--csv] [--limit N]  received messages, newest first" },
+	{ .name = "outbox", .main = cli_outbox_main,
+	  .help = "[--csv] [--limit N]  outgoing messages, newest first" },
+	{ .name = "send", .main = cli_send_main,
+	  .help = "NUMBER TEXT...  queue an SMS" },
+	{ .name = "reporter", .main = cli_reporter_main,
+	  .help = "...  manage community reporters" },
+	{ .name = "sheets", .main = cli_sheets_main,
+	  .help = "...  observation sheets" },
+	{ .name = "flow", .main = cli_flow_main,
+	  .help = "...  check and inspect dialogue flows" },
+	{ .name = "simulate", .main = cli_simulate_main,
+	  .help = "...  try a flow without a modem" },
+};
+
+static void usage(FILE *);
+static const struct cli_command *cli_find(const char *);
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: stafeta [-v] [-c FILE] [-S DIR] COMMAND [ARGS...]\n"
+	    "  -c FILE  configuration (default %s)\n"
+	    "  -S DIR   state directory (database, dummy modems)\n"
+	    "  -v       debug logging on stderr\n"
+	    "commands:\n", CONFIG_DEFAULT_PATH);
+	for (i = 0; i < NELEM(cli_commands); i++)
+		fprintf(f, "  %-9s %s\n", cli_commands[i].name,
+		    cli_commands[i].help);
+}
+
+static const struct cli_command *
+cli_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(cli_commands); i++) {
+		if (strcmp(cli_commands[i].name, name) == 0)
+			return &cli_commands[i];
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+	const char *config_path = CONFIG_DEFAULT_PATH;
+	const char *state_dir = NULL;
+	struct cli_ctx ctx;
+	char err[CONFIG_ERR_LEN];
+	int ch, rc, verbose = 0;
+
+	log_init(LOG_LEVEL_WARN, "stafeta");
+	/* "+": options end at the command; its own options are its own. */
+	while ((ch = getopt(argc, argv, "+c:S:vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'S':
+			state_dir = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[0], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	cmd = cli_find(argv[0]);
+	if (cmd == NULL) {
+		fprintf(stderr, "stafeta: unknown command \"%s\"\n", argv[0]);
+		usage(stderr);
+		return 2;
+	}
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.config_path = config_path;
+	ctx.conf = config_load(config_path, state_dir, err, sizeof(err));
+	if (ctx.conf == NULL) {
+		/* Already "file:line: message". */
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (verbose)
+		log_set_level(LOG_LEVEL_DEBUG);
+	ctx.store = store_open(ctx.conf->database, err, sizeof(err));
+	if (ctx.store == NULL) {
+		fprintf(stderr, "stafeta: %s\n", err);
+		config_free(ctx.conf);
+		return 1;
+	}
+	rc = cmd->main(&ctx, argc, argv);
+	store_close(ctx.store);
+	config_free(ctx.conf);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "stafeta: error writing output\n");
+		return 1;
+	}
+	return rc;
+}

@@ -1,0 +1,358 @@
+/*
+ * stafetad_main.c - the daemon's entry point: options, start-up order,
+ * signals, periodic housekeeping and shutdown.
+ *
+ *   stafetad -c FILE [-S DIR] [-n] [-f] [-d]
+ *
+ * -n loads and checks everything the daemon would load (configuration,
+ * flow files, indicator table) and exits 0 or 1 with "file:line: message"
+ * errors; systemd runs it as ExecStartPre.  -f stays in the foreground
+ * (systemd and tests); -d logs at debug level.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "flow.h"
+#include "gateway.h"
+#include "log.h"
+#include "sheet.h"
+#include "store.h"
+#include "util.h"
+
+#define HOUSEKEEPING_S 5
+#define DEDUP_KEEP_MS (30LL * 24 * 3600 * 1000)
+
+struct daemon_timers {
+	struct gateway *gw;
+	struct event *ev_house;	  /* housekeeping */
+	struct event *ev_wd;	  /* systemd watchdog */
+	struct event *ev_term;
+	struct event *ev_int;
+	struct event *ev_hup;
+	int64_t last_prune;	  /* ms */
+};
+
+static void usage(void) __attribute__((noreturn));
+static int check_only(const char *, const char *);
+static int lock_state_dir(const char *);
+static void signal_stop_cb(evutil_socket_t, short, void *);
+static void signal_hup_cb(evutil_socket_t, short, void *);
+static void housekeeping_cb(evutil_socket_t, short, void *);
+static void watchdog_cb(evutil_socket_t, short, void *);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: stafetad [-c FILE] [-S DIR] [-n] [-f] [-d]\n"
+	    "  -c FILE  configuration (default %s)\n"
+	    "  -S DIR   state directory: database, dummy modem folders\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -f       stay in the foreground\n"
+	    "  -d       debug logging\n", CONFIG_DEFAULT_PATH);
+	exit(2);
+}
+
+/* Everything -n checks; 0 if the daemon would start with it. */
+static int
+check_only(const char *path, const char *state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct gw_config *conf;
+	struct flow_engine *flows;
+
+	conf = config_load(path, state, err, sizeof(err));
+	if (conf == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (sheet_module_init(conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		config_free(conf);
+		return 1;
+	}
+	flows = flow_engine_new(conf, err, sizeof(err));
+	if (flows == NULL) {
+		fprintf(stderr, "%s\n", err);
+		sheet_module_free();
+		config_free(conf);
+		return 1;
+	}
+	flow_engine_free(flows);
+	sheet_module_free();
+	config_free(conf);
+	printf("configuration OK\n");
+	return 0;
+}
+
+/*
+ * Two daemons on one state directory would read the same modems and
+ * answer every message twice; the lock makes the second one fail loudly.
+ * The descriptor stays open (and locked) until exit.
+ */
+static int
+lock_state_dir(const char *dir)
+{
+	char *path = xasprintf("%s/stafetad.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd < 0) {
+		log_warn("%s", path);
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		log_warnx("%s: another stafetad is running on this state "
+		    "directory", path);
+		free(path);
+		close(fd);
+		return -1;
+	}
+	free(path);
+	return fd;
+}
+
+static void
+signal_stop_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct daemon_timers *t = arg;
+
+	UNUSED(ev);
+	log_info("signal %d: stopping", (int)sig);
+	gw_notify_stopping();
+	event_base_loopbreak(t->gw->base);
+}
+
+/* SIGHUP: a complete new configuration replaces the old one only if it
+ * loads cleanly, flows included. */
+static void
+signal_hup_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct daemon_timers *t = arg;
+	struct gateway *gw = t->gw;
+	struct gw_config *next, *old;
+	char err[CONFIG_ERR_LEN];
+
+	UNUSED(sig);
+	UNUSED(ev);
+	gw_notify_reloading();
+	log_info("SIGHUP: reloading %s", gw->config_path);
+	next = config_load(gw->config_path, gw->state_override, err,
+	    sizeof(err));
+	if (next == NULL) {
+		log_warnx("reload refused, keeping the running configuration: "
+		    "%s", err);
+		gw_notify_ready();
+		return;
+	}
+	if (flow_engine_reload(gw->flows, next, err, sizeof(err)) != 0) {
+		log_warnx("reload refused, keeping the running configuration: "
+		    "%s", err);
+		config_free(next);
+		gw_notify_ready();
+		return;
+	}
+	old = gw->conf;
+	gw->conf = next;
+	log_set_level((enum log_level)next->log_level);
+	if (old->http_listen == NULL || next->http_listen == NULL ||
+	    strcmp(old->http_listen, next->http_listen) != 0)
+		log_warnx("[http] listen changes take effect at restart");
+	if (gw_modems_apply_config(gw->modems) != 0)
+		log_warnx("reload: some modem workers could not be started");
+	config_free(old);
+	log_info("configuration reloaded");
+	gw_notify_ready();
+}
+
+static void
+housekeeping_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct daemon_timers *t = arg;
+	struct gateway *gw = t->gw;
+	int64_t now = now_ms();
+	int expired = 0;
+
+	UNUSED(fd);
+	UNUSED(ev);
+	if (gw_reasm_expire(gw, now) != 0)
+		log_warnx("could not deliver timed-out concatenated messages");
+	if (store_begin(gw->store) == 0) {
+		int ok = store_outbox_expire(gw->store,
+		    now - (int64_t)gw->conf->send_max_age_s * 1000,
+		    &expired) == 0 &&
+		    flow_engine_tick(gw->flows, gw->store, now) == 0 &&
+		    sheet_module_tick(gw->store, gw->conf, now) == 0;
+		if (ok && now - t->last_prune > 3600 * 1000) {
+			ok = store_dedup_prune(gw->store, now - DEDUP_KEEP_MS) ==
+			    0;
+			t->last_prune = now;
+		}
+		if (!ok || store_commit(gw->store) != 0) {
+			log_warnx("housekeeping failed: %s",
+			    store_errmsg(gw->store));
+			store_rollback(gw->store);
+		} else if (expired > 0)
+			log_warnx("%d queued message(s) expired unsent after "
+			    "%d s", expired, gw->conf->send_max_age_s);
+	}
+	gw_modems_kick(gw->modems);
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	UNUSED(fd);
+	UNUSED(ev);
+	UNUSED(arg);
+	gw_notify_watchdog();
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_path = CONFIG_DEFAULT_PATH, *state = NULL;
+	int opt, check = 0, foreground = 0, debug = 0, lockfd, rc = 1;
+	char err[CONFIG_ERR_LEN];
+	struct gateway gw;
+	struct daemon_timers t;
+	uint64_t wd_usec = 0;
+
+	while ((opt = getopt(argc, argv, "c:S:nfdh")) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'S':
+			state = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(LOG_LEVEL_INFO, "stafetad");
+	if (check)
+		return check_only(config_path, state);
+
+	memset(&gw, 0, sizeof(gw));
+	memset(&t, 0, sizeof(t));
+	gw.config_path = config_path;
+	gw.state_override = state;
+	gw.conf = config_load(config_path, state, err, sizeof(err));
+	if (gw.conf == NULL) {
+		fprintf(stderr, "stafetad: %s\n", err);
+		return 1;
+	}
+	log_set_level(debug ? LOG_LEVEL_DEBUG :
+	    (enum log_level)gw.conf->log_level);
+	if (mkdir_p(gw.conf->state_dir, 0750) != 0) {
+		log_warn("state directory %s", gw.conf->state_dir);
+		goto out_conf;
+	}
+	lockfd = lock_state_dir(gw.conf->state_dir);
+	if (lockfd < 0)
+		goto out_conf;
+	if (!foreground && daemon(0, 1) != 0) {
+		log_warn("daemon");
+		goto out_conf;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	gw.store = store_open(gw.conf->database, err, sizeof(err));
+	if (gw.store == NULL) {
+		log_warnx("database %s: %s", gw.conf->database, err);
+		goto out_conf;
+	}
+	if (sheet_module_init(gw.conf, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		goto out_store;
+	}
+	gw.flows = flow_engine_new(gw.conf, err, sizeof(err));
+	if (gw.flows == NULL) {
+		log_warnx("%s", err);
+		goto out_sheets;
+	}
+	gw.base = event_base_new();
+	if (gw.base == NULL) {
+		log_warnx("event_base_new failed");
+		goto out_flows;
+	}
+	t.gw = &gw;
+	t.ev_term = evsignal_new(gw.base, SIGTERM, signal_stop_cb, &t);
+	t.ev_int = evsignal_new(gw.base, SIGINT, signal_stop_cb, &t);
+	t.ev_hup = evsignal_new(gw.base, SIGHUP, signal_hup_cb, &t);
+	t.ev_house = event_new(gw.base, -1, EV_PERSIST, housekeeping_cb, &t);
+	event_add(t.ev_term, NULL);
+	event_add(t.ev_int, NULL);
+	event_add(t.ev_hup, NULL);
+	{
+		struct timeval tv = { HOUSEKEEPING_S, 0 };
+		event_add(t.ev_house, &tv);
+	}
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+		struct timeval tv = { (time_t)(wd_usec / 2000000),
+			(suseconds_t)(wd_usec / 2 % 1000000) };
+		t.ev_wd = event_new(gw.base, -1, EV_PERSIST, watchdog_cb, &t);
+		event_add(t.ev_wd, &tv);
+	}
+	gw.modems = gw_modems_new(&gw);
+	if (gw.conf->http_listen != NULL) {
+		gw.http = gw_http_new(&gw, err, sizeof(err));
+		if (gw.http == NULL) {
+			log_warnx("http: %s", err);
+			goto out_loop;
+		}
+	}
+	log_info("started: state %s, %zu modem(s)%s%s", gw.conf->state_dir,
+	    gw.conf->n_modems, gw.http != NULL ? ", http " : "",
+	    gw.http != NULL ? gw.conf->http_listen : "");
+	gw_notify_ready();
+	if (event_base_dispatch(gw.base) != 0)
+		log_warnx("event loop failed");
+	else
+		rc = 0;
+	log_info("stopping");
+out_loop:
+	gw_http_free(gw.http);
+	gw_modems_free(gw.modems);
+	if (t.ev_wd != NULL)
+		event_free(t.ev_wd);
+	event_free(t.ev_house);
+	event_free(t.ev_hup);
+	event_free(t.ev_int);
+	event_free(t.ev_term);
+	event_base_free(gw.base);
+out_flows:
+	flow_engine_free(gw.flows);
+out_sheets:
+	sheet_module_free();
+out_store:
+	store_close(gw.store);
+out_conf:
+	config_free(gw.conf);
+	if (rc == 0)
+		log_info("stopped");
+	return rc;
+}

@@ -1,0 +1,253 @@
+/*
+ * store_sqlite.c - the SQLite connection: open, pragmas, transactions and
+ * the per-handle statement cache used by every other store file.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_int.h"
+#include "util.h"
+
+static int store_pragma(struct store *, const char *, char *, size_t);
+
+static const char begin_sql[] = "BEGIN IMMEDIATE";
+static const char commit_sql[] = "COMMIT";
+static const char rollback_sql[] = "ROLLBACK";
+
+/*
+ * Runs one fixed PRAGMA (no values from outside, so sqlite3_exec is fine);
+ * journal_mode returns a row, which sqlite3_exec discards.
+ */
+static int
+store_pragma(struct store *st, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s: %s", st->path, sql,
+		    msg != NULL ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *st;
+	sqlite3_stmt *jm = NULL;
+	const unsigned char *mode;
+	int rc, tries;
+
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	rc = sqlite3_open_v2(path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open database: %s", path,
+		    st->db != NULL ? sqlite3_errmsg(st->db) :
+		    sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	/* Before anything that may need a lock: the daemon and the stafeta
+	 * command share the file. */
+	if (sqlite3_busy_timeout(st->db, 5000) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	/*
+	 * WAL lets the stafeta command read while the daemon writes.
+	 * Switching a fresh file to WAL can return BUSY at once, without the
+	 * busy handler, while another process opens it too: retry.
+	 */
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &jm,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot set WAL mode: %s", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	for (tries = 0;; tries++) {
+		rc = sqlite3_step(jm);
+		if (rc == SQLITE_ROW)
+			break;
+		sqlite3_reset(jm);
+		if ((rc & 0xff) != SQLITE_BUSY || tries >= 100) {
+			snprintf(err, errlen, "%s: cannot set WAL mode: %s",
+			    path, sqlite3_errstr(rc));
+			goto fail;
+		}
+		sqlite3_sleep(50);
+	}
+	mode = sqlite3_column_text(jm, 0);
+	if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
+		snprintf(err, errlen, "%s: cannot set WAL mode (got %s)", path,
+		    mode != NULL ? (const char *)mode : "nothing");
+		goto fail;
+	}
+	sqlite3_finalize(jm);
+	jm = NULL;
+	/*
+	 * FULL, not NORMAL: the gateway deletes an SMS from the SIM right
+	 * after the commit of its batch, so a committed batch must survive a
+	 * power cut, not just a process crash.
+	 */
+	if (store_pragma(st, "PRAGMA synchronous=FULL", err, errlen) == -1 ||
+	    store_pragma(st, "PRAGMA foreign_keys=ON", err, errlen) == -1)
+		goto fail;
+	if (store_migrate(st, err, errlen) == -1)
+		goto fail;
+	return st;
+
+fail:
+	sqlite3_finalize(jm);
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->n_slots; i++)
+		sqlite3_finalize(st->slots[i].stmt);
+	free(st->slots);
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_warnx("store %s: close: %s", st->path,
+		    sqlite3_errmsg(st->db));
+	free(st->path);
+	free(st);
+}
+
+int
+store_begin(struct store *st)
+{
+	/* IMMEDIATE takes the write lock now (waiting up to busy_timeout)
+	 * instead of failing later on a read-to-write upgrade. */
+	return store_exec_stmt(st, store_stmt(st, begin_sql), "begin");
+}
+
+int
+store_commit(struct store *st)
+{
+	return store_exec_stmt(st, store_stmt(st, commit_sql), "commit");
+}
+
+void
+store_rollback(struct store *st)
+{
+	/* A failed COMMIT or an I/O error may already have ended it. */
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	if (store_exec_stmt(st, store_stmt(st, rollback_sql), "rollback") ==
+	    -1)
+		log_warnx("store %s: rollback failed", st->path);
+}
+
+const char *
+store_errmsg(const struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	struct store_stmt_slot *slot;
+	sqlite3_stmt *stmt;
+	size_t i;
+
+	/* A few dozen statements: a linear scan of pointers is cheaper than
+	 * anything clever. */
+	for (i = 0; i < st->n_slots; i++) {
+		if (st->slots[i].sql == sql) {
+			stmt = st->slots[i].stmt;
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return stmt;
+		}
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &stmt, NULL) != SQLITE_OK) {
+		log_warnx("store %s: prepare \"%.60s\": %s", st->path, sql,
+		    sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	if (st->n_slots == st->cap_slots) {
+		st->cap_slots = st->cap_slots ? st->cap_slots * 2 : 32;
+		st->slots = xrealloc(st->slots,
+		    st->cap_slots * sizeof(*st->slots));
+	}
+	slot = &st->slots[st->n_slots++];
+	slot->sql = sql;
+	slot->stmt = stmt;
+	return stmt;
+}
+
+void
+store_stmt_done(sqlite3_stmt *stmt)
+{
+	if (stmt == NULL)
+		return;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+int
+store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(stmt, idx);
+	return sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_bind_opt_i64(sqlite3_stmt *stmt, int idx, int64_t v)
+{
+	if (v == 0)
+		return sqlite3_bind_null(stmt, idx);
+	return sqlite3_bind_int64(stmt, idx, v);
+}
+
+char *
+store_col_strdup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s;
+
+	s = sqlite3_column_text(stmt, col);
+	if (s == NULL)
+		return NULL;
+	return xstrdup((const char *)s);
+}
+
+int
+store_exec_stmt(struct store *st, sqlite3_stmt *stmt, const char *what)
+{
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_log_error(st, what);
+		store_stmt_done(stmt);
+		return -1;
+	}
+	store_stmt_done(stmt);
+	return 0;
+}
+
+void
+store_log_error(const struct store *st, const char *what)
+{
+	log_warnx("store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}

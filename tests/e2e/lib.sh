@@ -1,0 +1,124 @@
+# tests/e2e/lib.sh - sourced by every end-to-end test.
+#
+# Each test gets a fresh temporary folder T with a configuration, a state
+# directory (SQLite database, dummy modem folders) and the daemon's log,
+# starts the real build/stafetad on Gammu's dummy driver, talks to it the
+# way a phone would (SMS files in the dummy inbox, HTTP for USSD) and
+# asserts on what a user sees: stored rows, reply texts, exit codes.
+# Every wait is bounded; a test prints "ok - ..." / "FAIL - ..." lines
+# and exits non-zero if anything failed.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+B="$ROOT/$BUILD"
+T=$(mktemp -d /tmp/stafeta-e2e.XXXXXX)
+DB="$T/state/stafeta.db"
+DPID=""
+FAILS=0
+PASSES=0
+
+e2e_cleanup() {
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill -KILL "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	pkill -KILL -f "stafetad -f -c $T/" 2>/dev/null
+	if [ "$FAILS" -gt 0 ]; then
+		echo "--- daemon log (last 40 lines) $T/daemon.log"
+		tail -n 40 "$T/daemon.log" 2>/dev/null
+	else
+		rm -rf "$T"
+	fi
+}
+trap e2e_cleanup EXIT
+
+ok() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
+fail() { FAILS=$((FAILS + 1)); echo "FAIL - $*"; }
+
+# assert_eq ACTUAL EXPECTED DESCRIPTION
+assert_eq() {
+	if [ "$1" = "$2" ]; then ok "$3"; else fail "$3: expected '$2', got '$1'"; fi
+}
+# assert_match ACTUAL ERE DESCRIPTION
+assert_match() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then ok "$3"
+	else fail "$3: '$1' does not match /$2/"; fi
+}
+
+# write_conf MODEM... : a configuration with one dummy modem per name.
+# EXTRA (a string) is appended verbatim for test-specific sections.
+write_conf() {
+	cat > "$T/stafeta.conf" <<CONF
+[gateway]
+log_level = ${LOG_LEVEL:-debug}
+admin_numbers = +40700000999
+
+[queue]
+multipart_timeout_s = ${MULTIPART_TIMEOUT:-3600}
+watchdog_s = ${WATCHDOG_S:-10}
+send_retry_base_s = 1
+CONF
+	for m in "$@"; do
+		cat >> "$T/stafeta.conf" <<CONF
+
+[modem $m]
+model = dummy
+connection = none
+device = modem-$m
+poll_ms = ${POLL_MS:-50}
+send_per_minute = 0
+CONF
+	done
+	printf '%s\n' "${EXTRA:-}" >> "$T/stafeta.conf"
+}
+
+sql() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
+
+# wait_for SECONDS SQL EXPECTED: polls until the query prints EXPECTED.
+wait_for() {
+	_deadline=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -le "$_deadline" ]; do
+		_got=$(sql "$2" 2>/dev/null)
+		[ "$_got" = "$3" ] && return 0
+		sleep 0.05
+	done
+	echo "  (waited $1 s for [$2] = '$3', last '$_got')"
+	return 1
+}
+
+# start_daemon [N_MODEMS_UP]: starts stafetad and waits until the modems
+# reported up.
+start_daemon() {
+	mkdir -p "$T/state"
+	"$B/stafetad" -f -d -c "$T/stafeta.conf" -S "$T/state" \
+	    >> "$T/daemon.log" 2>&1 &
+	DPID=$!
+	_n=${1:-1}
+	if ! wait_for 20 "SELECT count(*) FROM modems WHERE state = 'up'" "$_n"; then
+		fail "daemon did not bring $_n modem(s) up"
+		return 1
+	fi
+	return 0
+}
+
+# stop_daemon: SIGTERM and wait; prints the exit code.
+stop_daemon() {
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID"
+	_rc=$?
+	DPID=""
+	echo "$_rc"
+}
+
+inject() { # inject MODEM ARGS... (stafeta-inject options, SENDER TEXT)
+	_m=$1
+	shift
+	"$B/tools/stafeta-inject" "$T/state/modem-$_m" "$@" > /dev/null
+}
+
+cli() { "$B/stafeta" -c "$T/stafeta.conf" -S "$T/state" "$@"; }
+
+e2e_done() {
+	echo "$PASSES passed, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}

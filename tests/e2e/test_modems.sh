@@ -1,0 +1,87 @@
+# Modems in the field (issue 3), end to end on two dummy modems:
+# multipart UCS-2 with Romanian diacritics arrives intact and unmixed; a
+# worker killed or stalled mid-send is restarted and nothing is lost; a
+# modem whose folder disappears is marked down and its queue drains
+# through the other.
+. "$(dirname "$0")/lib.sh"
+
+WATCHDOG_S=5 write_conf m1 m2
+start_daemon 2 || { e2e_done; exit 1; }
+
+# 1. Long UCS-2 messages, parts shuffled, two senders sharing reference
+#    and part count (libgammu's GSM_LinkSMS would mix them).
+LONG_A="Bună ziua! Școala și țara, înghețată, mâine. Așa că încercăm un mesaj lung cu diacritice românești ș ț ă î â Ș Ț Ă Î Â și forma veche ş ţ Ş Ţ, plus un zâmbet 😀 la final."
+LONG_B="Altă persoană, același număr de referință: îți scriu despre ședința de mâine de la școală, țineți minte să aduceți actele. Mulțumesc frumos și o zi bună! ăâîșț"
+inject m1 --unicode --shuffle --ref 7 "+40733000001" "$LONG_A"
+inject m1 --unicode --shuffle --ref 7 "+40733000002" "$LONG_B"
+inject m2 --unicode --concat16 --ref 7 "+40733000003" "$LONG_A"
+wait_for 15 "SELECT count(*) FROM inbound WHERE sender LIKE '+4073300000%'" 3 ||
+    fail "long messages not stored"
+assert_eq "$(sql "SELECT text FROM inbound WHERE sender = '+40733000001'")" \
+    "$LONG_A" "3-part UCS-2 message from A intact"
+assert_eq "$(sql "SELECT text FROM inbound WHERE sender = '+40733000002'")" \
+    "$LONG_B" "same-reference message from B intact and not mixed"
+assert_eq "$(sql "SELECT text FROM inbound WHERE sender = '+40733000003'")" \
+    "$LONG_A" "16-bit reference message intact"
+assert_eq "$(sql "SELECT parts FROM inbound WHERE sender = '+40733000001'")" \
+    "$(sql "SELECT parts FROM inbound WHERE sender = '+40733000003'")" \
+    "part count recorded"
+assert_eq "$(sql "SELECT incomplete FROM inbound WHERE sender = '+40733000002'")" \
+    0 "complete message not flagged incomplete"
+
+# 2. A worker killed while sending: every queued message still goes out.
+queue_bulk() { # queue_bulk N PREFIX HINT
+	_v="("
+	_i=0
+	{
+		echo "BEGIN;"
+		while [ "$_i" -lt "$1" ]; do
+			_i=$((_i + 1))
+			echo "INSERT INTO outbox(created_at, recipient, text, priority,
+			    state, attempts, parts, next_attempt_at, modem_hint)
+			    VALUES ($(date +%s)000, '+4074400$(printf %04d "$_i")',
+			    '$2 $_i', 50, 0, 0, 1, 0, $3);"
+		done
+		echo "COMMIT;"
+	} | sql
+}
+queue_bulk 200 "bulk" NULL
+sleep 0.1
+w1=$(pgrep -P "$DPID" | head -n 1)
+kill -KILL "$w1"
+wait_for 30 "SELECT count(*) FROM outbox WHERE text LIKE 'bulk %' AND state = 2" 200 &&
+    ok "200 messages sent although a worker was killed mid-send" ||
+    fail "messages lost after a worker kill"
+wait_for 20 "SELECT count(*) FROM modems WHERE state = 'up'" 2 &&
+    ok "killed worker restarted" || fail "worker not restarted"
+
+# 3. A stalled worker (SIGSTOP) is detected by the watchdog and restarted.
+w=$(pgrep -P "$DPID" | head -n 1)
+kill -STOP "$w"
+queue_bulk 20 "stall" NULL
+wait_for 30 "SELECT count(*) FROM outbox WHERE text LIKE 'stall %' AND state = 2" 20 &&
+    ok "messages sent while a worker was stalled" ||
+    fail "stalled worker blocked the queue"
+sleep 6
+if grep -q "watchdog" "$T/daemon.log"; then ok "watchdog killed the stalled worker"
+else fail "watchdog did not act"; fi
+kill -CONT "$w" 2>/dev/null
+wait_for 30 "SELECT count(*) FROM modems WHERE state = 'up'" 2 &&
+    ok "stalled worker replaced" || fail "stalled worker not replaced"
+
+# 4. The folder of modem m2 disappears (a USB modem unplugged): m2 is
+#    marked down, the administrator is told, and m2's queue drains
+#    through m1.
+rm -rf "$T/state/modem-m2"
+wait_for 20 "SELECT state FROM modems WHERE name = 'm2'" "down" &&
+    ok "modem with a vanished device marked down" || fail "m2 not marked down"
+queue_bulk 10 "hinted" "'m2'"
+wait_for 20 "SELECT count(*) FROM outbox WHERE text LIKE 'hinted %' AND state = 2 AND modem = 'm1'" 10 &&
+    ok "queue of the dead modem drained through the other" ||
+    fail "hinted messages stuck"
+wait_for 10 "SELECT count(*) FROM outbox WHERE recipient = '+40700000999' AND text LIKE '%m2%'" 1 &&
+    ok "administrator alerted that m2 is down" || fail "no admin alert"
+assert_match "$(cli status)" "m2.*down" "status shows m2 down"
+
+assert_eq "$(stop_daemon)" 0 "clean stop"
+e2e_done
