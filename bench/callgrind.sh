@@ -1,38 +1,48 @@
 #!/usr/bin/env bash
 # bench/callgrind.sh - instructions per inbound SMS on the SMS path (parse,
 # advance the session, store, queue the reply) for a three-step flow,
-# measured with valgrind --tool=callgrind on the simulator:
+# measured with valgrind --tool=callgrind.
 #
-#   stafeta -c CONF -S STATE simulate NUMBER --channel sms --db FILE < lines
-#
-# runs the flow engine and the store in-process, one inbound line per
-# stdin line, each in its own store transaction, as the daemon does.  The
-# dialogue (a trigger keyword and the three answers of a three-question
-# flow) is repeated D1 and D2 times from one number, each on a fresh
-# database, and
+# Two drivers, each run in-process on a fresh database per measurement:
+#   simulate  stafeta -c CONF -S STATE simulate NUMBER --channel sms --db FILE
+#             (the operator's simulator: flow engine + store, one inbound
+#             line per stdin line);
+#   sms-path  bench/sms-path.c, built here against build/libstafeta.a: every
+#             stdin line goes through gw_inbound_batch() as one SMS-DELIVER
+#             part from NUMBER on modem m1 -- dedup claim, inbound row,
+#             contact, flow engine, reply queued, one transaction each --
+#             i.e. exactly the daemon's code after a modem worker reported
+#             the part (the worker's libgammu decode and the socketpair are
+#             not included).
+# The dialogue (a trigger keyword and the three answers of a three-question
+# flow) is repeated D1 and D2 times from one number, and
 #     Ir per message = (Ir(D2) - Ir(D1)) / ((D2 - D1) * lines per dialogue)
-# so start-up (configuration, flow loading, schema) cancels out.  The
-# native time per message (no valgrind, D2 dialogues minus D1) is printed too.
+# so start-up (configuration, flow loading, schema) cancels out.  The native
+# wall time per message (no valgrind, same difference, best of 3) is
+# printed too.  Databases live in the scratch folder under $TMPDIR; SQLite
+# syncs are part of the cost as in the daemon.
 #
 # Usage: bench/callgrind.sh
 # Env:   D1=10 D2=40 (dialogues)  DIALOGUE='KEYWORD|answer1|answer2|answer3'
-#        NUMBER=+40722123456  TOP=12 (functions listed, 0 = none)  BUILD=build KEEP=1
+#        DRIVERS="simulate sms-path"  NUMBER=+40722123456
+#        TOP=12 (functions listed for the last driver, 0 = none)  BUILD=build KEEP=1
 source "$(dirname "$0")/lib.sh"
 
 D1=${D1:-10}
 D2=${D2:-40}
 NUMBER=${NUMBER:-+40722123456}
 TOP=${TOP:-12}
-# The example poll flows/sondaj.flow: three questions (menu choice, yes/no,
-# integer), then a thank-you and end.  Override for another flow.
-DIALOGUE=${DIALOGUE:-SONDAJ|1|DA|3}
-need_bin "$B/stafeta" "operator CLI"
-need_cmd valgrind awk
+DRIVERS=${DRIVERS:-simulate sms-path}
+# Default: flows/sondaj.flow, the example poll: SONDAJ, then yes/no (1 = yes),
+# satisfaction 1-5 (4), what to improve 1-7 (3); it ends with a thank-you.
+DIALOGUE=${DIALOGUE:-SONDAJ|1|4|3}
+need_cmd valgrind awk sqlite3 cc pkg-config
+[ -f "$B/libstafeta.a" ] || die "$B/libstafeta.a missing; run 'make -j2' first"
 
 IFS='|' read -r -a LINES <<< "$DIALOGUE"
 PER=${#LINES[@]}
 d="$W/sim"
-stafeta_conf "$d" 250
+STAFETA_EXTRA_CONF=$'\n[flows]\ndir = '"$ROOT/flows" stafeta_conf "$d" 250
 CONF="$d/stafeta.conf"
 
 write_lines() { # D FILE
@@ -41,54 +51,94 @@ write_lines() { # D FILE
 	for i in $(seq 1 "$1"); do printf '%s\n' "${LINES[@]}" >> "$2"; done
 }
 
-# run_cg D -> IR (total instructions of the process); replies in $W/out.D
-run_cg() {
-	local n=$1
-	write_lines "$n" "$W/in.$n"
-	rm -f "$W/db.$n"*
-	valgrind --tool=callgrind --callgrind-out-file="$W/cg.$n" \
-	    "$B/stafeta" -c "$CONF" -S "$d/state" simulate "$NUMBER" --channel sms --db "$W/db.$n" \
-	    < "$W/in.$n" > "$W/out.$n" 2> "$W/err.$n" || { tail -n 20 "$W/err.$n" >&2; die "simulate failed under valgrind"; }
-	IR=$(awk '/^(summary|totals):/ { print $2; exit }' "$W/cg.$n")
-	[ -n "$IR" ] || die "no instruction total in $W/cg.$n"
+build_sms_path() {
+	local cflags libs
+	cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g -I$ROOT -I$ROOT/gateway -I$ROOT/modem -I$ROOT/flows -I$ROOT/store -I$ROOT/config"
+	cflags="$cflags $(pkg-config --cflags gammu libevent sqlite3 libpcre2-8 libsystemd | sed 's/-I/-isystem /g')"
+	libs="$(pkg-config --libs gammu libevent sqlite3 libpcre2-8 libsystemd) -levent_pthreads -lpthread"
+	# shellcheck disable=SC2086
+	cc $cflags -o "$W/sms-path" "$BENCH/sms-path.c" "$B/libstafeta.a" $libs ||
+	    die "building bench/sms-path.c against $B/libstafeta.a failed"
 }
 
-run_native() { # D -> seconds (best of 3)
-	local n=$1 best="" t0 t1 e
+# drv DRIVER N: runs the driver on N dialogues with a fresh state dir,
+# stdin from $W/in.N.  Prefix with valgrind through $VG.
+drv() {
+	local tool=$1 n=$2 st="$W/st.$tool.$n.$RANDOM"
+	mkdir -p "$st"
+	case $tool in
+	simulate) $VG "$B/stafeta" -c "$CONF" -S "$st" simulate "$NUMBER" --channel sms --db "$st/sim.db" ;;
+	sms-path) $VG "$W/sms-path" "$CONF" "$st" "$NUMBER" ;;
+	esac < "$W/in.$n"
+	LAST_ST=$st
+}
+
+run_cg() { # DRIVER N -> IR
+	local tool=$1 n=$2
+	VG="valgrind --tool=callgrind --callgrind-out-file=$W/cg.$tool.$n"
+	drv "$tool" "$n" > "$W/out.$tool.$n" 2> "$W/err.$tool.$n" ||
+	    { tail -n 20 "$W/err.$tool.$n" >&2; echo "  $tool failed under valgrind (see above)"; return 1; }
+	IR=$(awk '/^(summary|totals):/ { print $2; exit }' "$W/cg.$tool.$n")
+	[ -n "$IR" ] || { echo "  no instruction total in $W/cg.$tool.$n"; return 1; }
+}
+
+run_native() { # DRIVER N -> microseconds (best of 3)
+	local tool=$1 n=$2 best="" t0 e
+	VG=""
 	for _ in 1 2 3; do
-		rm -f "$W/ndb.$n"*
 		t0=$(now_us)
-		"$B/stafeta" -c "$CONF" -S "$d/state" simulate "$NUMBER" --channel sms --db "$W/ndb.$n" \
-		    < "$W/in.$n" > /dev/null 2>&1
-		t1=$(now_us); e=$((t1 - t0))
+		drv "$tool" "$n" > /dev/null 2>&1
+		e=$(( $(now_us) - t0 ))
 		if [ -z "$best" ] || [ "$e" -lt "$best" ]; then best=$e; fi
 	done
 	echo "$best"
 }
 
-note "callgrind: SMS path per inbound message, dialogue '${DIALOGUE//|/ / }' ($PER lines) x $D1 and x $D2, one number"
-run_cg 0;   IR0=$IR
-run_cg "$D1"; IR1=$IR
-run_cg "$D2"; IR2=$IR
-replies=$(grep -c . "$W/out.$D2" || true)
-echo "  sample replies (first dialogue):"
-head -n $((PER + 4)) "$W/out.$D2" | sed 's/^/    | /'
-echo "  output lines for $((D2 * PER)) inbound lines: $replies"
-echo "  stored: $(sqlite3 "$W/db.$D2" "SELECT (SELECT count(*) FROM inbound) || ' inbound, ' || (SELECT count(*) FROM outbox) || ' outbox'" 2>/dev/null)"
-perm=$(awk -v a="$IR1" -v b="$IR2" -v n=$(( (D2 - D1) * PER )) 'BEGIN { printf "%.0f", (b - a) / n }')
-perd=$(awk -v a="$IR1" -v b="$IR2" -v n=$(( D2 - D1 )) 'BEGIN { printf "%.0f", (b - a) / n }')
-nat1=$(run_native "$D1"); nat2=$(run_native "$D2")
-natm=$(awk -v a="$nat1" -v b="$nat2" -v n=$(( (D2 - D1) * PER )) 'BEGIN { printf "%.1f", (b - a) / n }')
+measure() { # DRIVER
+	local tool=$1 ir0 ir1 ir2 perm perd nat1 nat2 natm
+	echo "-- driver: $tool"
+	run_cg "$tool" 0 || return 0; ir0=$IR
+	run_cg "$tool" "$D1" || return 0; ir1=$IR
+	run_cg "$tool" "$D2" || return 0; ir2=$IR
+	echo "  output of the first dialogue:"
+	head -n $((PER + 6)) "$W/out.$tool.$D2" | sed 's/^/    | /'
+	local db; db=$(ls "$LAST_ST"/*.db 2>/dev/null | head -1)
+	[ -n "$db" ] && echo "  stored after $D2 dialogues ($((D2 * PER)) lines): $(sqlite3 "$db" \
+	    "SELECT (SELECT count(*) FROM inbound) || ' inbound, ' || (SELECT count(*) FROM outbox) || ' outbox rows'" 2>/dev/null)"
+	perm=$(awk -v a="$ir1" -v b="$ir2" -v n=$(( (D2 - D1) * PER )) 'BEGIN { printf "%.0f", (b - a) / n }')
+	perd=$(awk -v a="$ir1" -v b="$ir2" -v n=$(( D2 - D1 )) 'BEGIN { printf "%.0f", (b - a) / n }')
+	nat1=$(run_native "$tool" "$D1"); nat2=$(run_native "$tool" "$D2")
+	natm=$(awk -v a="$nat1" -v b="$nat2" -v n=$(( (D2 - D1) * PER )) 'BEGIN { printf "%.1f", (b - a) / n }')
+	printf '  Ir(0) = %s (start-up and exit)   Ir(%d dialogues) = %s   Ir(%d dialogues) = %s\n' \
+	    "$ir0" "$D1" "$ir1" "$D2" "$ir2"
+	RESULTS+=("CALLGRIND $tool: instructions per inbound SMS = $perm  (per $PER-message dialogue: $perd); native wall time per SMS = $natm us")
+	LASTCG="$W/cg.$tool.$D2"
+}
+
+note "callgrind: SMS path per inbound message; dialogue '${DIALOGUE//|/ / }' ($PER lines) repeated $D1 and $D2 times from one number"
+for n in 0 "$D1" "$D2"; do write_lines "$n" "$W/in.$n"; done
+RESULTS=()
+LASTCG=""
+for t in $DRIVERS; do
+	case $t in
+	simulate)
+		need_bin "$B/stafeta" "operator CLI"
+		if ! printf 'x\n' | "$B/stafeta" -c "$CONF" -S "$W/probe" simulate "$NUMBER" --channel sms \
+		    --db "$W/probe.db" > "$W/probe.out" 2>&1; then
+			echo "-- driver: simulate: not usable ($(head -c 200 "$W/probe.out" | tr '\n' ' '))"
+			continue
+		fi ;;
+	sms-path) build_sms_path ;;
+	*) die "unknown driver $t" ;;
+	esac
+	measure "$t"
+done
 echo
-echo "SUMMARY callgrind (Ir = instructions executed, whole process)"
-printf '  Ir(0 dialogues)  = %s   (start-up and exit)\n' "$IR0"
-printf '  Ir(%d dialogues) = %s\n' "$D1" "$IR1"
-printf '  Ir(%d dialogues) = %s\n' "$D2" "$IR2"
-echo "CALLGRIND instructions per inbound SMS = $perm  (per $PER-message dialogue: $perd)"
-echo "NATIVE    wall time per inbound SMS   = $natm us  (simulate, best of 3, $(( (D2 - D1) * PER )) messages difference)"
-if [ "$TOP" != 0 ] && command -v callgrind_annotate >/dev/null; then
+echo "SUMMARY callgrind (Ir = instructions executed; difference of two runs, start-up cancelled)"
+for r in "${RESULTS[@]}"; do echo "$r"; done
+if [ "$TOP" != 0 ] && [ -n "$LASTCG" ] && command -v callgrind_annotate > /dev/null; then
 	echo
-	echo "  top $TOP functions by own instructions (D=$D2 run, includes start-up):"
-	callgrind_annotate --threshold=100 "$W/cg.$D2" 2>/dev/null |
+	echo "  top $TOP functions by own instructions ($(basename "$LASTCG"), includes start-up):"
+	callgrind_annotate --threshold=100 "$LASTCG" 2>/dev/null |
 	    awk '/^-+$/ { sep++; next } sep >= 3 && NF { print }' | head -n "$TOP" | sed 's/^/    /'
 fi

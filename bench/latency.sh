@@ -37,7 +37,7 @@ stage_all() {
 }
 
 run_one_poll() {
-	local poll=$1 d="$W/poll$poll" i f inbox got t0 id lat stored pause miss=0
+	local poll=$1; local d="$W/poll$poll" i f inbox got t0 id lat stored pause miss=0
 	stafeta_conf "$d" "$poll"
 	stafeta_start "$d"
 	inbox="$d/state/modem-m1/sms/1"

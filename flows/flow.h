@@ -68,7 +68,8 @@ struct flow_action {
 /* flow_engine.c */
 struct flow_engine *flow_engine_new(const struct gw_config *, char *err,
     size_t errlen) __attribute__((warn_unused_result));
-/* Reloads flow files; on error keeps the old set and fills err. */
+/* Reloads flow files with the (new) configuration; on error keeps the
+ * old set and the old configuration pointer, and fills err. */
 int flow_engine_reload(struct flow_engine *, const struct gw_config *,
     char *err, size_t errlen) __attribute__((warn_unused_result));
 void flow_engine_free(struct flow_engine *);
@@ -76,9 +77,9 @@ void flow_engine_free(struct flow_engine *);
 int flow_engine_inbound(struct flow_engine *, struct store *,
     enum flow_channel, const char *phone, const char *text, int64_t now,
     struct flow_reply *out) __attribute__((warn_unused_result));
-/* Re-prompts and expires waiting sessions due at now; queues SMS.
- * Runs its own store transaction (one per batch): do not call it inside
- * one.  Returns the number of sessions handled, or -1. */
+/* Re-prompts and expires waiting sessions due at now; queues SMS.  Runs
+ * inside the caller's transaction and handles at most a batch (64) of due
+ * sessions per call; 0 or -1. */
 int flow_engine_tick(struct flow_engine *, struct store *, int64_t now);
 /* Starts flow for phone from the system side (polls, reminders);
  * honours opt-out.  1 = started, 0 = skipped (opted out), -1 = error.

@@ -177,10 +177,12 @@ int
 flow_engine_reload(struct flow_engine *e, const struct gw_config *conf,
     char *err, size_t errlen)
 {
-	/* The configuration is always the new one (the old may be freed);
-	 * the flows change only if the whole new set is valid. */
+	const struct gw_config *old = e->conf;
+
+	/* The caller frees conf if this fails, and keeps the old one. */
 	engine_set_conf(e, conf);
 	if (engine_load(e, err, errlen) != 0) {
+		engine_set_conf(e, old);
 		log_warnx("flows: reload failed, keeping the %zu flow(s) "
 		    "loaded before", e->ncur);
 		return -1;

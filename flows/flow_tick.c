@@ -184,23 +184,20 @@ flow_engine_tick(struct flow_engine *e, struct store *st, int64_t now)
 {
 	struct store_session *rows;
 	size_t n, i;
+	int rc = 0;
 
-	if (store_begin(st) != 0)
-		return -1;
 	if (store_session_due(st, now, TICK_BATCH, &rows, &n) != 0)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		if (tick_one(e, st, &rows[i], now) != 0)
-			break;
-	}
-	for (size_t j = 0; j < n; j++)
-		store_session_clear(&rows[j]);
+		return -1;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = tick_one(e, st, &rows[i], now);
+	for (i = 0; i < n; i++)
+		store_session_clear(&rows[i]);
 	free(rows);
-	if (i < n || tick_prune(e, st, now) != 0 || store_commit(st) != 0)
-		goto fail;
-	return (int)n;
-fail:
-	log_warnx("flows: tick failed, will retry: %s", store_errmsg(st));
-	store_rollback(st);
-	return -1;
+	if (rc == 0)
+		rc = tick_prune(e, st, now);
+	if (rc != 0)
+		log_warnx("flows: tick failed, will retry");
+	else if (n == TICK_BATCH)
+		log_debug("flows: more sessions due, next tick goes on");
+	return rc;
 }

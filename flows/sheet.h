@@ -279,8 +279,11 @@ int sheet_enter_state(struct store *, struct store_sheet *s, int next,
 int sheet_assessed_state(const struct store_sheet *);
 
 /* sheet_actions.c */
-/* The built-in flow actions (registered by sheet_module_init), exposed
- * for tests and for callers outside a flow. */
+/* Registers the actions below with the flow engine (sheet_module_init). */
+void sheet_actions_register(void);
+/* The built-in flow actions, exposed for tests and for callers outside a
+ * flow.  See the file comment of sheet_actions.c for fields and
+ * outcomes. */
 const char *sheet_action_compact(struct flow_action_ctx *);
 const char *sheet_action_check_reporter(struct flow_action_ctx *);
 const char *sheet_action_check_pin(struct flow_action_ctx *);
@@ -301,10 +304,13 @@ int sheet_guided_build(const struct sheet_table *,
     __attribute__((warn_unused_result));
 
 /* sheet_alerts.c */
-/* Queues the urgent alert for a new sheet to every SPAS number. */
+/*
+ * Queues the urgent alert for sheet_id to every SPAS number (priority
+ * ALERT: sheet number, "URGENT" and the reporter's number to call back,
+ * nothing about the child), then records that SPAS was told.
+ */
 int sheet_alert_urgent(struct store *, const struct gw_config *,
-    int64_t sheet_id, int county, int seq, int64_t now)
-    __attribute__((warn_unused_result));
+    int64_t sheet_id, int64_t now) __attribute__((warn_unused_result));
 /* 24 h / 48 h deadline alerts and the daily digest (see
  * sheet_module_tick). */
 int sheet_alerts_tick(struct store *, const struct gw_config *, int64_t now)

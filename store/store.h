@@ -237,7 +237,7 @@ struct store_ussd {
 	char *session_id;	/* aggregator's sessionId */
 	char *phone;		/* E.164 */
 	char *service_code;	/* as dialled */
-	char *seen_text;	/* text of the last request answered */
+	char *seen_text;	/* "LEN:HASH" of the last text answered */
 	char *response;		/* reply given to it ("CON ..."/"END ...") */
 	char *pending;		/* text of pages not yet shown, or NULL */
 	int pending_end;	/* 1: the pending text ends the session */
@@ -297,6 +297,10 @@ int store_flow_version_get(struct store *, const char *flow,
     __attribute__((warn_unused_result));
 /* Deletes stored versions older than `before` no session runs on. */
 int store_flow_version_prune(struct store *, int64_t before);
+/* Copies the whole database to path (which must not exist or be empty),
+ * outside any transaction: the simulator's scratch copy. */
+int store_session_snapshot(struct store *, const char *path)
+    __attribute__((warn_unused_result));
 
 /* store_parts.c: parts of concatenated SMS waiting for the rest */
 /* One concatenated message: every part of it carries the same key.

@@ -112,6 +112,7 @@ static const char version_put_sql[] =
     " VALUES (?1, ?2, ?3, ?4)";
 static const char version_get_sql[] =
     "SELECT source FROM flow_versions WHERE flow = ?1 AND version = ?2";
+static const char snapshot_sql[] = "VACUUM INTO ?1";
 static const char version_prune_sql[] =
     "DELETE FROM flow_versions WHERE stored_at < ?1 AND NOT EXISTS"
     " (SELECT 1 FROM flow_sessions s WHERE s.flow = flow_versions.flow"
@@ -503,4 +504,18 @@ store_flow_version_prune(struct store *st, int64_t before)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, before);
 	return store_exec_stmt(st, stmt, "flow version prune");
+}
+
+int
+store_session_snapshot(struct store *st, const char *path)
+{
+	sqlite3_stmt *stmt;
+
+	/* VACUUM INTO copies a consistent snapshot, WAL content included,
+	 * which copying the file would not. */
+	stmt = store_stmt(st, snapshot_sql);
+	if (stmt == NULL)
+		return -1;
+	store_bind_text(stmt, 1, path);
+	return store_exec_stmt(st, stmt, "snapshot");
 }

@@ -101,13 +101,12 @@ start_daemon() {
 	return 0
 }
 
-# stop_daemon: SIGTERM and wait; prints the exit code.
+# stop_daemon: SIGTERM and wait; the exit code is left in RC.
 stop_daemon() {
 	kill -TERM "$DPID" 2>/dev/null
 	wait "$DPID"
-	_rc=$?
+	RC=$?
 	DPID=""
-	echo "$_rc"
 }
 
 inject() { # inject MODEM ARGS... (stafeta-inject options, SENDER TEXT)

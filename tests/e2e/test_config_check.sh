@@ -26,7 +26,7 @@ start_daemon 1
 "$B/stafetad" -f -c "$T/stafeta.conf" -S "$T/state" > "$T/second.log" 2>&1
 assert_eq "$?" 1 "second daemon on the same state directory exits 1"
 assert_match "$(cat "$T/second.log")" "another stafetad" "and says why"
-stop_daemon > /dev/null
+stop_daemon
 
 # The unit file as installed must verify.
 if command -v systemd-analyze > /dev/null 2>&1; then

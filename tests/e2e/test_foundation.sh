@@ -66,7 +66,8 @@ inject m1 "+40722000010" "help"
 wait_for 10 "SELECT count(*) FROM outbox WHERE recipient = '+40722000010' AND state = 2" 1 &&
     ok "still answering after the refused reload" || fail "not answering"
 
-assert_eq "$(stop_daemon)" 0 "SIGTERM stops the daemon with exit 0"
+stop_daemon
+assert_eq "$RC" 0 "SIGTERM stops the daemon with exit 0"
 assert_eq "$(sql "SELECT count(*) FROM outbox WHERE state = 1")" 0 \
     "nothing left marked as sending"
 e2e_done

@@ -5,7 +5,7 @@
 # through the other.
 . "$(dirname "$0")/lib.sh"
 
-WATCHDOG_S=5 write_conf m1 m2
+WATCHDOG_S=5 MULTIPART_TIMEOUT=10 write_conf m1 m2
 start_daemon 2 || { e2e_done; exit 1; }
 
 # 1. Long UCS-2 messages, parts shuffled, two senders sharing reference
@@ -69,6 +69,28 @@ kill -CONT "$w" 2>/dev/null
 wait_for 30 "SELECT count(*) FROM modems WHERE state = 'up'" 2 &&
     ok "stalled worker replaced" || fail "stalled worker not replaced"
 
+# At most one message per worker kill may have gone out twice (the one in
+# flight); the worker logs every message the modem accepted.
+dups=$(grep -o "outbox [0-9]* sent in" "$T/daemon.log" | sort | uniq -d | wc -l)
+[ "$dups" -le 2 ] && ok "at most the in-flight message sent twice ($dups)" ||
+    fail "$dups messages sent twice after 2 worker kills"
+
+# A delivery report is matched to the newest message sent to that number
+# with that TP-MR (the dummy modem gives every message TP-MR 255).
+inject m1 --report 255:0 "+40744000005" "Delivered"
+wait_for 10 "SELECT text FROM outbox WHERE recipient = '+40744000005' AND state = 3" "stall 5" &&
+    ok "delivery report marks the message delivered" ||
+    fail "delivery report not matched"
+
+# A long message whose last part never arrives is delivered, flagged
+# incomplete, after multipart_timeout_s.
+inject m1 --unicode --skip-part 3 "+40733000009" "$LONG_A"
+wait_for 30 "SELECT incomplete FROM inbound WHERE sender = '+40733000009'" 1 &&
+    ok "incomplete message delivered after the timeout, flagged" ||
+    fail "incomplete message not delivered"
+assert_match "$(sql "SELECT text FROM inbound WHERE sender = '+40733000009'")" \
+    '\[\.\.\.\]' "the gap is marked in the text"
+
 # 4. The folder of modem m2 disappears (a USB modem unplugged): m2 is
 #    marked down, the administrator is told, and m2's queue drains
 #    through m1.
@@ -83,5 +105,6 @@ wait_for 10 "SELECT count(*) FROM outbox WHERE recipient = '+40700000999' AND te
     ok "administrator alerted that m2 is down" || fail "no admin alert"
 assert_match "$(cli status)" "m2.*down" "status shows m2 down"
 
-assert_eq "$(stop_daemon)" 0 "clean stop"
+stop_daemon
+assert_eq "$RC" 0 "clean stop"
 e2e_done
