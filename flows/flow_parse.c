@@ -718,8 +718,9 @@ step_case(struct parser *p, struct flow_node *n, const char *value,
 			    "and no", value);
 			goto fail;
 		}
+		/* Compared with the normalised saved answer. */
 		free(c.value);
-		c.value = xstrdup(yn);
+		c.value = flow_text_normalize(yn);
 	} else if (n->kind == FLOW_NODE_ASK && (n->ask == FLOW_ASK_MENU ||
 	    n->ask == FLOW_ASK_NUMBER)) {
 		if (flow_validate_range(value, 0, INT64_MAX / 2, &c.lo,

@@ -75,6 +75,7 @@ struct gw_worker {
 	int ussd_pending;	   /* a balance check is running */
 	int64_t next_balance_at;   /* mono ms */
 	int low_credit_alerted;	   /* latched until credit recovers */
+	int sim_full_alerted;	   /* latched until the SIM has room */
 	struct modem_part *batch;  /* parts of the current read pass */
 	size_t n_batch, cap_batch;
 };
@@ -286,7 +287,8 @@ gw_worker_spawn(struct gw_worker *w)
 	w->ping_at = w->started_at;
 	w->sending_id = 0;
 	w->ussd_pending = 0;
-	w->next_balance_at = w->started_at + 30000;
+	/* First balance check soon after start, then every balance_every_s. */
+	w->next_balance_at = w->started_at + 5000;
 	if (w->ev_read == NULL)
 		w->ev_read = event_new(w->mods->gw->base, w->fd,
 		    EV_READ | EV_PERSIST, gw_worker_read_cb, w);
@@ -524,9 +526,20 @@ gw_worker_status(struct gw_worker *w, struct modem_ipc_msg *msg, int hello)
 		if (store_modem_set_health(gw->store, w->name,
 		    st.signal_percent, net, now_ms()) != 0)
 			log_warnx("modem %s: cannot record health", w->name);
-		if (st.sim_size > 0 && st.sim_used >= st.sim_size)
+		/* We delete every part as soon as it is stored, so a full SIM
+		 * means messages we cannot read (or another program's): new
+		 * SMS bounce at the SMSC until someone looks. */
+		if (st.sim_size > 0 && st.sim_used >= st.sim_size) {
 			log_warnx("modem %s: SIM message memory full (%d/%d)",
 			    w->name, st.sim_used, st.sim_size);
+			if (!w->sim_full_alerted) {
+				w->sim_full_alerted = 1;
+				gw_modems_alert(w->mods, "Stafeta: memoria SIM a "
+				    "modemului %s este plina; mesajele noi nu "
+				    "pot ajunge.", w->name);
+			}
+		} else
+			w->sim_full_alerted = 0;
 		if (w->state != GW_WORKER_UP) {
 			int was_down = w->down_alerted;
 

@@ -6,7 +6,19 @@
 . "$(dirname "$0")/lib.sh"
 
 WATCHDOG_S=5 MULTIPART_TIMEOUT=10 write_conf m1 m2
-start_daemon 2 || { e2e_done; exit 1; }
+# Credit check on m1: the dummy answers "Reply for *133#", so the pattern
+# reads 133 as the balance, below the 200 threshold: a low-credit alert.
+cat >> "$T/stafeta.conf" <<CONF
+
+[modem m3]
+model = dummy
+connection = none
+device = modem-m3
+balance_ussd = *133#
+balance_regex = Reply for \\*([0-9]+)#
+low_credit = 200
+CONF
+start_daemon 3 || { e2e_done; exit 1; }
 
 # 1. Long UCS-2 messages, parts shuffled, two senders sharing reference
 #    and part count (libgammu's GSM_LinkSMS would mix them).
@@ -28,6 +40,26 @@ assert_eq "$(sql "SELECT parts FROM inbound WHERE sender = '+40733000001'")" \
     "part count recorded"
 assert_eq "$(sql "SELECT incomplete FROM inbound WHERE sender = '+40733000002'")" \
     0 "complete message not flagged incomplete"
+
+# Bad input: an empty SMS is stored and answered; a ~40-part message
+# arrives whole.
+inject m1 "+40733000020" ""
+FORTY=$(i=0; while [ $i -lt 35 ]; do printf 'Partea %02d: textul lung se repeta pana la umplerea partii de 67 unitati ăî. ' $i; i=$((i + 1)); done)
+inject m1 --unicode "+40733000021" "$FORTY"
+wait_for 20 "SELECT count(*) FROM outbox o JOIN inbound i ON o.in_reply_to = i.id WHERE i.sender = '+40733000020'" 1 &&
+    ok "empty SMS stored and answered" || fail "empty SMS lost"
+wait_for 20 "SELECT count(*) FROM inbound WHERE sender = '+40733000021'" 1 ||
+    fail "long message not stored"
+assert_eq "$(sql "SELECT text FROM inbound WHERE sender = '+40733000021'")" \
+    "$(printf '%s' "$FORTY")" "long multi-part message intact"
+assert_match "$(sql "SELECT parts FROM inbound WHERE sender = '+40733000021'")" \
+    '^(39|40)$' "recorded with all its 40 parts"
+
+wait_for 20 "SELECT balance FROM modems WHERE name = 'm3'" "133.0" &&
+    ok "SIM credit read by USSD and stored" || fail "no balance"
+wait_for 10 "SELECT count(*) FROM outbox WHERE recipient = '+40700000999' AND text LIKE '%credit%m3%'" 1 &&
+    ok "low-credit alert queued to the administrator" || fail "no low-credit alert"
+assert_match "$(cli status)" "133" "status shows the balance"
 
 # 2. A worker killed while sending: every queued message still goes out.
 queue_bulk() { # queue_bulk N PREFIX HINT
@@ -52,7 +84,7 @@ kill -KILL "$w1"
 wait_for 30 "SELECT count(*) FROM outbox WHERE text LIKE 'bulk %' AND state = 2" 200 &&
     ok "200 messages sent although a worker was killed mid-send" ||
     fail "messages lost after a worker kill"
-wait_for 20 "SELECT count(*) FROM modems WHERE state = 'up'" 2 &&
+wait_for 20 "SELECT count(*) FROM modems WHERE state = 'up'" 3 &&
     ok "killed worker restarted" || fail "worker not restarted"
 
 # 3. A stalled worker (SIGSTOP) is detected by the watchdog and restarted.
@@ -66,7 +98,7 @@ sleep 6
 if grep -q "watchdog" "$T/daemon.log"; then ok "watchdog killed the stalled worker"
 else fail "watchdog did not act"; fi
 kill -CONT "$w" 2>/dev/null
-wait_for 30 "SELECT count(*) FROM modems WHERE state = 'up'" 2 &&
+wait_for 30 "SELECT count(*) FROM modems WHERE state = 'up'" 3 &&
     ok "stalled worker replaced" || fail "stalled worker not replaced"
 
 # At most one message per worker kill may have gone out twice (the one in
