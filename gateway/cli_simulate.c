@@ -16,8 +16,10 @@
  *     newline (an empty line when there is no reply).
  *   - --transcript FILE: lines "> inbound", "< expected reply" (a reply
  *     may span several "< " lines), "~ 4h" (advance the clock and run the
- *     timers; scratch copy only), "# comment".  Prints a diff-like report
- *     and exits 1 on any mismatch.  See docs/flows.md.
+ *     timers; scratch copy only), "@ sms" / "@ ussd" (switch channel),
+ *     "# comment"; a "# channel: ussd" comment sets the channel when
+ *     --channel is not given.  Prints a diff-like report and exits 1 on
+ *     any mismatch.  See docs/flows.md.
  *
  * On USSD the simulator plays the aggregator: a line like "*123#" dials
  * (a new session); other lines are answers, joined with '*' into the text
@@ -50,6 +52,7 @@ struct sim {
 	struct flow_engine *eng;
 	char phone[32];		  /* E.164 */
 	enum flow_channel channel;
+	int channel_given;	  /* --channel was on the command line */
 	char *scratch;		  /* scratch copy path, or NULL (--db) */
 	const char *code;	  /* USSD service code when not dialled */
 	int64_t clock_offset;	  /* ms added by "~" lines */
@@ -70,9 +73,15 @@ struct sim_scan {
 	size_t n;
 };
 
+enum sim_step_kind {
+	SIM_STEP_INBOUND = 0,	/* "> text" */
+	SIM_STEP_WAIT,		/* "~ 4h" */
+	SIM_STEP_CHANNEL,	/* "@ sms" or "@ ussd" */
+};
+
 struct sim_step {
-	int line;		/* of the "> " or "~ " line */
-	int wait;		/* 1: "~ DURATION" */
+	int line;		/* of the "> ", "~ " or "@ " line */
+	enum sim_step_kind kind;
 	char *text;		/* inbound text or the duration */
 	struct buf expected;	/* "< " lines joined by "\n" */
 };
@@ -88,6 +97,7 @@ static int sim_inbound(struct sim *, const char *, struct buf *);
 static int sim_sms(struct sim *, const char *, struct buf *);
 static int sim_ussd(struct sim *, const char *, struct buf *);
 static int sim_wait(struct sim *, const char *, struct buf *);
+static int sim_channel(struct sim *, const char *);
 static int parse_wait(const char *, int64_t *);
 static int sim_open(struct sim *, const char *);
 static void sim_close(struct sim *);
@@ -330,6 +340,23 @@ sim_wait(struct sim *s, const char *arg, struct buf *out)
 	return sim_extras(s, out);
 }
 
+/* "@ sms" / "@ ussd": the same number on the other channel. */
+static int
+sim_channel(struct sim *s, const char *arg)
+{
+	if (strcmp(arg, "sms") == 0)
+		s->channel = FLOW_CHANNEL_SMS;
+	else if (strcmp(arg, "ussd") == 0)
+		s->channel = FLOW_CHANNEL_USSD;
+	else {
+		fprintf(stderr, "stafeta: \"@ %s\": write @ sms or @ ussd\n",
+		    arg);
+		return -1;
+	}
+	s->ussd_active = 0;
+	return 0;
+}
+
 static void
 print_prefixed(const char *prefix, const char *text)
 {
@@ -377,6 +404,9 @@ sim_chat(struct sim *s, int interactive)
 		buf_reset(&out);
 		if (line[0] == '~')
 			rc = sim_wait(s, line + 1, &out);
+		else if (line[0] == '@')
+			rc = sim_channel(s, line[1] == ' ' ? line + 2 :
+			    line + 1);
 		else
 			rc = sim_inbound(s, line, &out);
 		if (rc != 0) {
@@ -421,6 +451,7 @@ sim_transcript(struct sim *s, const char *path)
 	char *line = NULL;
 	ssize_t len;
 	int lineno = 0, failures = 0, rc;
+	char mark;
 	struct buf got;
 	const char *exp, *act;
 
@@ -432,22 +463,27 @@ sim_transcript(struct sim *s, const char *path)
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		chomp(line);
+		if (strncmp(line, "# channel: ", 11) == 0 && n == 0 &&
+		    !s->channel_given)
+			s->channel = strcmp(line + 11, "ussd") == 0 ?
+			    FLOW_CHANNEL_USSD : FLOW_CHANNEL_SMS;
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
-		if (line[0] == '>' || line[0] == '~') {
+		if (line[0] == '>' || line[0] == '~' || line[0] == '@') {
 			steps = xrealloc(steps, (n + 1) * sizeof(*steps));
 			st = &steps[n++];
 			memset(st, 0, sizeof(*st));
 			st->line = lineno;
-			st->wait = line[0] == '~';
+			st->kind = line[0] == '>' ? SIM_STEP_INBOUND :
+			    line[0] == '~' ? SIM_STEP_WAIT : SIM_STEP_CHANNEL;
 			st->text = xstrdup(line[1] == ' ' ? line + 2 : line + 1);
 			buf_init(&st->expected, 0);
 			continue;
 		}
 		if (line[0] != '<' || n == 0) {
 			fprintf(stderr, "%s:%d: expected \"> inbound\", \"< "
-			    "reply\", \"~ 4h\" or \"# comment\"\n", path,
-			    lineno);
+			    "reply\", \"~ 4h\", \"@ sms\" or \"# comment\"\n",
+			    path, lineno);
 			free(line);
 			fclose(f);
 			steps_free(steps, n);
@@ -468,18 +504,28 @@ sim_transcript(struct sim *s, const char *path)
 	for (i = 0; i < n; i++) {
 		st = &steps[i];
 		buf_reset(&got);
-		rc = st->wait ? sim_wait(s, st->text, &got) :
-		    sim_inbound(s, st->text, &got);
+		switch (st->kind) {
+		case SIM_STEP_WAIT:
+			rc = sim_wait(s, st->text, &got);
+			break;
+		case SIM_STEP_CHANNEL:
+			rc = sim_channel(s, st->text);
+			break;
+		case SIM_STEP_INBOUND:
+		default:
+			rc = sim_inbound(s, st->text, &got);
+			break;
+		}
 		exp = st->expected.data != NULL ? st->expected.data : "";
 		act = got.data != NULL ? got.data : "";
+		mark = st->kind == SIM_STEP_WAIT ? '~' :
+		    st->kind == SIM_STEP_CHANNEL ? '@' : '>';
 		if (rc == 0 && strcmp(exp, act) == 0) {
-			printf("  ok   %4d  %c %s\n", st->line,
-			    st->wait ? '~' : '>', st->text);
+			printf("  ok   %4d  %c %s\n", st->line, mark, st->text);
 			continue;
 		}
 		failures++;
-		printf("  FAIL %4d  %c %s\n", st->line, st->wait ? '~' : '>',
-		    st->text);
+		printf("  FAIL %4d  %c %s\n", st->line, mark, st->text);
 		if (rc != 0)
 			printf("    (the engine failed)\n");
 		print_prefixed("    - ", exp[0] != '\0' ? exp : "(no reply)");
@@ -590,6 +636,7 @@ cli_simulate_main(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (s.phone[0] == '\0')
 		return sim_usage();
+	s.channel_given = channel != NULL;
 	if (channel == NULL || strcmp(channel, "sms") == 0)
 		s.channel = FLOW_CHANNEL_SMS;
 	else if (strcmp(channel, "ussd") == 0)
