@@ -48,7 +48,7 @@ run_one_poll() {
 		f=("$W/stage/$i/sms/1/"*)
 		[ -e "${f[0]}" ] || die "no staged file for message $i"
 		# the previous message must be gone from the inbox (bounded wait)
-		for _ in $(seq 1 200); do [ -e "$inbox/1" ] || break; sleep 0.01; done
+		for _ in $(seq 1 200); do [ -e "$inbox/1" ] || break; nap 0.01; done
 		t0=$(now_us)
 		mv "${f[0]}" "$inbox/1"
 		got=""
@@ -62,7 +62,7 @@ run_one_poll() {
 				[ "$id" -gt "${last_id:-0}" ] && break
 			fi
 			got=""
-			sleep 0.025
+			nap 0.025
 		done
 		if [ -z "$got" ]; then miss=$((miss + 1)); echo "  message $i: no reply within 15 s" >&2; continue; fi
 		last_id=$id

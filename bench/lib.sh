@@ -101,5 +101,14 @@ stafeta_stop() {
 
 sdb() { sqlite3 -cmd '.timeout 5000' "$1/state/stafeta.db" "$2"; }
 
-# Number of files in a folder (0 if it does not exist), without ls | wc.
-nfiles() { local f=("$1"/*); [ -e "${f[0]}" ] && echo "${#f[@]}" || echo 0; }
+# Number of files in a folder (0 if empty or missing), without forking.
+# (Not "[ -e first ]": a daemon may delete that very file meanwhile.)
+nfiles() {
+	local f=("$1"/*)
+	if [ "${#f[@]}" = 1 ] && [ "${f[0]}" = "$1/*" ]; then echo 0; else echo "${#f[@]}"; fi
+}
+
+# nap SECONDS: sleep without forking (read with a timeout on a pipe that
+# never gets data), so that fine-grained completion polls cost little CPU.
+exec {NAPFD}<> <(:)
+nap() { read -r -t "$1" -u "$NAPFD" _ || true; }

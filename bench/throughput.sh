@@ -19,7 +19,7 @@
 #   rows inserted before it starts with SendingDateTime = S in the future,
 #   T0 = S + 1 s (when they become eligible), done when its log shows N
 #   'Transmitted' lines (as in the gammu-smsd peer benchmark).
-# Completion is polled every 50 ms; every wait is bounded (TIMEOUT).
+# Completion is polled every 20 ms; every wait is bounded (TIMEOUT).
 #
 # Usage: bench/throughput.sh [recv1] [recv3] [send]      (default: all three)
 # Env:   N=1000  POLL_MS=50 (stafetad's modem poll_ms)  TIMEOUT=120 (s per run)
@@ -129,8 +129,8 @@ stafeta_recv() { # NAME PARTS_PER_MSG
 	sleep 0.5
 	t0=$(now_us)
 	mv "$d/stage/"* "$inbox/"
-	for i in $(seq 1 $((TIMEOUT * 20))); do
-		sleep 0.05
+	for i in $(seq 1 $((TIMEOUT * 50))); do
+		nap 0.02
 		t=$(now_us)
 		if [ -z "$done_recv" ] && [ "$(nfiles "$inbox")" = 0 ]; then
 			c=$(sdb "$d" "SELECT count(*) FROM inbound" 2>/dev/null)
@@ -175,8 +175,8 @@ stafeta_send() {
 	  SELECT $ms, printf('+4074%07d', i), 'Mesaj ' || i || ': ș ț ă î â', 50, 0, 0, 1, 0 FROM c;
 	  COMMIT;" || die "outbox insert failed"
 	t0=$(now_us)
-	for i in $(seq 1 $((TIMEOUT * 20))); do
-		sleep 0.05
+	for i in $(seq 1 $((TIMEOUT * 50))); do
+		nap 0.02
 		t=$(now_us)
 		c=$(sdb "$d" "SELECT count(*) FROM outbox WHERE state IN (2, 3)" 2>/dev/null)
 		[ "${c:-0}" -ge "$N" ] && { done=$t; break; }
@@ -259,8 +259,8 @@ smsd_recv() { # NAME JOURNAL
 	copy_stage "$name" "$run/stage"
 	t0=$(now_us)
 	mv "$run/stage/"* "$inbox/"
-	for i in $(seq 1 $((TIMEOUT * 20))); do
-		sleep 0.05
+	for i in $(seq 1 $((TIMEOUT * 50))); do
+		nap 0.02
 		t=$(now_us)
 		[ "$(nfiles "$inbox")" = 0 ] && { done=$t; break; }
 	done
@@ -288,8 +288,8 @@ smsd_send() { # JOURNAL
 	smsd_start "$run"
 	local t0=$(( (s_epoch + 1) * 1000000 ))
 	while [ "$(now_us)" -lt "$t0" ]; do sleep 0.05; done
-	for i in $(seq 1 $((TIMEOUT * 20))); do
-		sleep 0.05
+	for i in $(seq 1 $((TIMEOUT * 50))); do
+		nap 0.02
 		t=$(now_us)
 		c=$(grep -c 'Transmitted' "$run/smsd.log" 2>/dev/null)
 		[ "${c:-0}" -ge "$N" ] && { done=$t; break; }

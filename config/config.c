@@ -212,28 +212,29 @@ abs_dir(const char *p)
 }
 
 /*
- * The installed flows (STAFETA_DATADIR/flows) if present, else the
- * checkout's flows/ found from the running binary (build/stafetad,
- * build/tests/test_x), so that an uninstalled build just works.
+ * Where the flow files are when the configuration does not say: next to
+ * the running binary first (build/stafetad and build/tests/test_x find the
+ * checkout's flows/, so a build never runs stale installed flows), then
+ * the installed copy relative to the binary (PREFIX/sbin/../share), then
+ * the compiled-in STAFETA_DATADIR.
  */
 static char *
 flows_default(void)
 {
+	static const char *const rel[] = { "../flows", "../../flows",
+		"../../../flows", "../share/stafeta/flows" };
 	char exe[CONFIG_PATH_MAX], real[CONFIG_PATH_MAX], *slash, *cand;
 	ssize_t n;
 
-	if (is_dir(STAFETA_DATADIR "/flows"))
-		return xstrdup(STAFETA_DATADIR "/flows");
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
 		slash = strrchr(exe, '/');
 		if (slash != NULL) {
 			*slash = '\0';
-			for (int up = 1; up <= 3; up++) {
-				cand = xasprintf("%s/%s", exe,
-				    up == 1 ? "../flows" :
-				    up == 2 ? "../../flows" : "../../../flows");
+			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]);
+			    i++) {
+				cand = xasprintf("%s/%s", exe, rel[i]);
 				if (is_dir(cand) &&
 				    realpath(cand, real) != NULL) {
 					free(cand);

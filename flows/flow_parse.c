@@ -862,6 +862,7 @@ message_header(struct parser *p, char *rest)
 		return;
 	}
 	p->msg = m;
+	p->def->messages[m].line = p->line; /* messages point at the header */
 }
 
 static void
