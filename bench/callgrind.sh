@@ -116,6 +116,7 @@ measure() { # DRIVER
 }
 
 note "callgrind: SMS path per inbound message; dialogue '${DIALOGUE//|/ / }' ($PER lines) repeated $D1 and $D2 times from one number"
+cpu_busy
 for n in 0 "$D1" "$D2"; do write_lines "$n" "$W/in.$n"; done
 RESULTS=()
 LASTCG=""
@@ -123,6 +124,7 @@ for t in $DRIVERS; do
 	case $t in
 	simulate)
 		need_bin "$B/stafeta" "operator CLI"
+		mkdir -p "$W/probe"
 		if ! printf 'x\n' | "$B/stafeta" -c "$CONF" -S "$W/probe" simulate "$NUMBER" --channel sms \
 		    --db "$W/probe.db" > "$W/probe.out" 2>&1; then
 			echo "-- driver: simulate: not usable ($(head -c 200 "$W/probe.out" | tr '\n' ' '))"
@@ -140,5 +142,5 @@ if [ "$TOP" != 0 ] && [ -n "$LASTCG" ] && command -v callgrind_annotate > /dev/n
 	echo
 	echo "  top $TOP functions by own instructions ($(basename "$LASTCG"), includes start-up):"
 	callgrind_annotate --threshold=100 "$LASTCG" 2>/dev/null |
-	    awk '/^-+$/ { sep++; next } sep >= 3 && NF { print }' | head -n "$TOP" | sed 's/^/    /'
+	    awk 'go && NF { print } /file:function/ { go = 1 }' | head -n "$TOP" | sed 's/^/    /'
 fi

@@ -84,6 +84,7 @@ run_one_poll() {
 
 note "stafetad latency, $N messages one at a time, pause ${PAUSE_MIN}-${PAUSE_MAX} ms, text '$TEXT', $(nproc) cores"
 note "T0 = rename into modem-m1/sms/1; handed = outbox.sent_at (dummy modem accepted the reply)"
+cpu_busy
 for p in $POLLS; do
 	rm -rf "$W/stage"; stage_all
 	run_one_poll "$p"

@@ -112,3 +112,19 @@ nfiles() {
 # never gets data), so that fine-grained completion polls cost little CPU.
 exec {NAPFD}<> <(:)
 nap() { read -r -t "$1" -u "$NAPFD" _ || true; }
+
+# cpu_busy: share of all cores in use over 1 s (call it before starting
+# the benchmark's own processes).  Prints it, and a warning with the
+# busiest processes when the machine is not idle: figures then mean little.
+cpu_sample() { awk '/^cpu / { print $2 + $3 + $4 + $6 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+cpu_busy() {
+	local a b p
+	a=$(cpu_sample); sleep 1; b=$(cpu_sample)
+	p=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		t = y[2] - x[2]; printf "%.0f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }')
+	echo "# machine load before the run: $p% CPU busy (of $(nproc) cores), loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+	if [ "$p" -gt 10 ]; then
+		echo "# WARNING: other processes are using the CPU; the figures below are not reliable"
+		ps -eo pcpu=,comm= --sort=-pcpu | head -n 3 | awk '{ printf "#   busy: %s (%s%% CPU)\n", $2, $1 }'
+	fi
+}

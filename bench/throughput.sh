@@ -20,10 +20,19 @@
 #   T0 = S + 1 s (when they become eligible), done when its log shows N
 #   'Transmitted' lines (as in the gammu-smsd peer benchmark).
 # Completion is polled every 20 ms; every wait is bounded (TIMEOUT).
+# Each receive run and Stafeta's send run is repeated REPEAT times,
+# interleaved (ceiling, stafetad, gammu-smsd, then again), and the summary
+# gives the median elapsed time with min-max; gammu-smsd's send (15-20 s a
+# run) is repeated SMSD_SEND_REPEAT times.
+# The ceiling, gammu-ceiling recv, includes one end-of-inbox scan of the
+# dummy driver (GetNextSMS probes the remaining locations up to 10000,
+# ~0.1 s); so does Stafeta's time (its worker ends a pass with that scan
+# before the last ACK/delete).  The scan's cost alone is printed at start.
 #
 # Usage: bench/throughput.sh [recv1] [recv3] [send]      (default: all three)
 # Env:   N=1000  POLL_MS=50 (stafetad's modem poll_ms)  TIMEOUT=120 (s per run)
 #        GAMMU_JOURNALS="wal delete"  (journal modes gammu-smsd runs with)
+#        REPEAT=3  SMSD_SEND_REPEAT=1
 #        BUILD=build  KEEP=1
 source "$(dirname "$0")/lib.sh"
 
@@ -32,6 +41,8 @@ POLL_MS=${POLL_MS:-50}
 TIMEOUT=${TIMEOUT:-120}
 GAMMU_JOURNALS=${GAMMU_JOURNALS:-wal delete}
 MODES=${*:-recv1 recv3 send}
+REPEAT=${REPEAT:-3}
+SMSD_SEND_REPEAT=${SMSD_SEND_REPEAT:-1}
 SENDER=+40722123456
 TEXT1="Mesaj de test: ș ț ă î â"
 # 167 characters: 3 UCS-2 parts of up to 66 (16-bit reference) with the number prefix
@@ -55,11 +66,21 @@ for d in /usr/lib/x86_64-linux-gnu/dbd /usr/lib/aarch64-linux-gnu/dbd /usr/lib/d
 done
 [ -n "$DRIVERSPATH" ] || die "libdbi sqlite3 driver (libdbd-sqlite3) missing; run bench/deps.sh"
 
-# ---- results table ----------------------------------------------------------
-ROWS=()
-# row SCENARIO SYSTEM ELAPSED_S MSGS PARTS [NOTE]
-row() { ROWS+=("$1|$2|$3|$4|$5|${6:-}"); }
+# ---- results ---------------------------------------------------------------
+# rec SCENARIO SYSTEM ELAPSED_S MESSAGES PARTS: one measured run.
+declare -A EL MS PS
+ORDER=()
+rec() {
+	local k="$1|$2"
+	[ -n "${EL[$k]+x}" ] || ORDER+=("$k")
+	EL[$k]="${EL[$k]:-} $3"; MS[$k]=$4; PS[$k]=$5
+}
 rate() { fdiv "$1" "$2" 1; }
+med() { printf '%s\n' $1 | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { printf '%s\n' $1 | sort -g | awk 'NR == 1 { a = $1 } { b = $1 } END { if (NR > 1) printf "%s-%s", a, b; else printf "-" }'; }
+# mrate KEY -> msgs/s from the median (empty if no run)
+mrate() { [ -n "${EL[$1]:-}" ] && rate "${MS[$1]}" "$(med "${EL[$1]}")"; }
+prate() { [ -n "${EL[$1]:-}" ] && rate "${PS[$1]}" "$(med "${EL[$1]}")"; }
 
 # ---- staging ----------------------------------------------------------------
 stage() { # stage NAME TEXT [OPTIONS...] -> $W/in-NAME/sms/1/* ; sets FILES
@@ -79,7 +100,7 @@ ceiling_secs() { # OUTPUT -> the seconds figure of "... in S s = ..."
 # The dummy driver ends every pass with a scan for further locations
 # (ERR_EMPTY), ~0.1 s whatever the folder holds; gammu-ceiling's time includes
 # one.  It is measured on an empty folder (best of 3) and shown separately.
-ceiling_empty() {
+ceiling_empty() {  # informational
 	[ -n "$CEILING" ] || return 0
 	local d="$W/ceil-empty" best="" s
 	mkdir -p "$d/sms/1"
@@ -91,19 +112,16 @@ ceiling_empty() {
 	CEIL_EMPTY=${best:-0}
 	echo "  gammu-ceiling recv on an empty folder (the final empty scan): ${CEIL_EMPTY} s"
 }
-ceiling_recv() { # NAME PARTS_PER_MSG
+ceiling_recv() { # NAME
 	[ -n "$CEILING" ] || return 0
-	local d="$W/ceil-$1" out secs net pps
+	local d="$W/ceil-$1-$RANDOM" out secs
 	mkdir -p "$d/sms/1"; copy_stage "$1" "$d/sms/1"
 	out=$(timeout "$TIMEOUT" "$CEILING" "$d" recv 2>&1)
 	echo "  gammu-ceiling recv: $(echo "$out" | tail -1)"
 	secs=$(ceiling_secs "$out")
 	[ -n "$secs" ] || { echo "  (could not read the time from gammu-ceiling output)"; return 0; }
-	row "$1" "libgammu ceiling (read+delete)" "$secs" "$(rate "$N" "$secs")" "$(rate "$FILES" "$secs")"
-	net=$(awk -v a="$secs" -v b="${CEIL_EMPTY:-0}" 'BEGIN { printf "%.3f", a - b }')
-	pps=$(rate "$FILES" "$net")
-	row "$1" "  ceiling less final empty scan" "$net" "$(rate "$N" "$net")" "$pps"
-	eval "CEIL_$1=$pps"
+	rec "$1" "libgammu ceiling (read+delete)" "$secs" "$N" "$FILES"
+	rm -rf "$d"
 }
 ceiling_send() {
 	[ -n "$CEILING" ] || return 0
@@ -115,13 +133,12 @@ ceiling_send() {
 	echo "  gammu-ceiling send: $(echo "$out" | tail -1)"
 	secs=$(ceiling_secs "$out")
 	[ -n "$secs" ] || { echo "  (could not read the time from gammu-ceiling output)"; return 0; }
-	CEIL_send=$(rate "$n" "$secs")
-	row send "libgammu ceiling (GSM_SendSMS)" "$(fdiv "$N" "$CEIL_send" 4)" "$CEIL_send" "$CEIL_send" "n=$n"
+	rec send "libgammu ceiling (GSM_SendSMS)" "$secs" "$n" "$n"
 }
 
 # ---- Stafeta ---------------------------------------------------------------
 stafeta_recv() { # NAME PARTS_PER_MSG
-	local name=$1 ppm=$2 d="$W/stafeta-$1" inbox t0 t done_recv="" done_reply="" c r i
+	local name=$1 ppm=$2 d="$W/stafeta-$1-$RANDOM" inbox t0 t done_recv="" done_reply="" c r i
 	stafeta_conf "$d" "$POLL_MS"
 	stafeta_start "$d"
 	inbox="$d/state/modem-m1/sms/1"; mkdir -p "$inbox"
@@ -153,18 +170,17 @@ stafeta_recv() { # NAME PARTS_PER_MSG
 	    "last reply sent_at-T0=$(awk -v a="${last_tx:-0}" -v t="$t0" 'BEGIN{printf "%.0f", a - t/1000}') ms"
 	if [ -z "$done_recv" ]; then echo "  TIMEOUT: stafetad stored $nin/$N within $TIMEOUT s" >&2; return 0; fi
 	local e1; e1=$(fdiv $((done_recv - t0)) 1000000 3)
-	row "$name" "stafetad (stored)" "$e1" "$(rate "$N" "$e1")" "$(rate "$FILES" "$e1")"
-	eval "STAF_$name=$(rate "$N" "$e1")"
+	rec "$name" "stafetad (stored)" "$e1" "$N" "$FILES"
 	if [ -n "$done_reply" ]; then
 		local e2; e2=$(fdiv $((done_reply - t0)) 1000000 3)
-		row "$name" "stafetad (stored+all replied)" "$e2" "$(rate "$N" "$e2")" "$(rate "$FILES" "$e2")"
+		rec "$name" "stafetad (stored+all replied)" "$e2" "$N" "$FILES"
 	else
 		echo "  TIMEOUT: only $nrep/$N replies sent within $TIMEOUT s" >&2
 	fi
 }
 
 stafeta_send() {
-	local d="$W/stafeta-send" t0 t done="" c i
+	local d="$W/stafeta-send-$RANDOM" t0 t done="" c i
 	stafeta_conf "$d" "$POLL_MS"
 	stafeta_start "$d"
 	sleep 0.5
@@ -189,10 +205,9 @@ stafeta_send() {
 	    "span first..last sent_at=$((${last:-0} - ${first:-0})) ms"
 	if [ -z "$done" ]; then echo "  TIMEOUT: stafetad sent ${c:-0}/$N within $TIMEOUT s" >&2; return 0; fi
 	local e; e=$(fdiv $((done - t0)) 1000000 3)
-	row send "stafetad (commit -> all state 2)" "$e" "$(rate "$N" "$e")" "$(rate "$N" "$e")"
+	rec send "stafetad (commit -> all state 2)" "$e" "$N" "$N"
 	local span; span=$(fdiv $((last - first)) 1000 3)
-	row send "stafetad (first..last sent_at)" "$span" "$(rate $((N - 1)) "$span")" "$(rate $((N - 1)) "$span")" "span"
-	STAF_send=$(rate "$N" "$e")
+	rec send "stafetad (first..last sent_at)" "$span" $((N - 1)) $((N - 1))
 }
 
 # ---- gammu-smsd ----------------------------------------------------------------
@@ -252,7 +267,7 @@ smsd_locks() {
 }
 
 smsd_recv() { # NAME JOURNAL
-	local name=$1 j=$2 run="$W/smsd-$1-$2" inbox t0 t done="" i
+	local name=$1 j=$2 run="$W/smsd-$1-$2-$RANDOM" inbox t0 t done="" i
 	smsd_setup "$run" "$j" yes
 	smsd_start "$run"
 	inbox="$run/phone/sms/1"; mkdir -p "$inbox"
@@ -272,12 +287,11 @@ smsd_recv() { # NAME JOURNAL
 	smsd_locks "$run"
 	if [ -z "$done" ]; then echo "  TIMEOUT: gammu-smsd ($j) within $TIMEOUT s" >&2; return 0; fi
 	local e; e=$(fdiv $((done - t0)) 1000000 3)
-	row "$name" "gammu-smsd journal=$j" "$e" "$(rate "$N" "$e")" "$(rate "$FILES" "$e")"
-	eval "SMSD_${name}_$j=$(rate "$N" "$e")"
+	rec "$name" "gammu-smsd journal=$j" "$e" "$N" "$FILES"
 }
 
 smsd_send() { # JOURNAL
-	local j=$1 run="$W/smsd-send-$1" t done="" i c
+	local j=$1 run="$W/smsd-send-$1-$RANDOM" t done="" i c
 	smsd_setup "$run" "$j" no
 	local s_epoch=$(( $(date +%s) + 4 )) s_local
 	s_local=$(date -d "@$s_epoch" '+%Y-%m-%d %H:%M:%S')
@@ -300,8 +314,7 @@ smsd_send() { # JOURNAL
 	smsd_locks "$run"
 	if [ -z "$done" ]; then echo "  TIMEOUT: gammu-smsd ($j) sent ${c:-0}/$N within $TIMEOUT s" >&2; return 0; fi
 	local e; e=$(fdiv $((done - t0)) 1000000 3)
-	row send "gammu-smsd journal=$j" "$e" "$(rate "$N" "$e")" "$(rate "$N" "$e")"
-	eval "SMSD_send_$j=$(rate "$N" "$e")"
+	rec send "gammu-smsd journal=$j" "$e" "$N" "$N"
 }
 
 # ---- run ----------------------------------------------------------------------
@@ -309,6 +322,7 @@ START=$(now_us)
 note "throughput: N=$N, $(nproc) cores, stafetad poll_ms=$POLL_MS send_per_minute=0 (SQLite WAL)"
 note "gammu-smsd $(gammu-smsd --version 2>/dev/null | head -1 | awk '{print $NF}'), SQL service, libdbi sqlite3 ($DRIVERSPATH), journal modes: $GAMMU_JOURNALS"
 note "gammu-smsd knobs: receivefrequency=0 loopsleep=0 commtimeout=0 statusfrequency=0 checksecurity=0 checkbattery=0 checksignal=0 checknetwork=0"
+cpu_busy
 ceiling_empty
 for m in $MODES; do
 	case $m in
@@ -316,39 +330,56 @@ for m in $MODES; do
 		if [ "$m" = recv1 ]; then stage recv1 "$TEXT1" --unicode; ppm=1; else stage recv3 "$TEXT3" --unicode --concat16; ppm=3; fi
 		[ "$FILES" = $((N * ppm)) ] || echo "  WARNING: $FILES files staged for $N messages, expected $((N * ppm))" >&2
 		echo "== $m: $N messages, $FILES files (parts) in the dummy inbox"
-		ceiling_recv "$m" "$ppm"
-		stafeta_recv "$m" "$ppm"
-		for j in $GAMMU_JOURNALS; do smsd_recv "$m" "$j"; done
+		for r in $(seq 1 "$REPEAT"); do
+			echo " -- run $r/$REPEAT"
+			ceiling_recv "$m"
+			stafeta_recv "$m" "$ppm"
+			for j in $GAMMU_JOURNALS; do smsd_recv "$m" "$j"; done
+		done
 		;;
 	send)
 		echo "== send: $N single-part UCS-2 messages"
 		ceiling_send
-		stafeta_send
-		for j in $GAMMU_JOURNALS; do smsd_send "$j"; done
+		for r in $(seq 1 "$REPEAT"); do echo " -- stafetad run $r/$REPEAT"; stafeta_send; done
+		for r in $(seq 1 "$SMSD_SEND_REPEAT"); do
+			echo " -- gammu-smsd run $r/$SMSD_SEND_REPEAT"
+			for j in $GAMMU_JOURNALS; do smsd_send "$j"; done
+		done
 		;;
 	*) die "unknown mode $m (recv1, recv3, send)" ;;
 	esac
 done
 
 echo
-echo "SUMMARY (N=$N per scenario; msgs/s = messages / elapsed; ratio = stafetad msgs/s / gammu-smsd msgs/s;"
-echo "         % of ceiling = stafetad (stored) parts/s / bare libgammu parts/s less its final empty scan)"
-printf '%-6s %-34s %9s %9s %9s\n' scen system elapsed_s msgs/s parts/s
-for r in "${ROWS[@]}"; do
-	IFS='|' read -r s sys e m p n <<< "$r"
-	printf '%-6s %-34s %9s %9s %9s\n' "$s" "$sys" "$e" "$m" "$p"
+echo "SUMMARY throughput (N=$N per scenario, $(nproc) cores; elapsed = median of the runs, range min-max;"
+echo "        msgs/s and parts/s from the median)"
+printf '%-6s %-34s %4s %9s %-15s %9s %9s\n' scen system runs elapsed_s range msgs/s parts/s
+for k in "${ORDER[@]}"; do
+	IFS='|' read -r sc sys <<< "$k"
+	set -- ${EL[$k]}
+	printf '%-6s %-34s %4s %9s %-15s %9s %9s\n' "$sc" "$sys" "$#" "$(med "${EL[$k]}")" "$(spread "${EL[$k]}")" \
+	    "$(mrate "$k")" "$(prate "$k")"
 done
 echo
 for s in recv1 recv3 send; do
-	v=STAF_$s; [ -n "${!v:-}" ] || continue
-	line="$s: stafetad ${!v} msgs/s"
+	if [ "$s" = send ]; then sk="send|stafetad (commit -> all state 2)"; else sk="$s|stafetad (stored)"; fi
+	sv=$(mrate "$sk") || true
+	[ -n "$sv" ] || continue
+	line="$s: stafetad $sv msgs/s"
 	for j in $GAMMU_JOURNALS; do
-		g=SMSD_${s}_$j; [ -n "${!g:-}" ] && line="$line | ${!v}/${!g} = $(fdiv "${!v}" "${!g}" 1)x gammu-smsd($j)"
+		g=$(mrate "$s|gammu-smsd journal=$j") || true
+		[ -n "$g" ] && line="$line | $(fdiv "$sv" "$g" 1)x gammu-smsd journal=$j ($g)"
 	done
-	c=CEIL_$s
-	if [ -n "${!c:-}" ]; then
-		if [ "$s" = send ]; then pp=${!v}; else pp=$(awk -v m="${!v}" -v k="${s#recv}" 'BEGIN{print m*k}'); fi
-		line="$line | $(fdiv "$(awk -v a="$pp" 'BEGIN{print a*100}')" "${!c}" 0)% of ceiling (${!c}/s)"
+	if [ "$s" != send ]; then
+		r=$(mrate "$s|stafetad (stored+all replied)") || true
+		g=$(mrate "$s|gammu-smsd journal=wal") || true
+		[ -n "$r" ] && [ -n "$g" ] && line="$line | with all replies sent: $r msgs/s = $(fdiv "$r" "$g" 1)x gammu-smsd wal"
+	fi
+	c=$(prate "$s|libgammu ceiling (read+delete)") || true
+	[ "$s" = send ] && c=$(prate "send|libgammu ceiling (GSM_SendSMS)") || true
+	if [ -n "$c" ]; then
+		pp=$(prate "$sk")
+		line="$line | $(awk -v a="$pp" -v b="$c" 'BEGIN { printf "%.1f", 100 * a / b }')% of the libgammu ceiling ($c parts/s)"
 	fi
 	echo "RATIO $line"
 done

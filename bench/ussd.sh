@@ -51,6 +51,7 @@ wrk_run() {
 }
 
 note "USSD endpoint vs nginx static file: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, 127.0.0.1, $(nproc) cores"
+cpu_busy
 
 # ---- stafetad ---------------------------------------------------------------
 d="$W/stafeta"
@@ -70,7 +71,7 @@ case "$body" in CON\ *|END\ *) ;; *) echo "  WARNING: the first request did not 
 echo "-- stafetad POST /ussd (fresh session per request)"
 wrk_run ussd "http://127.0.0.1:$USSD_PORT/ussd" "$BENCH/ussd.lua"
 S_RPS=$RPS S_P50=$P50 S_P99=$P99
-echo "  stored: $(sdb "$d" "SELECT group_concat(kind || '=' || n, ' ') FROM (SELECT kind, count(*) n FROM inbound GROUP BY kind)" 2>/dev/null) (inbound rows by kind)"
+echo "  stored: $(sdb "$d" "SELECT count(*) FROM ussd_sessions" 2>/dev/null) USSD sessions, $(sdb "$d" "SELECT count(*) FROM flow_sessions" 2>/dev/null) flow sessions"
 stafeta_stop
 
 # ---- nginx ------------------------------------------------------------------

@@ -137,11 +137,11 @@ struct flow_node {
 	enum flow_ask_kind ask;	   /* ask: what is expected */
 	int64_t lo, hi;		   /* menu/number range; text max length */
 	char *pattern;		   /* ask pattern: the source */
-	void *re;		   /* ask pattern: pcre2_code (flow_validate.c) */
+	void *re;		   /* ask pattern: pcre2_code */
 	char *field;		   /* ask: saved as; branch: tested; save: set */
 	char *value;		   /* save: value template */
-	char *target_name;	   /* action: action name; start: flow name */
-	int tries;		   /* ask: invalid answers allowed, 0 = no limit */
+	char *target_name;	   /* action name; start: flow name */
+	int tries;		   /* ask: invalid answers, 0 = no limit */
 	int private_input;	   /* ask: do not keep the raw inbound text */
 	struct flow_case *cases;   /* if VALUE: STEP */
 	size_t ncases;
@@ -324,6 +324,27 @@ int flow_text_render(struct buf *, const char *tmpl,
     __attribute__((warn_unused_result));
 int flow_name_valid(const char *);
 
+enum flow_parse_block {
+	FLOW_PARSE_HEADER = 0, /* before the first step or message */
+	FLOW_PARSE_STEP,	  /* inside "step NAME: KIND" */
+	FLOW_PARSE_MESSAGE,	  /* inside "message NAME" */
+};
+
+/* The state of one file being parsed (flow_parse.c, flow_step.c). */
+struct flow_parser {
+	const char *file;
+	struct flow_diag *diag;
+	struct flow_def *def;
+	enum flow_parse_block block;
+	int line;		/* current line number */
+	int node;		/* index of the current step, -1 none */
+	int msg;		/* current message block, -1 none */
+	int errors_before;	/* diag->nerrors at start */
+	int seen_flow;
+	int seen[16];		/* header keys already given */
+};
+
+
 /* flow_parse.c */
 /* Parses one file's bytes.  Returns a new definition, or NULL when any
  * error was reported into diag (warnings do not fail). */
@@ -335,6 +356,26 @@ void flow_diag_error(struct flow_diag *, const char *file, int line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void flow_diag_warn(struct flow_diag *, const char *file, int line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Errors and warnings at the parser's current line (or `line`). */
+void flow_parse_error(struct flow_parser *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void flow_parse_warn(struct flow_parser *, int line, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+char *flow_parse_trim(char *);		/* in place; returns the start */
+void flow_parse_lower(char *);		/* lower case, single spaces */
+int flow_parse_bool(struct flow_parser *, const char *, int *);
+/* Adds a line of text in lang (repeated keys add lines). */
+void flow_parse_text(struct flow_parser *, struct flow_text *,
+    enum flow_lang, const char *);
+/* key is "ro" (prefix NULL) or "PREFIX ro": 1 and *lang, else 0. */
+int flow_parse_lang_key(const char *key, const char *prefix,
+    enum flow_lang *);
+
+/* flow_step.c */
+void flow_step_header(struct flow_parser *, char *rest);
+void flow_step_line(struct flow_parser *, const char *key, char *v);
+/* Links targets and runs the whole-file checks. */
+void flow_step_finish(struct flow_parser *);
 
 /* flow_global.c */
 const char *flow_lang_name(enum flow_lang);

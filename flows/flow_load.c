@@ -20,6 +20,8 @@
 #include "util.h"
 
 static int name_cmp(const void *, const void *);
+static void check_keyword_pair(const struct flow_def *, const char *,
+    const struct flow_def *, struct flow_diag *);
 static void check_keywords(struct flow_def **, size_t, struct flow_diag *);
 
 int
@@ -68,57 +70,58 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Keyword kw of flow a against every keyword of flow b. */
+static void
+check_keyword_pair(const struct flow_def *a, const char *kw,
+    const struct flow_def *b, struct flow_diag *diag)
+{
+	const char *o;
+	size_t l;
+
+	for (l = 0; l < b->nkeywords; l++) {
+		o = b->keywords[l];
+		if (strcmp(kw, o) == 0)
+			flow_diag_error(diag, b->file, b->keywords_line,
+			    "keyword %s is also used by flow %s (%s:%d)", kw,
+			    a->name, a->file, a->keywords_line);
+		else if (strlen(kw) >= 4 && strlen(o) >= 4 &&
+		    flow_text_one_typo(kw, o))
+			flow_diag_warn(diag, b->file, b->keywords_line,
+			    "keyword %s is one typo from %s of flow %s; a typo "
+			    "in either starts the first loaded", o, kw,
+			    a->name);
+	}
+}
+
 static void
 check_keywords(struct flow_def **defs, size_t n, struct flow_diag *diag)
 {
 	const struct flow_global_word *g;
-	size_t i, j, k, l;
+	const struct flow_def *d;
+	size_t i, j, k;
 
 	for (i = 0; i < n; i++) {
-		for (k = 0; k < defs[i]->nkeywords; k++) {
-			const char *kw = defs[i]->keywords[k];
-
+		d = defs[i];
+		for (k = 0; k < d->nkeywords; k++) {
 			for (g = flow_global_words_table(); g->word != NULL;
 			    g++) {
-				if (strcmp(kw, g->word) == 0)
-					flow_diag_error(diag, defs[i]->file,
-					    defs[i]->keywords_line,
-					    "keyword %s is a global word", kw);
-				else if (strlen(kw) >= 4 &&
-				    flow_text_one_typo(kw, g->word))
-					flow_diag_warn(diag, defs[i]->file,
-					    defs[i]->keywords_line,
-					    "keyword %s is one typo from the "
-					    "global word %s; only an exact %s "
-					    "starts this flow", kw, g->word,
-					    kw);
+				if (strcmp(d->keywords[k], g->word) == 0)
+					flow_diag_error(diag, d->file,
+					    d->keywords_line, "keyword %s is a "
+					    "global word", g->word);
+				else if (strlen(d->keywords[k]) >= 4 &&
+				    flow_text_one_typo(d->keywords[k],
+				    g->word))
+					flow_diag_warn(diag, d->file,
+					    d->keywords_line, "keyword %s is "
+					    "one typo from the global word %s; "
+					    "only an exact %s starts this flow",
+					    d->keywords[k], g->word,
+					    d->keywords[k]);
 			}
-			for (j = i + 1; j < n; j++) {
-				for (l = 0; l < defs[j]->nkeywords; l++) {
-					const char *o = defs[j]->keywords[l];
-
-					if (strcmp(kw, o) == 0)
-						flow_diag_error(diag,
-						    defs[j]->file,
-						    defs[j]->keywords_line,
-						    "keyword %s is also used by "
-						    "flow %s (%s:%d)", kw,
-						    defs[i]->name,
-						    defs[i]->file,
-						    defs[i]->keywords_line);
-					else if (strlen(kw) >= 4 &&
-					    strlen(o) >= 4 &&
-					    flow_text_one_typo(kw, o))
-						flow_diag_warn(diag,
-						    defs[j]->file,
-						    defs[j]->keywords_line,
-						    "keyword %s is one typo from "
-						    "%s of flow %s; a typo in "
-						    "either starts the first "
-						    "loaded", o, kw,
-						    defs[i]->name);
-				}
-			}
+			for (j = i + 1; j < n; j++)
+				check_keyword_pair(d, d->keywords[k], defs[j],
+				    diag);
 		}
 	}
 }

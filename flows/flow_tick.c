@@ -44,7 +44,10 @@ tick_sms(struct flow_run *r, const struct store_contact *c)
 			return flow_run_save(r);
 		}
 		r->about_flow = r->def->name;
-		flow_run_say(r, FLOW_MSG_EXPIRED);
+		if (r->def->expired.line != 0)
+			flow_run_text(r, &r->def->expired);
+		else
+			flow_run_say(r, FLOW_MSG_EXPIRED);
 		flow_run_end(r);
 		if (store_tombstone_put(r->store, r->phone, (int)s->channel,
 		    r->def->name, r->now) != 0 || flow_run_save(r) != 0)

@@ -25,6 +25,17 @@
 #define USSD_MORE_ANSWER "99"
 #define USSD_FIELDS_MAX	 32 /* form fields accepted in one body */
 
+/*
+ * One aggregator session (sessionId).  Stored as the row's ended flag and
+ * pending text; ussd_enter_state() is the only place that changes them.
+ */
+enum ussd_state {
+	USSD_STATE_NEW = 0, /* first request of this sessionId */
+	USSD_STATE_OPEN,    /* a screen ending in CON was shown */
+	USSD_STATE_PAGING,  /* a long screen: more pages to show */
+	USSD_STATE_ENDED,   /* END was sent; repeats get it again */
+};
+
 enum ussd_field {
 	USSD_F_SESSION = 0,
 	USSD_F_SERVICE,
@@ -37,6 +48,10 @@ static int hexval(int);
 static int form_decode(const char *, size_t, char *, size_t, size_t *);
 static int valid_session_id(const char *);
 static void paginate(const char *, const char *, char **, char **);
+static enum ussd_state ussd_state_of(const struct store_ussd *, int);
+static const char *ussd_strstate(enum ussd_state);
+static void ussd_enter_state(struct store_ussd *, enum ussd_state,
+    enum ussd_state, char *, int);
 static void ussd_key(const char *, size_t, char *, size_t);
 static int ussd_key_len(const char *, int64_t *);
 static int ussd_dial(struct flow_engine *, struct store *,
@@ -239,6 +254,49 @@ paginate(const char *screen, const char *more, char **page, char **rest)
 	*rest = xstrdup(screen + cut);
 }
 
+static enum ussd_state
+ussd_state_of(const struct store_ussd *u, int known)
+{
+	if (!known)
+		return USSD_STATE_NEW;
+	if (u->ended)
+		return USSD_STATE_ENDED;
+	return u->pending != NULL ? USSD_STATE_PAGING : USSD_STATE_OPEN;
+}
+
+static const char *
+ussd_strstate(enum ussd_state st)
+{
+	static const char *const names[] = {
+		[USSD_STATE_NEW] = "new",
+		[USSD_STATE_OPEN] = "open",
+		[USSD_STATE_PAGING] = "paging",
+		[USSD_STATE_ENDED] = "ended",
+	};
+
+	return (size_t)st < NELEM(names) ? names[st] : "?";
+}
+
+/*
+ * Moves u from cur to next.  pending (owned, taken) is the text of the
+ * pages still to show in PAGING, and pending_end says whether the last of
+ * them ends the session.
+ */
+static void
+ussd_enter_state(struct store_ussd *u, enum ussd_state cur,
+    enum ussd_state next, char *pending, int pending_end)
+{
+	if (cur != next)
+		log_debug("ussd %s: %s -> %s", u->session_id,
+		    ussd_strstate(cur), ussd_strstate(next));
+	free(u->pending);
+	u->pending = next == USSD_STATE_PAGING ? pending : NULL;
+	if (next != USSD_STATE_PAGING)
+		free(pending);
+	u->pending_end = next == USSD_STATE_PAGING && pending_end;
+	u->ended = next == USSD_STATE_ENDED;
+}
+
 /*
  * What the retry record keeps of the answers seen: their length and a
  * hash, "LEN:HASH", never the answers themselves (a PIN or a child's
@@ -418,17 +476,16 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 	}
 	out->forget_input = step.forget_input;
 	paginate(screen, more, &page, &rest);
-	free(u.pending);
-	u.pending = rest;
+	out->end = end && rest == NULL;
+	ussd_enter_state(&u, ussd_state_of(&u, known), rest != NULL ?
+	    USSD_STATE_PAGING : out->end ? USSD_STATE_ENDED : USSD_STATE_OPEN,
+	    rest, end);
 	rest = NULL;
-	u.pending_end = u.pending != NULL && end;
-	out->end = end && u.pending == NULL;
 	out->text = xasprintf("%s %s", out->end ? "END" : "CON", page);
 	free(u.seen_text);
 	u.seen_text = xstrdup(key);
 	free(u.response);
 	u.response = xstrdup(out->text);
-	u.ended = out->end;
 	u.updated_at = now;
 	if (store_ussd_put(st, &u) != 0) {
 		flow_reply_clear(out);

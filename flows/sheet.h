@@ -240,7 +240,7 @@ struct sheet_submit_result {
 	int64_t sheet_id;	/* internal id of the new sheet row */
 	int county;		/* AA */
 	int seq;		/* BBB */
-	enum sheet_merge_kind kind;
+	enum sheet_merge_kind kind; /* new, replaced or merged */
 	int64_t supersedes;	/* previous sheet row, 0 if none */
 	int urgent;		/* this report is urgent: alert SPAS */
 	int flagged;		/* count for the acknowledgement */

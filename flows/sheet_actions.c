@@ -266,9 +266,12 @@ sheet_guided_build(const struct sheet_table *t,
 				snprintf(err, errlen, "%s invalid", key);
 				return -1;
 			}
-			for (const char *c = items; *c != '\0'; c++)
-				if (*c != '0' && idx[*c - '1'] >= 0)
-					r->values[idx[*c - '1']] = SHEET_VAL_YES;
+			for (const char *c = items; *c != '\0'; c++) {
+				int at = *c - '1';
+
+				if (*c != '0' && idx[at] >= 0)
+					r->values[idx[at]] = SHEET_VAL_YES;
+			}
 		}
 	}
 	v = get(arg, "urgent");
@@ -296,26 +299,48 @@ sheet_guided_build(const struct sheet_table *t,
 	return 0;
 }
 
-/* "Familie 48219303: 3 semnalari, URGENT. Necunoscute: 35." */
+/*
+ * "Familie 48219303: 3 semnalari, URGENT. Necunoscute: 35." in the
+ * contact's language: what the reporter confirms before sending.
+ */
 static int
 summary_text(const struct sheet_table *t, const struct flow_action_ctx *ctx,
     char *out, size_t outlen)
 {
 	struct sheet_report r;
-	char err[64];
-	const char *unk;
-	int n;
+	char err[64], count[16];
+	const char *unk, *lang = ctx->language != NULL ? ctx->language : "ro";
+	int n, flagged, en, hu;
 
 	if (sheet_guided_build(t, session_get_cb, ctx->session, &r, err,
 	    sizeof(err)) == -1)
 		return -1;
+	en = strcmp(lang, "en") == 0;
+	hu = strcmp(lang, "hu") == 0;
 	unk = flow_session_get(ctx->session, "dom_unknown");
-	n = snprintf(out, outlen, "Familie %s: %d semnalari%s.%s%s%s",
-	    r.household[0] != '\0' ? r.household : "fara cod",
-	    r.risk_count + r.flags, r.urgent ? ", URGENT" : "",
-	    unk != NULL && strcmp(unk, "0") != 0 ? " Necunoscute: " : "",
-	    unk != NULL && strcmp(unk, "0") != 0 ? unk : "",
-	    unk != NULL && strcmp(unk, "0") != 0 ? "." : "");
+	if (unk != NULL && strcmp(unk, "0") == 0)
+		unk = NULL;
+	flagged = r.risk_count + r.flags;
+	snprintf(count, sizeof(count), "%d", flagged);
+	if (en)
+		n = snprintf(out, outlen, "Family %s: %s flag%s%s.%s%s%s",
+		    r.household[0] != '\0' ? r.household : "without code",
+		    count, flagged == 1 ? "" : "s", r.urgent ? ", URGENT" : "",
+		    unk != NULL ? " Unknown: " : "", unk != NULL ? unk : "",
+		    unk != NULL ? "." : "");
+	else if (hu)
+		n = snprintf(out, outlen, "Csalad %s: %s jelzes%s.%s%s%s",
+		    r.household[0] != '\0' ? r.household : "kod nelkul",
+		    count, r.urgent ? ", SURGOS" : "",
+		    unk != NULL ? " Ismeretlen: " : "", unk != NULL ? unk : "",
+		    unk != NULL ? "." : "");
+	else
+		n = snprintf(out, outlen, "Familie %s: %s %s%s.%s%s%s",
+		    r.household[0] != '\0' ? r.household : "fara cod",
+		    count, flagged == 1 ? "semnalare" : "semnalari",
+		    r.urgent ? ", URGENT" : "",
+		    unk != NULL ? " Necunoscute: " : "", unk != NULL ? unk : "",
+		    unk != NULL ? "." : "");
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 

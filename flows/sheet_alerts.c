@@ -365,7 +365,8 @@ digest(struct store *st, const struct gw_config *conf, int64_t now)
 		(void)!buf_printf(&b, "Stafeta %s: %zu fise noi.", when,
 		    news.n);
 		if (nrisk > 0) {
-			(void)!buf_addstr(&b, " Cu semnalari (vizita in 72h): ");
+			(void)!buf_addstr(&b, " Cu semnalari (vizita in "
+			    "72h): ");
 			add_numbers(&b, &news, 1, 0);
 			(void)!buf_addstr(&b, ".");
 		}

@@ -159,15 +159,16 @@ parse_row(struct sheet_table *t, char f[][TABLE_FIELD_MAX], char *msg,
 	for (i = 0; f[1][i] != '\0'; i++)
 		f[1][i] = (char)tolower((unsigned char)f[1][i]);
 	if (!valid_code(f[1], ind->domain)) {
-		snprintf(msg, msglen, "%.48s: bad code \"%.48s\" (want domain digit, "
-		    "letter, up to 2 digits)", f[0], f[1]);
+		snprintf(msg, msglen, "%.48s: bad code \"%.48s\" (want "
+		    "domain digit, letter, up to 2 digits)", f[0], f[1]);
 		return -1;
 	}
 	strlcpy_s(ind->code, f[1], sizeof(ind->code));
 	for (i = 0; f[3][i] != '\0'; i++)
 		f[3][i] = (char)tolower((unsigned char)f[3][i]);
 	if (strlen(f[3]) >= sizeof(t->parent_code[0])) {
-		snprintf(msg, msglen, "%.48s: bad parent \"%.48s\"", f[0], f[3]);
+		snprintf(msg, msglen, "%.48s: bad parent \"%.48s\"", f[0],
+		    f[3]);
 		return -1;
 	}
 	strlcpy_s(t->parent_code[t->n], f[3], sizeof(t->parent_code[0]));
@@ -221,8 +222,8 @@ parse_row(struct sheet_table *t, char f[][TABLE_FIELD_MAX], char *msg,
 		f[8][i] = (char)tolower((unsigned char)f[8][i]);
 	strlcpy_s(ind->replaced_by, f[8], sizeof(ind->replaced_by));
 	if ((ind->status == 'L') != (ind->replaced_by[0] != '\0')) {
-		snprintf(msg, msglen, "%.48s: replaced_by is required for legacy "
-		    "(L) rows and only for them", f[0]);
+		snprintf(msg, msglen, "%.48s: replaced_by is required for "
+		    "legacy (L) rows and only for them", f[0]);
 		return -1;
 	}
 	if (ind->status == 'L' && ind->page[0] != '\0') {
@@ -236,14 +237,16 @@ parse_row(struct sheet_table *t, char f[][TABLE_FIELD_MAX], char *msg,
 			return -1;
 		}
 		if (strcmp(t->ind[i].code, ind->code) == 0) {
-			snprintf(msg, msglen, "duplicate code %.48s", ind->code);
+			snprintf(msg, msglen, "duplicate code %.48s",
+			    ind->code);
 			return -1;
 		}
 		if (ind->page[0] != '\0' &&
 		    strcmp(t->ind[i].page, ind->page) == 0 &&
 		    t->ind[i].pos == ind->pos) {
-			snprintf(msg, msglen, "%.48s: USSD %.48s.%d already used by "
-			    "%.48s", ind->id, ind->page, ind->pos, t->ind[i].id);
+			snprintf(msg, msglen, "%.48s: USSD %.48s.%d already "
+			    "used by %.48s", ind->id, ind->page, ind->pos,
+			    t->ind[i].id);
 			return -1;
 		}
 	}

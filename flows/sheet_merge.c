@@ -45,6 +45,40 @@ static int merge_cycle(struct store *, const struct sheet_table *, int64_t,
     const struct sheet_report *, int64_t, const struct store_sheet *,
     struct sheet_report *, enum sheet_merge_kind *);
 static const char *merge_name(enum sheet_merge_kind);
+static int warn_admins(struct store *, const struct gw_config *, int,
+    int64_t);
+
+/*
+ * Tells the admin numbers, once, that 90 % of this year's sheet numbers
+ * are used: past 999 reports are refused until the next year (the limit
+ * of the legal AABBB format, observation-sheet.md section 2).
+ */
+static int
+warn_admins(struct store *st, const struct gw_config *conf, int year,
+    int64_t now)
+{
+	char text[160];
+	size_t i;
+
+	snprintf(text, sizeof(text), "Stafeta: %d din %d numere de fisa "
+	    "folosite in %d (judet %02d). Dupa %d fisele sunt refuzate.",
+	    SEQ_WARN, SHEET_SEQ_MAX, year, conf->county_code, SHEET_SEQ_MAX);
+	for (i = 0; i < conf->n_admin_numbers; i++) {
+		struct store_outbound o;
+		int rc;
+
+		memset(&o, 0, sizeof(o));
+		o.created_at = now;
+		o.recipient = conf->admin_numbers[i];
+		o.text = xstrdup(text);
+		o.priority = STORE_PRIO_ALERT;
+		rc = store_outbox_add(st, &o);
+		free(o.text);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
 
 static int
 local_year(int64_t ms)
@@ -199,6 +233,8 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	if (seq >= SEQ_WARN)
 		log_warnx("sheets: county %02d year %d: sheet number %d of %d "
 		    "used", conf->county_code, year, seq, SHEET_SEQ_MAX);
+	if (seq == SEQ_WARN && warn_admins(st, conf, year, now) == -1)
+		goto done;
 
 	s.county = conf->county_code;
 	s.year = year;

@@ -32,9 +32,12 @@ static const char *const perr_text[][LANG_COUNT] = {
 	    "az uzenet FO-val kezdodik, utana a csalad kodja.",
 	    "start the message with FO, then the family code." },
 	[SHEET_PERR_NO_HOUSEHOLD] = {
-	    "lipseste codul familiei (8 cifre sau NOU).",
-	    "hianyzik a csalad kodja (8 szamjegy vagy NOU).",
-	    "family code missing (8 digits or NOU)." },
+	    "lipseste codul familiei. Ex: FO 48219303 4c2, sau FISA pentru "
+	    "dialog ghidat.",
+	    "hianyzik a csalad kodja. Pl. FO 48219303 4c2, vagy FISA "
+	    "lepesenkent.",
+	    "family code missing. E.g. FO 48219303 4c2, or SHEET for a "
+	    "guided dialogue." },
 	[SHEET_PERR_HOUSEHOLD_LEN] = {
 	    "codul familiei are 8 cifre (sau NOU).",
 	    "a csalad kodja 8 szamjegy (vagy NOU).",

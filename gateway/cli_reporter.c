@@ -69,8 +69,8 @@ usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: stafeta reporter add --phone NUMBER --name NAME "
-	    "--profession CODE --commune NAME\n"
+	fprintf(stderr, "usage: stafeta reporter add --phone NUMBER "
+	    "--name NAME --profession CODE --commune NAME\n"
 	    "           [--language ro|hu|en] [--pin PIN] "
 	    "[--institution NAME]\n"
 	    "       stafeta reporter list [--csv]\n"

@@ -275,8 +275,9 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	fmt_time(s.received_at / 1000, when, sizeof(when));
 	printf("  received:    %s UTC by %s\n", when, s.channel);
 	if (s.time_start >= 0)
-		printf("  discussion:  %02d:%02d-%02d:%02d\n", s.time_start / 60,
-		    s.time_start % 60, s.time_end / 60, s.time_end % 60);
+		printf("  discussion:  %02d:%02d-%02d:%02d\n",
+		    s.time_start / 60, s.time_start % 60, s.time_end / 60,
+		    s.time_end % 60);
 	printf("  state:       %s%s%s\n", store_sheet_strstate(s.state),
 	    s.visit_date != NULL ? ", visit " : "",
 	    s.visit_date != NULL ? s.visit_date : "");
@@ -301,8 +302,9 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 		int unknown = 0, items = 0;
 
 		for (i = 0; i < n; i++) {
-			const struct sheet_indicator *ind = sheet_table_at(t, i);
+			const struct sheet_indicator *ind;
 
+			ind = sheet_table_at(t, i);
 			if (ind->domain != d || ind->status == 'L')
 				continue;
 			items++;
@@ -313,8 +315,9 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 		    unknown == items ? "not assessed (9)" : unknown > 0 ?
 		    "partly assessed" : "assessed");
 		for (i = 0; i < n; i++) {
-			const struct sheet_indicator *ind = sheet_table_at(t, i);
+			const struct sheet_indicator *ind;
 
+			ind = sheet_table_at(t, i);
 			if (ind->domain != d || r.values[i] != SHEET_VAL_YES)
 				continue;
 			printf("      1  %-5s %-32s %s\n", ind->code, ind->id,

@@ -449,7 +449,6 @@ sim_transcript(struct sim *s, const char *path)
 	struct sim_step *steps = NULL, *st;
 	size_t n = 0, i, cap = 0;
 	char *line = NULL;
-	ssize_t len;
 	int lineno = 0, failures = 0, rc;
 	char mark;
 	struct buf got;
@@ -460,7 +459,7 @@ sim_transcript(struct sim *s, const char *path)
 		fprintf(stderr, "stafeta: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
 		chomp(line);
 		if (strncmp(line, "# channel: ", 11) == 0 && n == 0 &&
@@ -476,7 +475,8 @@ sim_transcript(struct sim *s, const char *path)
 			st->line = lineno;
 			st->kind = line[0] == '>' ? SIM_STEP_INBOUND :
 			    line[0] == '~' ? SIM_STEP_WAIT : SIM_STEP_CHANNEL;
-			st->text = xstrdup(line[1] == ' ' ? line + 2 : line + 1);
+			st->text = xstrdup(line[1] == ' ' ? line + 2 :
+			    line + 1);
 			buf_init(&st->expected, 0);
 			continue;
 		}

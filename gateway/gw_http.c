@@ -267,7 +267,8 @@ http_ussd(struct gw_http *h, struct evhttp_request *req)
 	http_reply(req, HTTP_OK, "OK", out.text != NULL ? out.text : "END");
 	flow_reply_clear(&out);
 	free(u);
-	gw_modems_kick(gw->modems); /* SMS a flow may have queued */
+	if (gw->modems != NULL)
+		gw_modems_kick(gw->modems); /* SMS a flow may have queued */
 	return;
 fail:
 	log_warnx("ussd %s: request failed: %s", u->session_id,
@@ -319,7 +320,8 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		}
 		if (!http_secret_ok(conf, req)) {
 			log_debug("http: %s refused without the secret", path);
-			evhttp_add_header(evhttp_request_get_output_headers(req),
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req),
 			    "WWW-Authenticate", "Basic realm=\"stafeta\"");
 			http_reply(req, 401, "Unauthorized",
 			    "unauthorized\n");

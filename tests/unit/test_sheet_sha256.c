@@ -80,7 +80,8 @@ test_hmac_rfc4231(void **state)
 {
 	uint8_t key[131], d[SHEET_SHA256_LEN];
 	char h[2 * SHEET_SHA256_LEN + 1];
-	const char *m2 = "Test Using Larger Than Block-Size Key - Hash Key First";
+	const char *m2 = "Test Using Larger Than Block-Size Key - "
+	    "Hash Key First";
 
 	(void)state;
 	memset(key, 0x0b, 20);

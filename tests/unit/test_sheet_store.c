@@ -258,6 +258,7 @@ test_sequence(void **state)
 {
 	struct fixture *f = *state;
 	struct sheet_submit_result res;
+	struct outbox_seen seen;
 	struct store_sheet s;
 	int64_t jan = T0 + 40 * DAY; /* 2027-01-01 */
 
@@ -287,6 +288,26 @@ test_sequence(void **state)
 	s.id = 0;
 	s.n_values = 0;
 	assert_int_equal(store_sheet_insert(f->st, &s, jan), -1);
+	/* At 90 % the admin numbers are told, once. */
+	f->conf.admin_numbers = f->spas;
+	f->conf.n_admin_numbers = 1;
+	s.seq = 898;
+	assert_int_equal(store_sheet_insert(f->st, &s, jan), 0);
+	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan + MIN, &res),
+	    0);
+	assert_int_equal(res.seq, 899);
+	outbox(f, &seen);
+	assert_int_equal(seen.n, 0);
+	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan + MIN, &res),
+	    0);
+	assert_int_equal(res.seq, 900);
+	outbox(f, &seen);
+	assert_int_equal(seen.n, 1);
+	assert_non_null(strstr(seen.last, "900 din 999"));
+	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan + MIN, &res),
+	    0);
+	outbox(f, &seen);
+	assert_int_equal(seen.n, 1);
 	/* 999 per county and year, then refused. */
 	s.seq = 998;
 	assert_int_equal(store_sheet_insert(f->st, &s, jan), 0);
