@@ -142,5 +142,5 @@ if [ "$TOP" != 0 ] && [ -n "$LASTCG" ] && command -v callgrind_annotate > /dev/n
 	echo
 	echo "  top $TOP functions by own instructions ($(basename "$LASTCG"), includes start-up):"
 	callgrind_annotate --threshold=100 "$LASTCG" 2>/dev/null |
-	    awk 'go && NF { print } /file:function/ { go = 1 }' | head -n "$TOP" | sed 's/^/    /'
+	    awk 'go && NF && !/^-+$/ { print } /file:function/ { go = 1 }' | head -n "$TOP" | sed 's/^/    /'
 fi

@@ -5,13 +5,13 @@
 #
 # The benchmarks are not part of CI.  This installs, when absent:
 #   gammu-smsd libdbd-sqlite3  the peer daemon and its libdbi SQLite driver
-#   wrk nginx-light            HTTP load generator and the static-file reference
+#   wrk nginx-light curl       HTTP load generator, the static-file reference, a probe
 #   valgrind                   callgrind (instruction counts)
-#   sqlite3 gcc make pkg-config libgammu-dev   to build and drive Stafeta
+#   sqlite3 gcc make pkg-config libgammu-dev procps   to build and drive Stafeta
 # The project's own build dependencies come from .ci/deps (make deps).
 set -eu
 
-PKGS="gammu-smsd libdbd-sqlite3 wrk nginx-light valgrind sqlite3 gcc make pkg-config libgammu-dev procps"
+PKGS="gammu-smsd libdbd-sqlite3 wrk nginx-light curl valgrind sqlite3 gcc make pkg-config libgammu-dev procps"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed'; then
@@ -28,7 +28,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 echo "bench/deps.sh: installing:$missing"
 $SUDO apt-get update -qq
-# nginx-light starts a system nginx on port 80 through its postinst;
-# policy-rc.d-free way to avoid that is not needed: the benchmark uses its
-# own nginx on 127.0.0.1:18080 with a temporary configuration.
+# (If the nginx package starts a system nginx on port 80, that does not
+# matter: bench/ussd.sh runs its own on 127.0.0.1:18080 from a temporary
+# configuration.)
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
