@@ -113,6 +113,27 @@ measure() { # DRIVER
 	    "$ir0" "$D1" "$ir1" "$D2" "$ir2"
 	RESULTS+=("CALLGRIND $tool: instructions per inbound SMS = $perm  (per $PER-message dialogue: $perd); native wall time per SMS = $natm us")
 	LASTCG="$W/cg.$tool.$D2"
+	breakdown "$tool"
+}
+
+# Per-message inclusive instructions of the main steps (same difference
+# of the two runs), from callgrind_annotate --inclusive=yes.
+incl() { # FILE FUNCTION -> inclusive Ir (0 if absent)
+	callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
+	    awk -v f=":$2 [" 'index($0, f) { gsub(",", "", $1); print $1; found = 1; exit } END { if (!found) print 0 }'
+}
+breakdown() {
+	local tool=$1 fn a b
+	command -v callgrind_annotate > /dev/null || return 0
+	case $tool in
+	sms-path) set -- gw_inbound_batch store_dedup_claim store_inbound_add store_contact_set_modem flow_engine_inbound store_outbox_add modem_text_parts store_commit ;;
+	simulate) set -- flow_engine_inbound store_commit ;;
+	esac
+	echo "  per inbound SMS, inclusive instructions of:"
+	for fn in "$@"; do
+		a=$(incl "$W/cg.$tool.$D1" "$fn"); b=$(incl "$W/cg.$tool.$D2" "$fn")
+		printf '    %-26s %9s\n' "$fn" "$(awk -v a="$a" -v b="$b" -v n=$(( (D2 - D1) * PER )) 'BEGIN { printf "%.0f", (b - a) / n }')"
+	done
 }
 
 note "callgrind: SMS path per inbound message; dialogue '${DIALOGUE//|/ / }' ($PER lines) repeated $D1 and $D2 times from one number"

@@ -123,7 +123,7 @@ cpu_busy() {
 	p=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
 		t = y[2] - x[2]; printf "%.0f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }')
 	echo "# machine load before the run: $p% CPU busy (of $(nproc) cores), loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
-	if [ "$p" -gt 10 ]; then
+	if [ "$p" -gt 20 ]; then
 		echo "# WARNING: other processes are using the CPU; the figures below are not reliable"
 		ps -eo pcpu=,comm= --sort=-pcpu | head -n 3 | awk '{ printf "#   busy: %s (%s%% CPU)\n", $2, $1 }'
 	fi

@@ -11,8 +11,8 @@
 # here fails on a timing.
 set -u
 cd "$(dirname "$0")/.."
-LOG=$(mktemp "${TMPDIR:-/tmp}/stafeta-bench-all.XXXXXX")
-trap 'rm -f "$LOG"' EXIT
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/stafeta-bench-all.XXXXXX")
+trap 'rm -rf "$LOGS"' EXIT
 
 [ "${SKIP_DEPS:-0}" = 1 ] || bench/deps.sh || exit 1
 [ "${SKIP_BUILD:-0}" = 1 ] || make -j2 > /dev/null || { echo "build failed" >&2; exit 1; }
@@ -22,15 +22,20 @@ rc=0
 for b in latency throughput ussd callgrind; do
 	echo
 	echo "########## bench/$b.sh"
-	bash "bench/$b.sh" 2>&1 | tee -a "$LOG"
+	bash "bench/$b.sh" 2>&1 | tee "$LOGS/$b.log"
 	[ "${PIPESTATUS[0]}" = 0 ] || { echo "(bench/$b.sh failed)"; rc=1; }
 done
 echo
 echo "########## all figures"
-awk '
-/^(LATENCY|RATIO|CALLGRIND|NATIVE)/ { print; next }
-/^SUMMARY/ { tab = 1; print; next }
-tab && NF == 0 { tab = 0; next }
-tab { print }
-' "$LOG"
+for b in latency throughput ussd callgrind; do
+	[ -f "$LOGS/$b.log" ] || continue
+	awk '
+	/^# machine load|^# WARNING/ { print; next }
+	/^(LATENCY|RATIO|CALLGRIND)/ || /^        poll_ms=/ { tab = 0; print; next }
+	/^SUMMARY/ { tab = 1; print; next }
+	tab && (NF == 0 || /^#/) { tab = 0; next }
+	tab { print }
+	' "$LOGS/$b.log"
+	echo
+done
 exit $rc

@@ -380,6 +380,7 @@ for s in recv1 recv3 send; do
 	if [ -n "$c" ]; then
 		pp=$(prate "$sk")
 		line="$line | $(awk -v a="$pp" -v b="$c" 'BEGIN { printf "%.1f", 100 * a / b }')% of the libgammu ceiling ($c parts/s)"
+		[ "$s" = send ] && line="$line (the dummy's GSM_SendSMS only encodes the PDU)"
 	fi
 	echo "RATIO $line"
 done

@@ -262,7 +262,14 @@ gw_worker_spawn(struct gw_worker *w)
 		sigset_t all;
 		int rc;
 
-		close(sv[0]);
+		/* The worker keeps only stdio and its socket: no database,
+		 * no event loop descriptors, and above all not the state
+		 * directory lock, which a successor daemon must be able to
+		 * take the moment we die. */
+		if (dup2(sv[1], 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		sv[1] = 3;
 		/* A worker must never outlive the gateway: its SIM would be
 		 * read by nobody.  Closes the race with an early parent death
 		 * by checking the parent after arming the signal. */

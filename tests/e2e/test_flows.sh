@@ -122,7 +122,12 @@ check_turn "retried USSD request answered identically" "$c" "$b"
 ussd_post broken-1 "*123*5#" "+40722000557" "" -H "X-Stafeta-Secret: $SECRET" > /dev/null
 q=$(ussd_post broken-1 "*123*5#" "+40722000557" "1" -H "X-Stafeta-Secret: $SECRET")
 assert_match "$q" "^CON 2/3" "USSD poll at its second question"
-sleep 11
+# The housekeeping tick notices the break-off after ussd_timeout_s.
+i=0
+while [ $i -lt 250 ] && ! grep -q "continues by SMS" "$T/daemon.log"; do
+	sleep 0.1
+	i=$((i + 1))
+done
 before=$(sql "SELECT coalesce(max(id), 0) FROM outbox")
 TS=$((TS + 1))
 inject m1 --time "$(date -u -d "@$TS" +%Y%m%dT%H%M%S)" "+40722000557" "4"
