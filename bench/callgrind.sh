@@ -64,7 +64,7 @@ build_sms_path() {
 # drv DRIVER N: runs the driver on N dialogues with a fresh state dir,
 # stdin from $W/in.N.  Prefix with valgrind through $VG.
 drv() {
-	local tool=$1 n=$2 st="$W/st.$tool.$n.$RANDOM"
+	local tool=$1 n=$2; local st="$W/st.$tool.$n.$RANDOM"
 	mkdir -p "$st"
 	case $tool in
 	simulate) $VG "$B/stafeta" -c "$CONF" -S "$st" simulate "$NUMBER" --channel sms --db "$st/sim.db" ;;

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh - sourced by the benchmark scripts.
 #
 # Conventions: every wait is bounded (in time and in count) and every

@@ -10,7 +10,7 @@
 # of the single scripts pass through.  Benchmarks print figures; nothing
 # here fails on a timing.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/stafeta-bench-all.XXXXXX")
 trap 'rm -rf "$LOGS"' EXIT
 
