@@ -29,6 +29,7 @@
 
 static long text_utf8_next(const unsigned char *, size_t, size_t *);
 static int text_gsm7_width(uint32_t);
+static int text_gsm7_width_search(uint32_t);
 static size_t text_utf8_put(char *, uint32_t);
 static long text_ucs2_copy(const uint16_t *, size_t, size_t);
 static int text_parts_gsm7(const char *, int);
@@ -124,6 +125,26 @@ text_utf8_next(const unsigned char *s, size_t len, size_t *pos)
  * it has no GSM-7 form. */
 static int
 text_gsm7_width(uint32_t cp)
+{
+	/* Replies are almost all ASCII: a table built once from the search
+	 * below makes counting a reply's parts a lookup per character. */
+	static uint8_t ascii[128];
+	static int ready;
+
+	if (cp < 128) {
+		if (!ready) {
+			for (uint32_t c = 0; c < 128; c++)
+				ascii[c] = (uint8_t)text_gsm7_width_search(c);
+			ready = 1;
+		}
+		return ascii[cp];
+	}
+	return text_gsm7_width_search(cp);
+}
+
+/* Septets of one code point in GSM-7: 1, 2 (extension table) or 0. */
+static int
+text_gsm7_width_search(uint32_t cp)
 {
 	if (cp > 0xffff)
 		return 0;

@@ -45,6 +45,7 @@
 #define WORKER_STATUS_EVERY 60000   /* ms between STATUS reports */
 #define WORKER_BACKOFF_MAX 60	    /* s, reconnect backoff ceiling */
 #define WORKER_MAX_ERRORS 3	    /* consecutive errors = lost */
+#define WORKER_REPOLL_GRACE 5 /* ms between an ACK and the next pass */
 #define WORKER_TICK 1000	    /* ms; device check and AT idle read */
 #define WORKER_DRAIN_MAX 256	    /* messages served per loop turn */
 #define WORKER_FULL_PASS 5000	    /* ms; pass even if the inbox looks quiet */
@@ -680,8 +681,12 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 		if (mg_take_incoming(w.g))
 			w.next_poll = now;
 		if (w.repoll && w.pending.used == 0) {
+			/* The gateway answers a batch right after its commit,
+			 * usually with a reply to send: let that arrive and go
+			 * out before the next pass, which on the dummy ends in
+			 * a ~100 ms scan of empty slots. */
 			w.repoll = 0;
-			w.next_poll = now;
+			w.next_poll = now + WORKER_REPOLL_GRACE;
 		}
 		/* A dummy inbox whose folders did not change needs no
 		 * (expensive) pass. */
