@@ -36,7 +36,7 @@ enum modem_ipc_type {
 	MODEM_IPC_HELLO = 1,	 /* w->g: connected; imei, model, ... */
 	MODEM_IPC_STATUS,	 /* w->g: health snapshot */
 	MODEM_IPC_SMS,		 /* w->g: one physical part read */
-	MODEM_IPC_BATCH_END,	 /* w->g: end of one read pass */
+	MODEM_IPC_BATCH_END,	 /* w->g: end of one batch of a read pass */
 	MODEM_IPC_ACK,		 /* g->w: these locations are stored */
 	MODEM_IPC_SEND,		 /* g->w: send one message */
 	MODEM_IPC_SEND_RESULT,	 /* w->g: outcome of a SEND */
@@ -121,7 +121,8 @@ struct modem_ussd_result {
  * Payloads of the other messages (all integers are i64):
  *   HELLO, STATUS  struct modem_status (modem_ipc_put_status)
  *   SMS            struct modem_part (modem_ipc_put_part)
- *   BATCH_END      i64 parts sent in this batch
+ *   BATCH_END      i64 parts sent in this batch, i64 more (1 = the
+ *                  pass continues; the gateway holds sends until 0)
  *   ACK            i64 n, then n x i64 location (modem_ipc_put_ack)
  *   SEND           struct modem_send (modem_ipc_put_send)
  *   SEND_RESULT    struct modem_send_result

@@ -339,6 +339,7 @@ worker_end_pass(struct worker *w, int batch)
 
 	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
 	modem_ipc_put_i64(&m, batch);
+	modem_ipc_put_i64(&m, 0);	/* the pass is over */
 	worker_send(w, &m);
 	w->pass_active = 0;
 	w->repoll = w->pass_new > 0;
@@ -420,6 +421,7 @@ worker_pass(struct worker *w)
 
 		modem_ipc_init(&m, MODEM_IPC_BATCH_END);
 		modem_ipc_put_i64(&m, batch);
+		modem_ipc_put_i64(&m, 1);	/* more of this pass follows */
 		worker_send(w, &m);
 	}
 out:
