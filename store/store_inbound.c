@@ -54,37 +54,36 @@ inbound_from_row(sqlite3_stmt *stmt, struct store_inbound *in)
 	in->kind = store_col_strdup(stmt, 7);
 }
 
+struct inbound_walk {
+	store_inbound_cb *cb;
+	void *arg;
+};
+
+static int
+inbound_walk_row(sqlite3_stmt *stmt, void *p)
+{
+	struct inbound_walk *w = p;
+	struct store_inbound in;
+	int stop;
+
+	inbound_from_row(stmt, &in);
+	stop = w->cb(&in, w->arg);
+	store_inbound_clear(&in);
+	return stop;
+}
+
 int
 store_inbound_list(struct store *st, int limit, store_inbound_cb *cb,
     void *arg)
 {
-	struct store_inbound in;
+	struct inbound_walk w = { cb, arg };
 	sqlite3_stmt *stmt;
-	int rc, stop;
 
 	stmt = store_stmt(st, list_sql);
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int(stmt, 1, limit > 0 ? limit : -1);
-	for (;;) {
-		rc = sqlite3_step(stmt);
-		if (rc != SQLITE_ROW)
-			break;
-		inbound_from_row(stmt, &in);
-		stop = cb(&in, arg);
-		store_inbound_clear(&in);
-		if (stop != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "inbound list");
-		store_stmt_done(stmt);
-		return -1;
-	}
-	store_stmt_done(stmt);
-	return 0;
+	return store_walk(st, stmt, inbound_walk_row, &w, "inbound list");
 }
 
 int

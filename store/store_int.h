@@ -57,6 +57,13 @@ char *store_col_strdup(sqlite3_stmt *, int col);
 /* Steps a statement that returns no rows and resets it: 0 or -1 (logged
  * with `what`). */
 int store_exec_stmt(struct store *, sqlite3_stmt *, const char *what);
+/*
+ * Steps a bound statement and calls row(stmt, arg) for every row until it
+ * returns non-zero (an early stop is not an error); resets stmt.  0, or -1
+ * logged under `what`.
+ */
+int store_walk(struct store *, sqlite3_stmt *,
+    int (*row)(sqlite3_stmt *, void *), void *arg, const char *what);
 /* Logs the handle's last error under `what`. */
 void store_log_error(const struct store *, const char *what);
 

@@ -130,48 +130,47 @@ store_modem_count_sent(struct store *st, const char *name, int parts,
 	return 0;
 }
 
+struct store_modem_walk {
+	store_modem_cb *cb;
+	void *arg;
+};
+
+static int
+modem_walk_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_modem_walk *w = p;
+	struct store_modem_row row;
+	int stop;
+
+	memset(&row, 0, sizeof(row));
+	row.name = store_col_strdup(stmt, 0);
+	row.state = store_col_strdup(stmt, 1);
+	row.signal_percent = sqlite3_column_int(stmt, 2);
+	row.network = store_col_strdup(stmt, 3);
+	row.last_seen = sqlite3_column_int64(stmt, 4);
+	if (sqlite3_column_type(stmt, 5) == SQLITE_NULL)
+		row.balance = NAN;
+	else
+		row.balance = sqlite3_column_double(stmt, 5);
+	row.balance_at = sqlite3_column_int64(stmt, 6);
+	row.sent_today = sqlite3_column_int(stmt, 7);
+	row.day = sqlite3_column_int64(stmt, 8);
+	row.error = store_col_strdup(stmt, 9);
+	stop = w->cb(&row, w->arg);
+	store_modem_row_clear(&row);
+	return stop;
+}
+
 int
 store_modem_list(struct store *st, store_modem_cb *cb, void *arg)
 {
-	struct store_modem_row row;
+	struct store_modem_walk w = { cb, arg };
 	sqlite3_stmt *stmt;
-	int rc, stop;
 
 	stmt = store_stmt(st, list_sql);
 	if (stmt == NULL)
 		return -1;
-	for (;;) {
-		rc = sqlite3_step(stmt);
-		if (rc != SQLITE_ROW)
-			break;
-		memset(&row, 0, sizeof(row));
-		row.name = store_col_strdup(stmt, 0);
-		row.state = store_col_strdup(stmt, 1);
-		row.signal_percent = sqlite3_column_int(stmt, 2);
-		row.network = store_col_strdup(stmt, 3);
-		row.last_seen = sqlite3_column_int64(stmt, 4);
-		if (sqlite3_column_type(stmt, 5) == SQLITE_NULL)
-			row.balance = NAN;
-		else
-			row.balance = sqlite3_column_double(stmt, 5);
-		row.balance_at = sqlite3_column_int64(stmt, 6);
-		row.sent_today = sqlite3_column_int(stmt, 7);
-		row.day = sqlite3_column_int64(stmt, 8);
-		row.error = store_col_strdup(stmt, 9);
-		stop = cb(&row, arg);
-		store_modem_row_clear(&row);
-		if (stop != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "modem list");
-		store_stmt_done(stmt);
-		return -1;
-	}
-	store_stmt_done(stmt);
-	return 0;
+	return store_walk(st, stmt, modem_walk_row, &w, "modem list");
 }
 
 void

@@ -366,37 +366,36 @@ store_outbox_depth(struct store *st, const char *modem, int64_t *queued,
 	return 0;
 }
 
+struct outbox_walk {
+	store_outbound_cb *cb;
+	void *arg;
+};
+
+static int
+outbox_walk_row(sqlite3_stmt *stmt, void *p)
+{
+	struct outbox_walk *w = p;
+	struct store_outbound out;
+	int stop;
+
+	outbound_from_row(stmt, &out);
+	stop = w->cb(&out, w->arg);
+	store_outbound_clear(&out);
+	return stop;
+}
+
 int
 store_outbox_list(struct store *st, int limit, store_outbound_cb *cb,
     void *arg)
 {
-	struct store_outbound out;
+	struct outbox_walk w = { cb, arg };
 	sqlite3_stmt *stmt;
-	int rc, stop;
 
 	stmt = store_stmt(st, list_sql);
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int(stmt, 1, limit > 0 ? limit : -1);
-	for (;;) {
-		rc = sqlite3_step(stmt);
-		if (rc != SQLITE_ROW)
-			break;
-		outbound_from_row(stmt, &out);
-		stop = cb(&out, arg);
-		store_outbound_clear(&out);
-		if (stop != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "outbox list");
-		store_stmt_done(stmt);
-		return -1;
-	}
-	store_stmt_done(stmt);
-	return 0;
+	return store_walk(st, stmt, outbox_walk_row, &w, "outbox list");
 }
 
 void

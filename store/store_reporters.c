@@ -214,29 +214,35 @@ store_reporter_pin_result(struct store *st, int64_t id, int ok, int64_t now,
 	return 0;
 }
 
+struct reporter_walk {
+	store_reporter_cb *cb;
+	void *arg;
+};
+
+static int
+reporter_walk_row(sqlite3_stmt *stmt, void *p)
+{
+	struct reporter_walk *w = p;
+	struct store_reporter r;
+	int stop;
+
+	memset(&r, 0, sizeof(r));
+	reporter_row(stmt, &r);
+	stop = w->cb(&r, w->arg);
+	store_reporter_clear(&r);
+	return stop;
+}
+
 int
 store_reporter_list(struct store *st, store_reporter_cb *cb, void *arg)
 {
-	struct store_reporter r;
+	struct reporter_walk w = { cb, arg };
 	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE, stop = 0;
 
 	stmt = store_stmt(st, list_sql);
 	if (stmt == NULL)
 		return -1;
-	while (!stop && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		reporter_row(stmt, &r);
-		stop = cb(&r, arg);
-		store_reporter_clear(&r);
-	}
-	if (!stop && rc != SQLITE_DONE) {
-		store_log_error(st, "reporter list");
-		store_stmt_done(stmt);
-		return -1;
-	}
-	store_stmt_done(stmt);
-	return 0;
+	return store_walk(st, stmt, reporter_walk_row, &w, "reporter list");
 }
 
 void

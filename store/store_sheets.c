@@ -458,13 +458,31 @@ store_sheet_set_notified(struct store *st, int64_t id, int64_t now)
 	return store_exec_stmt(st, stmt, "sheet set notified");
 }
 
+struct sheet_walk {
+	store_sheet_cb *cb;
+	void *arg;
+};
+
+static int
+sheet_walk_row(sqlite3_stmt *stmt, void *p)
+{
+	struct sheet_walk *w = p;
+	struct store_sheet s;
+	int stop;
+
+	memset(&s, 0, sizeof(s));
+	sheet_row(stmt, &s);
+	stop = w->cb(&s, w->arg);
+	store_sheet_clear(&s);
+	return stop;
+}
+
 int
 store_sheet_list(struct store *st, const struct store_sheet_filter *f,
     store_sheet_cb *cb, void *arg)
 {
-	struct store_sheet s;
+	struct sheet_walk w = { cb, arg };
 	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE, stop = 0;
 
 	stmt = store_stmt(st, list_sql);
 	if (stmt == NULL)
@@ -479,19 +497,7 @@ store_sheet_list(struct store *st, const struct store_sheet_filter *f,
 	bind_opt_int(stmt, 6, f->urgent_plus1 > 0, f->urgent_plus1 - 1);
 	store_bind_text(stmt, 7, f->commune);
 	store_bind_text(stmt, 8, f->reporter_phone);
-	while (!stop && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		memset(&s, 0, sizeof(s));
-		sheet_row(stmt, &s);
-		stop = cb(&s, arg);
-		store_sheet_clear(&s);
-	}
-	if (!stop && rc != SQLITE_DONE) {
-		store_log_error(st, "sheet list");
-		store_stmt_done(stmt);
-		return -1;
-	}
-	store_stmt_done(stmt);
-	return 0;
+	return store_walk(st, stmt, sheet_walk_row, &w, "sheet list");
 }
 
 void

@@ -251,3 +251,24 @@ store_log_error(const struct store *st, const char *what)
 {
 	log_warnx("store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
+
+int
+store_walk(struct store *st, sqlite3_stmt *stmt,
+    int (*row)(sqlite3_stmt *, void *), void *arg, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (row(stmt, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_log_error(st, what);
+		store_stmt_done(stmt);
+		return -1;
+	}
+	store_stmt_done(stmt);
+	return 0;
+}
