@@ -145,8 +145,10 @@ gw_worker_enter_state(struct gw_worker *w, enum gw_worker_state next,
 		    gw_worker_strstate(w->state), gw_worker_strstate(next),
 		    why != NULL ? ": " : "", why != NULL ? why : "");
 	w->state = next;
+	/* The reason is the modem's last error only when it is not usable;
+	 * coming up clears it. */
 	if (store_modem_set_state(gw->store, w->name, gw_worker_strstate(next),
-	    why, now_ms()) != 0)
+	    next == GW_WORKER_UP ? "" : why, now_ms()) != 0)
 		log_warnx("modem %s: cannot record state", w->name);
 }
 
