@@ -1,0 +1,34 @@
+# Per-modem daily cap and priorities (issue 3): an operator's SIM must not
+# exceed its daily cap, and alerts go before replies before bulk.
+. "$(dirname "$0")/lib.sh"
+
+write_conf m1
+cat >> "$T/stafeta.conf" <<CONF
+daily_cap = 3
+CONF
+# Queue before the daemon starts, in the worst order: bulk first.
+mkdir -p "$T/state"
+"$B/stafeta" -c "$T/stafeta.conf" -S "$T/state" status > /dev/null
+now=$(date +%s)000
+sql "BEGIN;
+INSERT INTO outbox(created_at, recipient, text, priority, state, attempts, parts, next_attempt_at)
+ VALUES ($now, '+40744100001', 'bulk 1', 50, 0, 0, 1, 0),
+        ($now, '+40744100002', 'bulk 2', 50, 0, 0, 1, 0),
+        ($now, '+40744100003', 'bulk 3', 50, 0, 0, 1, 0),
+        ($now, '+40744100004', 'reply 1', 10, 0, 0, 1, 0),
+        ($now, '+40744100005', 'alert 1', 0, 0, 0, 1, 0);
+COMMIT;"
+start_daemon 1 || { e2e_done; exit 1; }
+wait_for 10 "SELECT count(*) FROM outbox WHERE state = 2" 3 &&
+    ok "three messages sent" || fail "messages not sent"
+sleep 1.5
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE state = 2")" 3 \
+    "no more than daily_cap parts sent"
+assert_eq "$(sql "SELECT text FROM outbox WHERE state = 2 ORDER BY sent_at, id" | tr '\n' ,)" \
+    "alert 1,reply 1,bulk 1," "alert first, then the reply, then bulk"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE state = 0")" 2 \
+    "the rest stays queued for tomorrow"
+assert_match "$(cli status)" "3/3" "status shows the cap reached"
+stop_daemon
+assert_eq "$RC" 0 "clean stop"
+e2e_done
