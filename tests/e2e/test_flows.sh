@@ -135,6 +135,24 @@ wait_for 10 "SELECT count(*) FROM inbound WHERE sender = '+40722000557'" 1 > /de
 got=$(sql "SELECT text FROM outbox WHERE recipient = '+40722000557' AND id > $before ORDER BY id")
 assert_match "$got" "3/3" "broken-off USSD dialogue continued by SMS"
 
+# Outbound start: SPAS pushes the poll to two residents, one of whom has
+# opted out; the other answers by SMS and the dialogue goes on.
+TS=$((TS + 1))
+inject m1 --time "$(date -u -d "@$TS" +%Y%m%dT%H%M%S)" "+40722000602" "STOP"
+wait_for 10 "SELECT opted_out FROM contacts WHERE phone = '+40722000602'" 1 > /dev/null
+out=$(cli flow start sondaj 0722000601 0722000602)
+assert_match "$out" "0601: started" "flow start queues the first question"
+assert_match "$out" "0602: .*opt" "flow start skips a number that sent STOP"
+wait_for 10 "SELECT count(*) FROM outbox WHERE recipient = '+40722000601' AND state = 2 AND text LIKE '%1/3%'" 1 &&
+    ok "pushed poll question sent" || fail "pushed poll not sent"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+40722000602' AND text LIKE '%1/3%'")" 0 \
+    "nothing sent to the opted-out number"
+TS=$((TS + 1))
+inject m1 --time "$(date -u -d "@$TS" +%Y%m%dT%H%M%S)" "+40722000601" "1"
+wait_for 10 "SELECT count(*) FROM inbound WHERE sender = '+40722000601'" 1 > /dev/null
+assert_match "$(sql "SELECT text FROM outbox WHERE recipient = '+40722000601' ORDER BY id DESC LIMIT 1")" \
+    "^2/3" "the pushed dialogue continues with the answer"
+
 stop_daemon
 assert_eq "$RC" 0 "clean stop"
 
