@@ -24,6 +24,7 @@
 #include "modem.h"
 #include "store.h"
 #include "util.h"
+#include "test_db.h"
 
 #define T0 1700000000000LL	/* ms */
 #define TIMEOUT_S 600
@@ -123,14 +124,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char p[128];
 
 	store_close(f->gw.store);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	unlink(f->path);
+	test_db_remove(f->path);
 	rmdir(f->dir);
 	free(f);
 	routed_reset();

@@ -25,6 +25,7 @@
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
+#include "test_db.h"
 
 #define T0   1795305600000LL /* 2026-11-22 00:00:00 UTC, in ms */
 #define MIN  (60 * 1000LL)
@@ -68,7 +69,6 @@ setup(void **state)
 	struct store_reporter r;
 	char err[256], hash[160];
 	struct sheet_table *t;
-	int fd;
 
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -76,12 +76,7 @@ setup(void **state)
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_actions.XXXXXX", sizeof(f->path));
-	fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	f->st = store_open(f->path, err, sizeof(err));
-	if (f->st == NULL)
-		fail_msg("store_open: %s", err);
+	f->st = test_db_open(f->path);
 	t = sheet_table_load("flows/indicators.csv", err, sizeof(err));
 	if (t == NULL)
 		fail_msg("%s", err);
@@ -113,17 +108,12 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char aux[80];
 
 	flow_session_free(f->sess);
 	buf_free(&f->reply);
 	sheet_module_set_table(NULL);
 	store_close(f->st);
-	unlink(f->path);
-	snprintf(aux, sizeof(aux), "%s-wal", f->path);
-	unlink(aux);
-	snprintf(aux, sizeof(aux), "%s-shm", f->path);
-	unlink(aux);
+	test_db_remove(f->path);
 	free(f);
 	return 0;
 }

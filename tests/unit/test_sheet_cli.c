@@ -22,6 +22,7 @@
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
+#include "test_db.h"
 
 #define EXPORT_HEAD                                                      \
 	"sheet_no,household,reporter_phone,received_at,channel,risk_count," \
@@ -46,7 +47,6 @@ setup(void **state)
 {
 	struct fixture *f;
 	char err[256];
-	int fd;
 
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -54,12 +54,7 @@ setup(void **state)
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_cli.XXXXXX", sizeof(f->path));
-	fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	f->st = store_open(f->path, err, sizeof(err));
-	if (f->st == NULL)
-		fail_msg("store_open: %s", err);
+	f->st = test_db_open(f->path);
 	f->t = sheet_table_load("flows/indicators.csv", err, sizeof(err));
 	if (f->t == NULL)
 		fail_msg("%s", err);
@@ -77,15 +72,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char aux[80];
 
 	sheet_table_free(f->t);
 	store_close(f->st);
-	unlink(f->path);
-	snprintf(aux, sizeof(aux), "%s-wal", f->path);
-	unlink(aux);
-	snprintf(aux, sizeof(aux), "%s-shm", f->path);
-	unlink(aux);
+	test_db_remove(f->path);
 	free(f);
 	return 0;
 }

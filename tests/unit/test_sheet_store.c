@@ -22,6 +22,7 @@
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
+#include "test_db.h"
 
 #define T0   1795305600000LL /* 2026-11-22 00:00:00 UTC, in ms */
 #define MIN  (60 * 1000LL)
@@ -45,7 +46,6 @@ struct outbox_seen {
 	char all[8192];	   /* every text, newline separated */
 };
 
-static void unlink_db(const char *);
 static int setup(void **);
 static int teardown(void **);
 static int64_t add_reporter(struct fixture *, const char *, const char *,
@@ -58,18 +58,6 @@ static int outbox_cb(const struct store_outbound *, void *);
 static void outbox(struct fixture *, struct outbox_seen *);
 static int count_cb(const struct store_sheet *, void *);
 static int count_sheets(struct fixture *, const struct store_sheet_filter *);
-
-static void
-unlink_db(const char *path)
-{
-	char aux[80];
-
-	unlink(path);
-	snprintf(aux, sizeof(aux), "%s-wal", path);
-	unlink(aux);
-	snprintf(aux, sizeof(aux), "%s-shm", path);
-	unlink(aux);
-}
 
 static int64_t
 add_reporter(struct fixture *f, const char *phone, const char *name,
@@ -92,7 +80,6 @@ setup(void **state)
 {
 	struct fixture *f;
 	char err[256];
-	int fd;
 
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -100,12 +87,7 @@ setup(void **state)
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_store.XXXXXX", sizeof(f->path));
-	fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	f->st = store_open(f->path, err, sizeof(err));
-	if (f->st == NULL)
-		fail_msg("store_open: %s", err);
+	f->st = test_db_open(f->path);
 	f->t = sheet_table_load("flows/indicators.csv", err, sizeof(err));
 	if (f->t == NULL)
 		fail_msg("%s", err);
@@ -129,7 +111,7 @@ teardown(void **state)
 
 	sheet_table_free(f->t);
 	store_close(f->st);
-	unlink_db(f->path);
+	test_db_remove(f->path);
 	free(f);
 	return 0;
 }

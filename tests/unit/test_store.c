@@ -21,6 +21,7 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "test_db.h"
 
 #define T0 1795305600000LL /* 2026-11-22 00:00:00 UTC, in ms */
 #define SEC 1000LL
@@ -31,35 +32,15 @@ struct fixture {
 	struct store *st;
 };
 
-static void
-unlink_db(const char *path)
-{
-	char aux[80];
-
-	unlink(path);
-	snprintf(aux, sizeof(aux), "%s-wal", path);
-	unlink(aux);
-	snprintf(aux, sizeof(aux), "%s-shm", path);
-	unlink(aux);
-}
-
 static int
 setup(void **state)
 {
 	struct fixture *f;
-	char err[256];
-	int fd;
 
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_store.XXXXXX", sizeof(f->path));
-	fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	/* An empty file is a valid empty SQLite database. */
-	f->st = store_open(f->path, err, sizeof(err));
-	if (f->st == NULL)
-		fail_msg("store_open: %s", err);
+	f->st = test_db_open(f->path);
 	*state = f;
 	return 0;
 }
@@ -70,7 +51,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	store_close(f->st);
-	unlink_db(f->path);
+	test_db_remove(f->path);
 	free(f);
 	return 0;
 }
@@ -216,7 +197,7 @@ test_open_concurrent(void **state)
 
 	store_close(f->st);
 	f->st = NULL;
-	unlink_db(f->path);
+	test_db_remove(f->path);
 	for (i = 0; i < NELEM(pids); i++) {
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
