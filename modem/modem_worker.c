@@ -40,6 +40,7 @@
 #include "util.h"
 
 #define WORKER_BATCH 200	    /* parts per BATCH_END */
+#define WORKER_BATCH_MS 10	    /* ms; a batch is flushed this soon */
 #define WORKER_PASS_MAX 20000	    /* reads per pass (a looping driver) */
 #define WORKER_PENDING_TTL 60000    /* ms before an unACKed part is resent */
 #define WORKER_STATUS_EVERY 60000   /* ms between STATUS reports */
@@ -357,7 +358,7 @@ worker_pass(struct worker *w)
 	struct modem_part *parts;
 	char err[256];
 	int batch = 0, n, rc;
-	int64_t now = now_mono_ms();
+	int64_t now = now_mono_ms(), started = now;
 
 	if (!w->pass_active) {
 		mg_inbox_mark(w->g);
@@ -414,8 +415,14 @@ worker_pass(struct worker *w)
 			modem_part_clear(&parts[i]);
 		if (w->stop)
 			goto out;
+		/* Hand over what we have every few ms: the read that finds
+		 * the end of the inbox can be slow (the dummy probes all its
+		 * empty slots, ~100 ms), and the parts read just before it
+		 * should not wait for it to be stored. */
+		if (batch > 0 && now_mono_ms() - started >= WORKER_BATCH_MS)
+			break;
 	}
-	/* A full batch: let the gateway commit it while we read on. */
+	/* A full or timed batch: the gateway commits it while we read on. */
 	{
 		struct modem_ipc_msg m;
 
