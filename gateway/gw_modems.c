@@ -1,12 +1,12 @@
 /*
- * gw_modems.c - the modem worker supervisor and the outbound dispatcher.
+ * gw_modems.c - the modem worker supervisor.
  *
  * Each configured modem gets one child process (modem_worker_main) and a
  * SOCK_SEQPACKET socketpair.  The supervisor reads the worker's messages
  * from the event loop, restarts a worker that died or stopped answering
- * PING (watchdog) with exponential backoff, marks a modem down when it
- * keeps failing, and hands queued messages to the least loaded healthy
- * modem within its rate limit and daily cap.
+ * PING (watchdog) with exponential backoff, and marks a modem down when it
+ * loses its device or keeps failing.  Sending is gw_dispatch.c's, the
+ * credit check gw_credit.c's.
  *
  * Worker state machine (gw_worker_enter_state is the only writer):
  *   STARTING -> UP <-> DOWN,  any -> DEAD -> (backoff) -> STARTING
@@ -27,73 +27,19 @@
 
 #include <event2/event.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "config.h"
 #include "gateway.h"
 #include "log.h"
 #include "modem.h"
 #include "store.h"
 #include "util.h"
+#include "gw_modems_int.h"
 
 #define GW_SEND_TIMEOUT_MS 180000  /* a SEND unanswered this long = hung */
 #define GW_BACKOFF_MAX_S 60
 #define GW_STABLE_MS 60000	   /* alive this long resets the backoff */
 
-enum gw_worker_state {
-	GW_WORKER_STARTING = 0, /* forked, waiting for HELLO */
-	GW_WORKER_UP,		/* modem connected */
-	GW_WORKER_DOWN,		/* worker alive, modem not usable */
-	GW_WORKER_DEAD,		/* no process; restart pending */
-	GW_WORKER_STOPPED,	/* removed by configuration or shutdown */
-};
-
-struct gw_worker {
-	struct gw_modems *mods;
-	char *name;		   /* owned copy of the modem name */
-	pid_t pid;		   /* 0 when no process */
-	int fd;			   /* our end of the socketpair, -1 if none */
-	struct event *ev_read;	   /* readable fd */
-	struct event *ev_restart;  /* backoff timer */
-	enum gw_worker_state state;
-	int backoff_s;		   /* next restart delay */
-	int64_t started_at;	   /* mono ms */
-	int64_t last_heard;	   /* mono ms of the last message */
-	int64_t ping_seq;	   /* last PING sent */
-	int64_t ping_at;	   /* mono ms of the last PING */
-	/* One message in flight per modem: a crash can then send at most
-	 * that one twice (the queue row is marked SENDING before the worker
-	 * sees it, and stays so until its result is committed). */
-	int64_t sending_id;	   /* outbox id handed to the worker, 0 none */
-	int64_t sending_at;	   /* mono ms it was handed over */
-	int concat_ref;		   /* next concatenation reference */
-	int64_t next_send_at;	   /* mono ms: rate limit */
-	int sent_today;		   /* parts, mirrored from the store */
-	int fail_streak;	   /* consecutive failed sends */
-	int down_alerted;	   /* an admin alert for DOWN went out */
-	int ussd_pending;	   /* a balance check is running */
-	int64_t next_balance_at;   /* mono ms */
-	int low_credit_alerted;	   /* latched until credit recovers */
-	int sim_full_alerted;	   /* latched until the SIM has room */
-	int receiving;		   /* mid-pass: sends wait for its end, so a
-				    * full inbox drains at read speed */
-	struct modem_part *batch;  /* parts of the current read pass */
-	size_t n_batch, cap_batch;
-};
-
-struct gw_modems {
-	struct gateway *gw;
-	struct gw_worker **w;	/* array of n; workers never move */
-	size_t n;
-	struct event *ev_tick;	/* 250 ms: watchdog, queue pick-up */
-	struct event *ev_chld;	/* SIGCHLD */
-	int stopping;		/* shutdown in progress: no restarts */
-};
-
 static const char *gw_worker_strstate(enum gw_worker_state);
-static void gw_worker_enter_state(struct gw_worker *, enum gw_worker_state,
-    const char *);
 static int gw_worker_spawn(struct gw_worker *);
 static void gw_worker_close(struct gw_worker *);
 static void gw_worker_died(struct gw_worker *, int);
@@ -101,20 +47,9 @@ static void gw_worker_restart_cb(evutil_socket_t, short, void *);
 static void gw_worker_read_cb(evutil_socket_t, short, void *);
 static void gw_worker_dispatch(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_batch_end(struct gw_worker *);
-static void gw_worker_send_result(struct gw_worker *, struct modem_ipc_msg *);
-static void gw_worker_ussd_result(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_status(struct gw_worker *, struct modem_ipc_msg *, int);
-static void gw_worker_kill(struct gw_worker *, const char *);
-static void gw_worker_balance(struct gw_worker *, int64_t);
-static int gw_worker_take(struct gw_worker *, int64_t, const char *const *,
-    struct store_outbound *);
-static void gw_worker_hand(struct gw_worker *, const struct store_outbound *);
-static const struct modem_conf *gw_worker_conf(const struct gw_worker *);
 static void gw_modems_tick_cb(evutil_socket_t, short, void *);
 static void gw_modems_chld_cb(evutil_socket_t, short, void *);
-static void gw_modems_alert(struct gw_modems *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-static const char **gw_modems_down_list(struct gw_modems *);
 
 static const char *
 gw_worker_strstate(enum gw_worker_state s)
@@ -134,7 +69,7 @@ gw_worker_strstate(enum gw_worker_state s)
 	return "?";
 }
 
-static void
+void
 gw_worker_enter_state(struct gw_worker *w, enum gw_worker_state next,
     const char *why)
 {
@@ -152,7 +87,7 @@ gw_worker_enter_state(struct gw_worker *w, enum gw_worker_state next,
 		log_warnx("modem %s: cannot record state", w->name);
 }
 
-static const struct modem_conf *
+const struct modem_conf *
 gw_worker_conf(const struct gw_worker *w)
 {
 	return config_modem(w->mods->gw->conf, w->name);
@@ -327,8 +262,7 @@ gw_worker_close(struct gw_worker *w)
 	w->n_batch = 0;
 }
 
-/* Terminates the worker; SIGCHLD reaps it and schedules the restart. */
-static void
+void
 gw_worker_kill(struct gw_worker *w, const char *why)
 {
 	if (w->pid <= 0)
@@ -580,176 +514,8 @@ gw_worker_status(struct gw_worker *w, struct modem_ipc_msg *msg, int hello)
 	modem_status_clear(&st);
 }
 
-static void
-gw_worker_send_result(struct gw_worker *w, struct modem_ipc_msg *msg)
-{
-	struct gateway *gw = w->mods->gw;
-	const struct gw_config *conf = gw->conf;
-	struct modem_send_result r;
-	struct store_outbound next;
-	const char **down = NULL;
-	int64_t now = now_ms();
-	int took = 0;
 
-	memset(&r, 0, sizeof(r));
-	memset(&next, 0, sizeof(next));
-	if (modem_ipc_get_send_result(msg, &r) != 0) {
-		log_warnx("modem %s: malformed send result", w->name);
-		return;
-	}
-	if (r.outbox_id == 0 || r.outbox_id != w->sending_id) {
-		log_warnx("modem %s: result for out %lld that was not in "
-		    "flight", w->name, (long long)r.outbox_id);
-		modem_send_result_clear(&r);
-		return;
-	}
-	w->sending_id = 0;
-	if (store_begin(gw->store) != 0)
-		goto fail;
-	if (store_outbox_result(gw->store, r.outbox_id, r.ok, r.parts, r.mr,
-	    r.ok ? NULL : r.error, r.permanent, now, conf->send_retry_base_s,
-	    conf->send_max_attempts) != 0)
-		goto fail_rollback;
-	if (r.ok && store_modem_count_sent(gw->store, w->name, r.parts, now,
-	    &w->sent_today) != 0)
-		goto fail_rollback;
-	/* The modem's next message rides in the same commit: one disk sync
-	 * per message sent instead of two. */
-	if (r.ok && w->state == GW_WORKER_UP) {
-		down = gw_modems_down_list(w->mods);
-		took = gw_worker_take(w, now, down, &next);
-	}
-	if (store_commit(gw->store) != 0)
-		goto fail_rollback;
-	if (r.ok) {
-		log_info("modem %s: out %lld sent (%d part%s)", w->name,
-		    (long long)r.outbox_id, r.parts, r.parts == 1 ? "" : "s");
-		w->fail_streak = 0;
-	} else {
-		log_warnx("modem %s: out %lld not sent: %s%s", w->name,
-		    (long long)r.outbox_id, r.error,
-		    r.permanent ? " (permanent)" : "");
-		if (!r.permanent && ++w->fail_streak >= conf->modem_down_after &&
-		    w->state == GW_WORKER_UP) {
-			/* A modem that keeps failing is taken out of routing;
-			 * its queue drains through the others.  A restart
-			 * gives it its chance to come back. */
-			gw_worker_enter_state(w, GW_WORKER_DOWN,
-			    "repeated send failures");
-			if (!w->down_alerted) {
-				w->down_alerted = 1;
-				gw_modems_alert(w->mods, "Stafeta: modemul %s "
-				    "NU poate trimite mesaje (%s).", w->name,
-				    r.error);
-			}
-			gw_worker_kill(w, "repeated send failures");
-		}
-	}
-	if (took)
-		gw_worker_hand(w, &next);
-	goto out;
-fail_rollback:
-	store_rollback(gw->store);
-	w->sending_id = 0;
-fail:
-	log_warnx("modem %s: cannot record result of out %lld: %s", w->name,
-	    (long long)r.outbox_id, store_errmsg(gw->store));
-out:
-	store_outbound_clear(&next);
-	free(down);
-	modem_send_result_clear(&r);
-}
-
-/* Balance check answer: read the amount with the operator's pattern. */
-static void
-gw_worker_ussd_result(struct gw_worker *w, struct modem_ipc_msg *msg)
-{
-	const struct modem_conf *mc = gw_worker_conf(w);
-	const char *code, *text;
-	int ok;
-	pcre2_code *re;
-	pcre2_match_data *md;
-	int errcode, rc;
-	PCRE2_SIZE erroff;
-
-	w->ussd_pending = 0;
-	code = modem_ipc_get_str(msg);
-	ok = (int)modem_ipc_get_i64(msg);
-	text = modem_ipc_get_str(msg);
-	if (msg->bad || mc == NULL) {
-		log_warnx("modem %s: malformed USSD result", w->name);
-		return;
-	}
-	if (!ok) {
-		log_warnx("modem %s: balance check %s failed: %s", w->name,
-		    code, text);
-		return;
-	}
-	if (mc->balance_regex == NULL)
-		return;
-	re = pcre2_compile((PCRE2_SPTR)mc->balance_regex, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF, &errcode, &erroff, NULL);
-	if (re == NULL) {
-		log_warnx("modem %s: balance_regex does not compile", w->name);
-		return;
-	}
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
-	if (rc >= 2) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-		char amount[64];
-		size_t len = ov[3] - ov[2];
-		double value;
-		char *end;
-
-		if (len >= sizeof(amount))
-			len = sizeof(amount) - 1;
-		memcpy(amount, text + ov[2], len);
-		amount[len] = '\0';
-		for (char *p = amount; *p != '\0'; p++)
-			if (*p == ',')
-				*p = '.';
-		value = strtod(amount, &end);
-		if (end != amount) {
-			log_info("modem %s: credit %.2f", w->name, value);
-			if (store_modem_set_balance(w->mods->gw->store, w->name,
-			    value, now_ms()) != 0)
-				log_warnx("modem %s: cannot record balance",
-				    w->name);
-			if (value < mc->low_credit && !w->low_credit_alerted) {
-				w->low_credit_alerted = 1;
-				gw_modems_alert(w->mods, "Stafeta: credit redus "
-				    "pe modemul %s: %.2f. Reincarcati cartela.",
-				    w->name, value);
-			} else if (value >= mc->low_credit)
-				w->low_credit_alerted = 0;
-		}
-	} else
-		log_warnx("modem %s: balance answer did not match "
-		    "balance_regex", w->name);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
-}
-
-static void
-gw_worker_balance(struct gw_worker *w, int64_t mono)
-{
-	const struct modem_conf *mc = gw_worker_conf(w);
-	struct modem_ipc_msg m;
-
-	if (mc == NULL || mc->balance_ussd == NULL || w->ussd_pending ||
-	    w->state != GW_WORKER_UP || mono < w->next_balance_at)
-		return;
-	w->next_balance_at = mono + (int64_t)mc->balance_every_s * 1000;
-	modem_ipc_init(&m, MODEM_IPC_USSD);
-	modem_ipc_put_str(&m, mc->balance_ussd);
-	if (modem_ipc_send(w->fd, &m) == 0)
-		w->ussd_pending = 1;
-	modem_ipc_free(&m);
-}
-
-/* Queues an SMS to every administrator number. */
-static void
+void
 gw_modems_alert(struct gw_modems *mods, const char *fmt, ...)
 {
 	struct gateway *gw = mods->gw;
@@ -778,132 +544,6 @@ gw_modems_alert(struct gw_modems *mods, const char *fmt, ...)
 	}
 	if (store_commit(gw->store) != 0)
 		store_rollback(gw->store);
-}
-
-/* NULL-terminated names of modems not usable now; caller frees array. */
-static const char **
-gw_modems_down_list(struct gw_modems *mods)
-{
-	const char **down = xcalloc(mods->n + 1, sizeof(*down));
-	size_t k = 0;
-
-	for (size_t i = 0; i < mods->n; i++)
-		if (mods->w[i]->state != GW_WORKER_UP)
-			down[k++] = mods->w[i]->name;
-	return down;
-}
-
-/*
- * Takes the next message for w (inside the caller's transaction) into
- * *out; 1 if one was taken.  The worker is told only after the commit.
- */
-static int
-gw_worker_take(struct gw_worker *w, int64_t now, const char *const *down,
-    struct store_outbound *out)
-{
-	const struct modem_conf *mc = gw_worker_conf(w);
-	int64_t mono = now_mono_ms();
-	int rc;
-
-	if (mc == NULL || w->sending_id != 0 || w->receiving ||
-	    mono < w->next_send_at)
-		return 0;
-	if (mc->daily_cap > 0 && w->sent_today >= mc->daily_cap)
-		return 0;
-	rc = store_outbox_take(w->mods->gw->store, w->name, down, now, out);
-	if (rc <= 0)
-		return 0;
-	w->sending_id = out->id;
-	w->sending_at = mono;
-	if (mc->send_per_minute > 0)
-		w->next_send_at = mono + (int64_t)out->parts * 60000 /
-		    mc->send_per_minute;
-	return 1;
-}
-
-/* Sends a taken message to the worker. */
-static void
-gw_worker_hand(struct gw_worker *w, const struct store_outbound *out)
-{
-	const struct modem_conf *mc = gw_worker_conf(w);
-	struct modem_ipc_msg m;
-	int rc;
-
-	modem_ipc_init(&m, MODEM_IPC_SEND);
-	modem_ipc_put_i64(&m, out->id);
-	modem_ipc_put_str(&m, out->recipient);
-	modem_ipc_put_str(&m, out->text);
-	modem_ipc_put_i64(&m, w->concat_ref);
-	modem_ipc_put_i64(&m, mc != NULL ? mc->delivery_reports : 0);
-	w->concat_ref = (w->concat_ref + 1) % 256;
-	rc = modem_ipc_send(w->fd, &m);
-	modem_ipc_free(&m);
-	if (rc != 0) {
-		/* The row stays SENDING; the worker's death requeues it. */
-		log_warn("modem %s: cannot hand out %lld to worker", w->name,
-		    (long long)out->id);
-		gw_worker_kill(w, "socket to worker failed");
-		return;
-	}
-	log_debug("modem %s: out %lld handed to worker", w->name,
-	    (long long)out->id);
-}
-
-void
-gw_modems_kick(struct gw_modems *mods)
-{
-	struct gateway *gw = mods->gw;
-	const char **down;
-	struct gw_worker **order;
-	struct store_outbound *taken;
-	size_t n = 0;
-	int64_t now = now_ms();
-
-	if (mods->stopping)
-		return;
-	/* Least loaded first: idle before busy, then fewest sent today. */
-	order = xcalloc(mods->n + 1, sizeof(*order));
-	for (size_t i = 0; i < mods->n; i++)
-		if (mods->w[i]->state == GW_WORKER_UP && mods->w[i]->fd >= 0 &&
-		    mods->w[i]->sending_id == 0 && !mods->w[i]->receiving)
-			order[n++] = mods->w[i];
-	if (n == 0) {
-		free(order);
-		return;
-	}
-	for (size_t i = 1; i < n; i++) {
-		for (size_t j = i; j > 0; j--) {
-			struct gw_worker *a = order[j - 1], *b = order[j];
-			if (a->sent_today > b->sent_today) {
-				order[j - 1] = b;
-				order[j] = a;
-			}
-		}
-	}
-	taken = xcalloc(n, sizeof(*taken));
-	down = gw_modems_down_list(mods);
-	if (store_begin(gw->store) != 0)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (!gw_worker_take(order[i], now, down, &taken[i]))
-			taken[i].id = 0;
-	if (store_commit(gw->store) != 0) {
-		log_warnx("cannot commit dispatch: %s", store_errmsg(gw->store));
-		store_rollback(gw->store);
-		for (size_t i = 0; i < n; i++)
-			if (taken[i].id != 0)
-				order[i]->sending_id = 0;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (taken[i].id != 0)
-			gw_worker_hand(order[i], &taken[i]);
-out:
-	for (size_t i = 0; i < n; i++)
-		store_outbound_clear(&taken[i]);
-	free(taken);
-	free(order);
-	free(down);
 }
 
 int

@@ -1,0 +1,107 @@
+/*
+ * gw_credit.c - the SIM credit check: a USSD balance query through the
+ * modem every balance_every_s, the amount read with the operator's PCRE2
+ * pattern, stored for `stafeta status`, and an SMS to the administrators
+ * when it falls below low_credit (once, until it recovers).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "config.h"
+#include "gateway.h"
+#include "log.h"
+#include "modem.h"
+#include "store.h"
+#include "util.h"
+#include "gw_modems_int.h"
+
+/* Balance check answer: read the amount with the operator's pattern. */
+void
+gw_worker_ussd_result(struct gw_worker *w, struct modem_ipc_msg *msg)
+{
+	const struct modem_conf *mc = gw_worker_conf(w);
+	const char *code, *text;
+	int ok;
+	pcre2_code *re;
+	pcre2_match_data *md;
+	int errcode, rc;
+	PCRE2_SIZE erroff;
+
+	w->ussd_pending = 0;
+	code = modem_ipc_get_str(msg);
+	ok = (int)modem_ipc_get_i64(msg);
+	text = modem_ipc_get_str(msg);
+	if (msg->bad || mc == NULL) {
+		log_warnx("modem %s: malformed USSD result", w->name);
+		return;
+	}
+	if (!ok) {
+		log_warnx("modem %s: balance check %s failed: %s", w->name,
+		    code, text);
+		return;
+	}
+	if (mc->balance_regex == NULL)
+		return;
+	re = pcre2_compile((PCRE2_SPTR)mc->balance_regex, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF, &errcode, &erroff, NULL);
+	if (re == NULL) {
+		log_warnx("modem %s: balance_regex does not compile", w->name);
+		return;
+	}
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+	if (rc >= 2) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		char amount[64];
+		size_t len = ov[3] - ov[2];
+		double value;
+		char *end;
+
+		if (len >= sizeof(amount))
+			len = sizeof(amount) - 1;
+		memcpy(amount, text + ov[2], len);
+		amount[len] = '\0';
+		for (char *p = amount; *p != '\0'; p++)
+			if (*p == ',')
+				*p = '.';
+		value = strtod(amount, &end);
+		if (end != amount) {
+			log_info("modem %s: credit %.2f", w->name, value);
+			if (store_modem_set_balance(w->mods->gw->store, w->name,
+			    value, now_ms()) != 0)
+				log_warnx("modem %s: cannot record balance",
+				    w->name);
+			if (value < mc->low_credit && !w->low_credit_alerted) {
+				w->low_credit_alerted = 1;
+				gw_modems_alert(w->mods, "Stafeta: credit redus "
+				    "pe modemul %s: %.2f. Reincarcati cartela.",
+				    w->name, value);
+			} else if (value >= mc->low_credit)
+				w->low_credit_alerted = 0;
+		}
+	} else
+		log_warnx("modem %s: balance answer did not match "
+		    "balance_regex", w->name);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+}
+
+void
+gw_worker_balance(struct gw_worker *w, int64_t mono)
+{
+	const struct modem_conf *mc = gw_worker_conf(w);
+	struct modem_ipc_msg m;
+
+	if (mc == NULL || mc->balance_ussd == NULL || w->ussd_pending ||
+	    w->state != GW_WORKER_UP || mono < w->next_balance_at)
+		return;
+	w->next_balance_at = mono + (int64_t)mc->balance_every_s * 1000;
+	modem_ipc_init(&m, MODEM_IPC_USSD);
+	modem_ipc_put_str(&m, mc->balance_ussd);
+	if (modem_ipc_send(w->fd, &m) == 0)
+		w->ussd_pending = 1;
+	modem_ipc_free(&m);
+}
