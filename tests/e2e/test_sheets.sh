@@ -110,6 +110,8 @@ for a in FISA 55500011 24 0 2 2 0 0 45 0; do
 done
 r=$(sms "+40722400002" "1")
 assert_match "$r" "^OK FO 08-003 .*\(3 semnalari\)" "guided SMS dialogue acknowledged"
+assert_eq "$(sql "SELECT count(*) FROM inbound WHERE sender = '+40722400002' AND text LIKE '%55500011%'")" 0 \
+    "household code typed in the dialogue not kept"
 
 sid="sheet-$$"
 t=""
