@@ -9,6 +9,7 @@
 #                             stafetad in the foreground on a dummy modem
 #   make install PREFIX=/usr DESTDIR=...
 #   make fuzz                 build libFuzzer targets (clang) into build/fuzz
+#   make analyze              clang static analyser (scan-build)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -105,6 +106,11 @@ fuzz: $(LIB)
 	    -fsanitize=fuzzer,address,undefined $$f $(LIB_SRC) \
 	    -o build/fuzz/$$n $(PKG_LIBS) || exit 1; done
 
+# clang's static analyser over the daemon and the CLI (not part of make ci).
+analyze:
+	scan-build --status-bugs -o build/scan $(MAKE) -j2 BUILD=build-scan CC=clang \
+	  build-scan/stafetad build-scan/stafeta
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
@@ -146,9 +152,9 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 	  $(DESTDIR)$(PREFIX)/lib/systemd/system/stafetad.service
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-scan
 
-.PHONY: all check ci unit replay e2e run deps install clean fuzz
+.PHONY: all check ci unit replay e2e run deps install clean fuzz analyze
 .PRECIOUS: $(BUILD)/obj/%.o
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
