@@ -141,15 +141,21 @@ deps:
 install: $(BUILD)/stafetad $(BUILD)/stafeta
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/stafeta/flows $(DESTDIR)/etc/stafeta \
-	  $(DESTDIR)$(PREFIX)/lib/systemd/system
+	  $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
 	install -m 755 $(BUILD)/stafetad $(DESTDIR)$(PREFIX)/sbin/stafetad
 	install -m 755 $(BUILD)/stafeta $(DESTDIR)$(PREFIX)/bin/stafeta
 	install -m 644 flows/*.flow flows/*.csv $(DESTDIR)$(PREFIX)/share/stafeta/flows/
 	install -m 644 config/stafeta.conf.example $(DESTDIR)$(PREFIX)/share/stafeta/
 	test -e $(DESTDIR)/etc/stafeta/stafeta.conf || \
 	  install -m 640 config/stafeta.conf.example $(DESTDIR)/etc/stafeta/stafeta.conf
+	@# The file holds the HTTP secret and SIM PINs: readable by the
+	@# stafeta group only (created by systemd-sysusers).
+	@chgrp stafeta $(DESTDIR)/etc/stafeta/stafeta.conf 2>/dev/null || \
+	  echo "note: after 'systemd-sysusers', run: chgrp stafeta /etc/stafeta/stafeta.conf"
 	sed 's,@SBINDIR@,$(PREFIX)/sbin,g' systemd/stafetad.service > \
 	  $(DESTDIR)$(PREFIX)/lib/systemd/system/stafetad.service
+	install -m 644 systemd/stafeta.sysusers \
+	  $(DESTDIR)$(PREFIX)/lib/sysusers.d/stafeta.conf
 
 clean:
 	rm -rf build build-san build-scan
