@@ -23,6 +23,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -392,10 +393,12 @@ gw_http_new(struct gateway *gw, char *err, size_t errlen)
 	evhttp_set_max_headers_size(h->http, 8192);
 	evhttp_set_timeout(h->http, HTTP_TIMEOUT_S);
 	evhttp_set_gencb(h->http, http_request_cb, h);
+	errno = 0;
 	h->sock = evhttp_bind_socket_with_handle(h->http, host, port);
 	if (h->sock == NULL) {
-		snprintf(err, errlen, "cannot listen on %s",
-		    gw->conf->http_listen);
+		snprintf(err, errlen, "cannot listen on %s: %s",
+		    gw->conf->http_listen, errno != 0 ? strerror(errno) :
+		    "bind failed");
 		goto fail;
 	}
 	if (gw->conf->http_secret == NULL && gw->conf->n_http_allow == 0)
