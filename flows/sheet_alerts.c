@@ -68,23 +68,8 @@ static int
 queue_spas(struct store *st, const struct gw_config *conf, const char *text,
     int64_t now)
 {
-	size_t i;
-
-	for (i = 0; i < conf->n_spas_numbers; i++) {
-		struct store_outbound o;
-		int rc;
-
-		memset(&o, 0, sizeof(o));
-		o.created_at = now;
-		o.recipient = conf->spas_numbers[i];
-		o.text = xstrdup(text);
-		o.priority = STORE_PRIO_ALERT;
-		rc = store_outbox_add(st, &o);
-		free(o.text);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return store_outbox_add_each(st, conf->spas_numbers,
+	    conf->n_spas_numbers, text, STORE_PRIO_ALERT, now);
 }
 
 /* "17.09 10:42" (with_time) or "17.09", local time. */

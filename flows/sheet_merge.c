@@ -58,26 +58,12 @@ warn_admins(struct store *st, const struct gw_config *conf, int year,
     int64_t now)
 {
 	char text[160];
-	size_t i;
 
 	snprintf(text, sizeof(text), "Stafeta: %d din %d numere de fisa "
 	    "folosite in %d (judet %02d). Dupa %d fisele sunt refuzate.",
 	    SEQ_WARN, SHEET_SEQ_MAX, year, conf->county_code, SHEET_SEQ_MAX);
-	for (i = 0; i < conf->n_admin_numbers; i++) {
-		struct store_outbound o;
-		int rc;
-
-		memset(&o, 0, sizeof(o));
-		o.created_at = now;
-		o.recipient = conf->admin_numbers[i];
-		o.text = xstrdup(text);
-		o.priority = STORE_PRIO_ALERT;
-		rc = store_outbox_add(st, &o);
-		free(o.text);
-		if (rc == -1)
-			return -1;
-	}
-	return 0;
+	return store_outbox_add_each(st, conf->admin_numbers,
+	    conf->n_admin_numbers, text, STORE_PRIO_ALERT, now);
 }
 
 static int

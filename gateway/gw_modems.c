@@ -530,20 +530,12 @@ gw_modems_alert(struct gw_modems *mods, const char *fmt, ...)
 		return;
 	if (store_begin(gw->store) != 0)
 		return;
-	for (size_t i = 0; i < gw->conf->n_admin_numbers; i++) {
-		struct store_outbound out;
-
-		memset(&out, 0, sizeof(out));
-		out.recipient = gw->conf->admin_numbers[i];
-		out.text = text;
-		out.priority = STORE_PRIO_ALERT;
-		if (store_outbox_add(gw->store, &out) != 0) {
-			store_rollback(gw->store);
-			return;
-		}
-	}
-	if (store_commit(gw->store) != 0)
+	if (store_outbox_add_each(gw->store, gw->conf->admin_numbers,
+	    gw->conf->n_admin_numbers, text, STORE_PRIO_ALERT, now_ms()) != 0 ||
+	    store_commit(gw->store) != 0) {
+		log_warnx("alert not queued: %s", store_errmsg(gw->store));
 		store_rollback(gw->store);
+	}
 }
 
 int

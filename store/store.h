@@ -131,6 +131,11 @@ void store_inbound_clear(struct store_inbound *);
  * UTF-8 or there is no recipient. */
 int store_outbox_add(struct store *, struct store_outbound *out)
     __attribute__((warn_unused_result));
+/* Queues the same text to each of n recipients (alerts, digests); 0, or
+ * -1 at the first failure. */
+int store_outbox_add_each(struct store *, char *const *recipients, size_t n,
+    const char *text, int priority, int64_t now)
+    __attribute__((warn_unused_result));
 /*
  * Picks the next message modem `name` should send at `now`: queued, due,
  * and hinted to this modem, unhinted, or hinted to a modem listed in

@@ -141,6 +141,24 @@ store_outbox_add(struct store *st, struct store_outbound *out)
 	return 0;
 }
 
+int
+store_outbox_add_each(struct store *st, char *const *recipients, size_t n,
+    const char *text, int priority, int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct store_outbound o;
+
+		memset(&o, 0, sizeof(o));
+		o.created_at = now;
+		o.recipient = recipients[i];
+		o.text = (char *)(uintptr_t)text;
+		o.priority = priority;
+		if (store_outbox_add(st, &o) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 outbound_from_row(sqlite3_stmt *stmt, struct store_outbound *out)
 {
