@@ -32,11 +32,5 @@ store_dedup_claim(struct store *st, const char *key, int64_t now)
 int
 store_dedup_prune(struct store *st, int64_t before)
 {
-	sqlite3_stmt *stmt;
-
-	stmt = store_stmt(st, prune_sql);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, before);
-	return store_exec_stmt(st, stmt, "dedup prune");
+	return store_exec_i64(st, prune_sql, before, "dedup prune");
 }

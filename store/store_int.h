@@ -57,6 +57,9 @@ char *store_col_strdup(sqlite3_stmt *, int col);
 /* Steps a statement that returns no rows and resets it: 0 or -1 (logged
  * with `what`). */
 int store_exec_stmt(struct store *, sqlite3_stmt *, const char *what);
+/* Runs sql (no rows) with v bound to ?1: 0, or -1 logged under `what`. */
+int store_exec_i64(struct store *, const char *sql, int64_t v,
+    const char *what);
 /*
  * Steps a bound statement and calls row(stmt, arg) for every row until it
  * returns non-zero (an early stop is not an error); resets stmt.  0, or -1

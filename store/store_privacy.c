@@ -11,10 +11,5 @@ static const char forget_sql[] = "UPDATE inbound SET text = NULL WHERE id = ?1";
 int
 store_inbound_forget(struct store *st, int64_t id)
 {
-	sqlite3_stmt *stmt = store_stmt(st, forget_sql);
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	return store_exec_stmt(st, stmt, "forget inbound text");
+	return store_exec_i64(st, forget_sql, id, "forget inbound text");
 }

@@ -354,13 +354,7 @@ fail:
 int
 store_tombstone_prune(struct store *st, int64_t before)
 {
-	sqlite3_stmt *stmt;
-
-	stmt = store_stmt(st, tomb_prune_sql);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, before);
-	return store_exec_stmt(st, stmt, "tombstone prune");
+	return store_exec_i64(st, tomb_prune_sql, before, "tombstone prune");
 }
 
 int
@@ -420,13 +414,7 @@ store_ussd_put(struct store *st, const struct store_ussd *u)
 int
 store_ussd_prune(struct store *st, int64_t before)
 {
-	sqlite3_stmt *stmt;
-
-	stmt = store_stmt(st, ussd_prune_sql);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, before);
-	return store_exec_stmt(st, stmt, "ussd prune");
+	return store_exec_i64(st, ussd_prune_sql, before, "ussd prune");
 }
 
 void
@@ -497,13 +485,7 @@ store_flow_version_get(struct store *st, const char *flow,
 int
 store_flow_version_prune(struct store *st, int64_t before)
 {
-	sqlite3_stmt *stmt;
-
-	stmt = store_stmt(st, version_prune_sql);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, before);
-	return store_exec_stmt(st, stmt, "flow version prune");
+	return store_exec_i64(st, version_prune_sql, before, "flow version prune");
 }
 
 int

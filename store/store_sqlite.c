@@ -272,3 +272,14 @@ store_walk(struct store *st, sqlite3_stmt *stmt,
 	store_stmt_done(stmt);
 	return 0;
 }
+
+int
+store_exec_i64(struct store *st, const char *sql, int64_t v, const char *what)
+{
+	sqlite3_stmt *stmt = store_stmt(st, sql);
+
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, v);
+	return store_exec_stmt(st, stmt, what);
+}
