@@ -27,12 +27,12 @@ HARDEN   = -O2 -fstack-protector-strong -fstack-clash-protection -fPIE
 LDHARDEN = -pie -Wl,-z,relro,-z,now,-z,noexecstack
 # libgammu's headers are not -Wpedantic clean; treat them as system headers.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -levent_pthreads -lpthread
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 ifeq ($(SANITIZE),)
 BUILD    = build
-OPT      = $(HARDEN) -D_FORTIFY_SOURCE=2 -g
+OPT      = $(HARDEN) -D_FORTIFY_SOURCE=3 -g
 else
 BUILD    = build-san
 OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) \
@@ -40,17 +40,40 @@ OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) \
 LDHARDEN = -pie -fsanitize=$(SANITIZE)
 endif
 
-INCS     = -I. -Igateway -Imodem -Iflows -Istore -Iconfig
-CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) $(PKG_CFLAGS) \
-           -DSTAFETA_DATADIR='"$(PREFIX)/share/stafeta"'
-LDFLAGS += $(LDHARDEN)
+# The layers, lowest first.  Each folder is compiled with the include
+# paths of its own layer and those below it only, so an upward #include
+# fails to compile; tests/layers.sh (run by make check) also fails on an
+# upward call between the per-layer archives.  See README "What is in the
+# tree".
+SERVICES     = $(patsubst %/,%,$(sort $(dir $(wildcard flows/*/*.c))))
+INC_base     = -Ilib
+INC_config   = $(INC_base) -Iconfig
+INC_modem    = $(INC_config) -Imodem
+INC_store    = $(INC_base) -Istore
+INC_engine   = $(INC_base) -Iconfig -Istore -Iflows
+INC_services = $(INC_engine) $(SERVICES:%=-I%)
+INC_gateway  = $(INC_services) -Imodem -Igateway
+INCS         = $(INC_gateway)
 
-# Everything but the program entry points goes into one static library, so
+ALL_CFLAGS  = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) \
+              -DSTAFETA_DATADIR='"$(PREFIX)/share/stafeta"' \
+              -DSTAFETA_SRCDIR='"$(CURDIR)"' $(CFLAGS)
+ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS)
+
+# Program entry points; everything else goes into the layer archives, so
 # tests link exactly the code the daemon runs.
 MAINS    = gateway/stafetad_main.c gateway/stafeta_main.c
-LIB_SRC  = $(filter-out $(MAINS), $(wildcard gateway/*.c modem/*.c flows/*.c store/*.c config/*.c))
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-LIB      = $(BUILD)/libstafeta.a
+SRC_base     = $(wildcard lib/*.c)
+SRC_config   = $(wildcard config/*.c)
+SRC_modem    = $(wildcard modem/*.c)
+SRC_store    = $(wildcard store/*.c)
+SRC_engine   = $(wildcard flows/*.c)
+SRC_services = $(wildcard flows/*/*.c)
+SRC_gateway  = $(filter-out $(MAINS), $(wildcard gateway/*.c))
+LAYERS   = gateway services engine store modem config base
+# Link order: highest first, so each archive resolves against those below.
+LIBS     = $(LAYERS:%=$(BUILD)/lib%.a)
+LIB_SRC  = $(foreach l,$(LAYERS),$(SRC_$(l)))
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -62,44 +85,63 @@ all: $(BUILD)/stafetad $(BUILD)/stafeta $(TOOL_BIN)
 # V=1 shows the full command lines.
 Q = $(if $(V),,@)
 
+# Per-layer include paths (pattern-specific: the longest stem wins).
+$(BUILD)/obj/lib/%.o: LAYER_INC = $(INC_base)
+$(BUILD)/obj/config/%.o: LAYER_INC = $(INC_config)
+$(BUILD)/obj/modem/%.o: LAYER_INC = $(INC_modem)
+$(BUILD)/obj/store/%.o: LAYER_INC = $(INC_store)
+$(BUILD)/obj/flows/%.o: LAYER_INC = $(INC_services)
+$(BUILD)/obj/gateway/%.o: LAYER_INC = $(INC_gateway)
+$(foreach f,$(SRC_engine),$(eval $(BUILD)/obj/$(f:.c=.o): LAYER_INC = $(INC_engine)))
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LAYER_INC) -MMD -MP -c $< -o $@
 
-$(LIB): $(LIB_OBJ)
+# The data directory is compiled into config.c: rebuild it when PREFIX
+# changes, so "make install PREFIX=/usr" after a plain "make" installs a
+# binary that looks in /usr/share/stafeta.
+$(BUILD)/prefix.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+$(BUILD)/obj/config/config.o: $(BUILD)/prefix.stamp
+
+$(BUILD)/lib%.a:
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/stafetad: $(BUILD)/obj/gateway/stafetad_main.o $(LIB)
-	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(foreach l,$(LAYERS),$(eval $(BUILD)/lib$(l).a: $(SRC_$(l):%.c=$(BUILD)/obj/%.o)))
 
-$(BUILD)/stafeta: $(BUILD)/obj/gateway/stafeta_main.o $(LIB)
+$(BUILD)/stafetad: $(BUILD)/obj/gateway/stafetad_main.o $(LIBS)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(BUILD)/stafeta: $(BUILD)/obj/gateway/stafeta_main.o $(LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(INCS) $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+$(BUILD)/tools/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(INCS) $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
 
 # Fuzz corpora are replayed by a plain driver (tests/fuzz/replay.c) linked
 # with each target, so make check needs no clang.
 FUZZ_SRC = $(wildcard tests/fuzz/*_fuzzer.c)
 FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%_fuzzer.c=$(BUILD)/replay/%)
 
-$(BUILD)/replay/%: tests/fuzz/%_fuzzer.c tests/fuzz/replay.c $(LIB)
+$(BUILD)/replay/%: tests/fuzz/%_fuzzer.c tests/fuzz/replay.c $(LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(INCS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBS) $(PKG_LIBS)
 
-fuzz: $(LIB)
+fuzz: $(LIBS)
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do n=$$(basename $$f _fuzzer.c); \
 	  clang $(CSTD) $(INCS) $(PKG_CFLAGS) -g -O1 \
@@ -110,6 +152,10 @@ fuzz: $(LIB)
 analyze:
 	scan-build --status-bugs -o build/scan $(MAKE) -j2 BUILD=build-scan CC=clang \
 	  build-scan/stafetad build-scan/stafeta
+
+# No folder includes or calls a layer above its own.
+layers: $(LIBS)
+	@BUILD=$(BUILD) tests/layers.sh
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -124,6 +170,7 @@ e2e: all
 # Sequential on purpose: the end-to-end tests time real daemons, and
 # interleaved output from parallel suites is unreadable.
 check:
+	$(MAKE) layers
 	$(MAKE) unit
 	$(MAKE) replay
 	$(MAKE) e2e
@@ -144,7 +191,9 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 	  $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
 	install -m 755 $(BUILD)/stafetad $(DESTDIR)$(PREFIX)/sbin/stafetad
 	install -m 755 $(BUILD)/stafeta $(DESTDIR)$(PREFIX)/bin/stafeta
-	install -m 644 flows/*.flow flows/*.csv $(DESTDIR)$(PREFIX)/share/stafeta/flows/
+	install -m 644 flows/*.flow $(DESTDIR)$(PREFIX)/share/stafeta/flows/
+	for s in $(SERVICES); do install -d $(DESTDIR)$(PREFIX)/share/stafeta/$$s && \
+	  install -m 644 $$s/*.flow $$s/*.csv $(DESTDIR)$(PREFIX)/share/stafeta/$$s/ || exit 1; done
 	install -m 644 config/stafeta.conf.example $(DESTDIR)$(PREFIX)/share/stafeta/
 	test -e $(DESTDIR)/etc/stafeta/stafeta.conf || \
 	  install -m 640 config/stafeta.conf.example $(DESTDIR)/etc/stafeta/stafeta.conf
@@ -160,7 +209,7 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 clean:
 	rm -rf build build-san build-scan
 
-.PHONY: all check ci unit replay e2e run deps install clean fuzz analyze
+.PHONY: FORCE layers all check ci unit replay e2e run deps install clean fuzz analyze
 .PRECIOUS: $(BUILD)/obj/%.o
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -17,10 +17,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "file.h"
 #include "util.h"
 
 #ifndef STAFETA_DATADIR
 #define STAFETA_DATADIR "/usr/local/share/stafeta" /* set by the Makefile */
+#endif
+#ifndef STAFETA_SRCDIR
+#define STAFETA_SRCDIR "" /* the checkout, set by the Makefile */
 #endif
 
 #define CONFIG_FILE_MAX (1024 * 1024) /* a config larger than this is wrong */
@@ -44,7 +48,6 @@ static int parse_section(struct config_parse *, const struct config_ini_item *,
     char *, size_t);
 static int parse_item_cb(void *, const struct config_ini_item *, char *,
     size_t);
-static int is_dir(const char *);
 static char *path_join(const char *, const char *);
 static char *abs_dir(const char *);
 static char *flows_default(void);
@@ -164,14 +167,6 @@ parse_item_cb(void *arg, const struct config_ini_item *it, char *msg,
 	return config_key_set(idx, base, it->value, msg, msglen);
 }
 
-static int
-is_dir(const char *p)
-{
-	struct stat sb;
-
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
 /* dir/rel, or rel itself if absolute; a leading "./" is dropped. */
 static char *
 path_join(const char *dir, const char *rel)
@@ -212,37 +207,24 @@ abs_dir(const char *p)
 }
 
 /*
- * Where the flow files are when the configuration does not say: next to
- * the running binary first (build/stafetad and build/tests/test_x find the
- * checkout's flows/, so a build never runs stale installed flows), then
- * the installed copy relative to the binary (PREFIX/sbin/../share), then
- * the compiled-in STAFETA_DATADIR.
+ * Where the flow files are when the configuration does not say: a binary
+ * that runs from the checkout it was built in (build/stafetad,
+ * build/tests/test_x) uses that checkout's flows/, so a build never runs
+ * stale installed flows; any other binary, an installed one above all,
+ * uses the compiled-in STAFETA_DATADIR and nothing relative to itself.
  */
 static char *
 flows_default(void)
 {
-	static const char *const rel[] = { "../flows", "../../flows",
-		"../../../flows", "../share/stafeta/flows" };
-	char exe[CONFIG_PATH_MAX], real[CONFIG_PATH_MAX], *slash, *cand;
-	ssize_t n;
+	char exe[CONFIG_PATH_MAX];
+	size_t n = strlen(STAFETA_SRCDIR);
+	ssize_t len;
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]);
-			    i++) {
-				cand = xasprintf("%s/%s", exe, rel[i]);
-				if (is_dir(cand) &&
-				    realpath(cand, real) != NULL) {
-					free(cand);
-					return xstrdup(real);
-				}
-				free(cand);
-			}
-		}
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0 && n > 1) {
+		exe[len] = '\0';
+		if (strncmp(exe, STAFETA_SRCDIR, n) == 0 && exe[n] == '/')
+			return path_join(STAFETA_SRCDIR, "flows");
 	}
 	return xstrdup(STAFETA_DATADIR "/flows");
 }
@@ -303,7 +285,8 @@ finish(struct config_parse *st, const char *override, int *line, char *msg,
 	else
 		resolve_against(&cfg->flows_dir, sd);
 	if (cfg->indicators == NULL)
-		cfg->indicators = path_join(cfg->flows_dir, "indicators.csv");
+		cfg->indicators = path_join(cfg->flows_dir,
+		    "sheet/indicators.csv");
 	else
 		resolve_against(&cfg->indicators, sd);
 	for (size_t i = 0; i < cfg->n_modems; i++) {
@@ -370,37 +353,15 @@ config_load(const char *path, const char *state_dir_override, char *err,
     size_t errlen)
 {
 	struct gw_config *cfg;
-	FILE *f;
 	char *data;
 	size_t n;
 
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
+	if (file_read(path, CONFIG_FILE_MAX, &data, &n, err, errlen) != 0)
 		return NULL;
-	}
-	data = xmalloc(CONFIG_FILE_MAX + 1);
-	n = fread(data, 1, CONFIG_FILE_MAX + 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-		    strerror(errno));
-		goto fail;
-	}
-	if (n > CONFIG_FILE_MAX) {
-		snprintf(err, errlen, "%s: file too large (max %d bytes)", path,
-		    CONFIG_FILE_MAX);
-		goto fail;
-	}
-	fclose(f);
 	cfg = config_parse_buffer(path, data, n, state_dir_override, err,
 	    errlen);
 	free(data);
 	return cfg;
-fail:
-	fclose(f);
-	free(data);
-	return NULL;
 }
 
 void

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "phone.h"
 #include "util.h"
 
 #define CONFIG_LIST_MAX 256 /* items in one list value */

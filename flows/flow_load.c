@@ -1,5 +1,6 @@
 /*
- * flow_load.c - reading the flows folder: every *.flow file is parsed,
+ * flow_load.c - reading the flows folder: every *.flow file in it and in
+ * its service subfolders (one level: flows/sheet/...) is parsed,
  * then the set is checked as a whole (unique names and keywords, one
  * catch-all, "start" targets that exist, no message defined twice).
  *
@@ -14,12 +15,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file.h"
 #include "flow.h"
 #include "flow_int.h"
 #include "log.h"
 #include "util.h"
 
 static int name_cmp(const void *, const void *);
+static int collect_flow_files(const char *, const char *, int, char ***,
+    size_t *, struct flow_diag *);
 static void check_keyword_pair(const struct flow_def *, const char *,
     const struct flow_def *, struct flow_diag *);
 static void check_keywords(struct flow_def **, size_t, struct flow_diag *);
@@ -28,40 +32,22 @@ int
 flow_load_file(const char *path, struct flow_diag *diag,
     struct flow_def **out)
 {
-	FILE *f;
-	struct stat sb;
-	char *data = NULL;
+	char *data, why[512];
 	size_t len;
 
 	*out = NULL;
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		flow_diag_error(diag, path, 0, "%s", strerror(errno));
+	if (file_read(path, FLOW_FILE_MAX, &data, &len, why, sizeof(why)) !=
+	    0) {
+		/* file_read names the path; the diagnostic does too. */
+		const char *reason = strncmp(why, path, strlen(path)) == 0 ?
+		    why + strlen(path) + 2 : why;
+
+		flow_diag_error(diag, path, 0, "%s", reason);
 		return -1;
 	}
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		flow_diag_error(diag, path, 0, "not a regular file");
-		goto fail;
-	}
-	if (sb.st_size > FLOW_FILE_MAX) {
-		flow_diag_error(diag, path, 0, "file larger than %d bytes",
-		    FLOW_FILE_MAX);
-		goto fail;
-	}
-	data = xmalloc((size_t)sb.st_size + 1);
-	len = fread(data, 1, (size_t)sb.st_size, f);
-	if (ferror(f)) {
-		flow_diag_error(diag, path, 0, "read error");
-		goto fail;
-	}
-	fclose(f);
 	*out = flow_parse(path, data, len, diag);
 	free(data);
 	return *out != NULL ? 0 : -1;
-fail:
-	free(data);
-	fclose(f);
-	return -1;
 }
 
 static int
@@ -197,33 +183,68 @@ flow_set_check(struct flow_def **defs, size_t n, struct flow_diag *diag)
 	check_keywords(defs, n, diag);
 }
 
+/*
+ * Appends the *.flow files of dir/sub (sub "" for dir itself) to names as
+ * paths relative to dir; with descend, also those of each subfolder: one
+ * level, where each service keeps its own flows (flows/sheet/...).
+ */
+static int
+collect_flow_files(const char *dir, const char *sub, int descend,
+    char ***names, size_t *n, struct flow_diag *diag)
+{
+	DIR *dp;
+	struct dirent *e;
+	struct stat sb;
+	char *path = sub[0] != '\0' ? xasprintf("%s/%s", dir, sub) :
+	    xstrdup(dir);
+	char *rel;
+	size_t len;
+
+	dp = opendir(path);
+	if (dp == NULL) {
+		flow_diag_error(diag, path, 0, "%s", strerror(errno));
+		free(path);
+		return -1;
+	}
+	while ((e = readdir(dp)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		rel = sub[0] != '\0' ? xasprintf("%s/%s", sub, e->d_name) :
+		    xstrdup(e->d_name);
+		len = strlen(e->d_name);
+		if (len >= 6 && strcmp(e->d_name + len - 5, ".flow") == 0) {
+			*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+			(*names)[(*n)++] = rel;
+			continue;
+		}
+		if (descend) {
+			char *full = xasprintf("%s/%s", dir, rel);
+
+			if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode))
+				(void)collect_flow_files(dir, rel, 0, names, n,
+				    diag);
+			free(full);
+		}
+		free(rel);
+	}
+	closedir(dp);
+	free(path);
+	return 0;
+}
+
 int
 flow_load_dir(const char *dir, struct flow_diag *diag,
     struct flow_def ***out, size_t *nout)
 {
-	DIR *dp;
-	struct dirent *e;
 	char **names = NULL, *path;
 	struct flow_def **defs = NULL, *d;
-	size_t n = 0, nd = 0, i, len;
+	size_t n = 0, nd = 0, i;
 	int errors = diag->nerrors;
 
 	*out = NULL;
 	*nout = 0;
-	dp = opendir(dir);
-	if (dp == NULL) {
-		flow_diag_error(diag, dir, 0, "%s", strerror(errno));
+	if (collect_flow_files(dir, "", 1, &names, &n, diag) != 0)
 		return -1;
-	}
-	while ((e = readdir(dp)) != NULL) {
-		len = strlen(e->d_name);
-		if (e->d_name[0] == '.' || len < 6 ||
-		    strcmp(e->d_name + len - 5, ".flow") != 0)
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof(*names));
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(dp);
 	/* File name order: load order is the tie-break, make it stable. */
 	if (n > 0)
 		qsort(names, n, sizeof(*names), name_cmp);

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "flow.h"
 #include "flow_int.h"
 #include "log.h"
-#include "modem.h"
 #include "util.h"
 
 enum header_key {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "flow.h"
 #include "flow_int.h"
 #include "log.h"

@@ -11,8 +11,8 @@
 
 #include "flow.h"
 #include "flow_int.h"
+#include "gsm_text.h"
 #include "log.h"
-#include "modem.h"
 #include "util.h"
 
 static void step_kind(struct flow_parser *, struct flow_node *, char *);
@@ -396,7 +396,7 @@ check_text_size(struct flow_parser *p, const struct flow_text *t,
 
 		if (s == NULL)
 			continue;
-		if (!modem_text_is_gsm7(s)) {
+		if (!gsm_text_is_gsm7(s)) {
 			const char *c = s, *bad = s;
 			size_t len = 1;
 
@@ -409,7 +409,7 @@ check_text_size(struct flow_parser *p, const struct flow_text *t,
 					break;
 				memcpy(one, c, len);
 				one[len] = '\0';
-				if (!modem_text_is_gsm7(one)) {
+				if (!gsm_text_is_gsm7(one)) {
 					bad = c;
 					break;
 				}
@@ -420,7 +420,7 @@ check_text_size(struct flow_parser *p, const struct flow_text *t,
 			    what, flow_lang_name((enum flow_lang)lang),
 			    (int)flow_text_prefix_bytes(bad, 1), bad);
 		}
-		parts = modem_text_parts(s);
+		parts = gsm_text_parts(s);
 		if ((d->channels & (1 << FLOW_CHANNEL_SMS)) && parts > 1)
 			flow_parse_warn(p, t->line, "%s (%s): needs %d SMS parts", what,
 			    flow_lang_name((enum flow_lang)lang), parts);

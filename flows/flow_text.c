@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "flow.h"
 #include "flow_int.h"
 #include "util.h"

@@ -19,6 +19,7 @@
 #include "flow.h"
 #include "flow_int.h"
 #include "log.h"
+#include "phone.h"
 #include "store.h"
 #include "util.h"
 

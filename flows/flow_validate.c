@@ -18,6 +18,7 @@
 #include "flow.h"
 #include "flow_int.h"
 #include "log.h"
+#include "phone.h"
 #include "util.h"
 
 #define PATTERN_MATCH_LIMIT 100000 /* backtracking steps per answer */

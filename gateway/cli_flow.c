@@ -16,10 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "flow.h"
 #include "log.h"
+#include "phone.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
@@ -161,7 +164,7 @@ flow_start(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		}
 		rc = flow_engine_start(e, ctx->store, argv[2], phone,
-		    FLOW_CHANNEL_SMS, now_ms());
+		    FLOW_CHANNEL_SMS, clock_now_ms());
 		if (rc < 0 || store_commit(ctx->store) != 0) {
 			store_rollback(ctx->store);
 			printf("%s: failed\n", phone);

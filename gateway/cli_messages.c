@@ -12,9 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
+#include "gsm_text.h"
 #include "modem.h"
+#include "phone.h"
 #include "store.h"
 #include "util.h"
 
@@ -96,7 +100,7 @@ cli_time(int64_t ms, char *buf, size_t len)
 		buf[0] = '\0';
 		return buf;
 	}
-	return fmt_time(ms / 1000, buf, len);
+	return clock_fmt_utc(ms / 1000, buf, len);
 }
 
 static const char *
@@ -261,7 +265,7 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "usage: stafeta %s\n", argv[0]);
 		return 2;
 	}
-	now = now_ms();
+	now = clock_now_ms();
 	memset(&sc, 0, sizeof(sc));
 	sc.n = ctx->conf->n_modems;
 	sc.m = xcalloc(sc.n > 0 ? sc.n : 1, sizeof(*sc.m));
@@ -510,7 +514,7 @@ cli_send_main(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "stafeta: send: empty text\n");
 		goto done;
 	}
-	if (modem_text_parts(text.data) < 1) {
+	if (gsm_text_parts(text.data) < 1) {
 		fprintf(stderr, "stafeta: send: text is not valid UTF-8\n");
 		goto done;
 	}
@@ -536,7 +540,7 @@ cli_send_main(struct cli_ctx *ctx, int argc, char **argv)
 	out.recipient = number;
 	out.text = text.data;
 	out.priority = STORE_PRIO_REPLY;
-	out.created_at = now_ms();
+	out.created_at = clock_now_ms();
 	if (store_outbox_add(ctx->store, &out) == -1) {
 		fprintf(stderr, "stafeta: send: %s\n",
 		    store_errmsg(ctx->store));

@@ -17,8 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
+#include "phone.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
@@ -220,7 +223,7 @@ reporter_add(struct cli_ctx *ctx, int argc, char **argv)
 	r.pin_hash = o.pin != NULL ? hash : NULL;
 	if (store_begin(ctx->store) == -1)
 		return 1;
-	rc = store_reporter_add(ctx->store, &r, now_ms());
+	rc = store_reporter_add(ctx->store, &r, clock_now_ms());
 	if (rc == -1 || store_commit(ctx->store) == -1) {
 		store_rollback(ctx->store);
 		fprintf(stderr, "stafeta reporter add: %s\n",
@@ -256,7 +259,7 @@ list_csv_cb(const struct store_reporter *r, void *arg)
 	UNUSED(arg);
 	snprintf(id, sizeof(id), "%lld", (long long)r->id);
 	snprintf(active, sizeof(active), "%d", r->active);
-	fmt_time(r->enrolled_at / 1000, when, sizeof(when));
+	clock_fmt_utc(r->enrolled_at / 1000, when, sizeof(when));
 	csv_field(stdout, r->phone, 0);
 	csv_field(stdout, r->name, 0);
 	csv_field(stdout, r->profession, 0);
@@ -276,7 +279,7 @@ list_human_cb(const struct store_reporter *r, void *arg)
 	char when[32];
 
 	(*(int *)arg)++;
-	fmt_time(r->enrolled_at / 1000, when, sizeof(when));
+	clock_fmt_utc(r->enrolled_at / 1000, when, sizeof(when));
 	printf("%-15s %-8s %-16s %-4s %-6s %-16.16s %.10s  %s%s%s\n", r->phone,
 	    r->active ? "active" : "disabled", r->profession, r->language,
 	    pin_state(r), r->commune, when, r->name,
@@ -327,7 +330,7 @@ reporter_set_active(struct cli_ctx *ctx, int argc, char **argv, int active)
 		return 2;
 	if (store_begin(ctx->store) == -1)
 		return 1;
-	rc = store_reporter_set_active(ctx->store, phone, active, now_ms());
+	rc = store_reporter_set_active(ctx->store, phone, active, clock_now_ms());
 	if (rc == -1 || store_commit(ctx->store) == -1) {
 		store_rollback(ctx->store);
 		return 1;
@@ -362,7 +365,7 @@ reporter_pin(struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	if (store_begin(ctx->store) == -1)
 		return 1;
-	rc = store_reporter_set_pin(ctx->store, phone, hash, now_ms());
+	rc = store_reporter_set_pin(ctx->store, phone, hash, clock_now_ms());
 	if (rc == -1 || store_commit(ctx->store) == -1) {
 		store_rollback(ctx->store);
 		return 1;

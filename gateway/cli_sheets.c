@@ -22,8 +22,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
+#include "phone.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
@@ -135,9 +138,9 @@ list_human_cb(const struct store_sheet *s, void *arg)
 
 	l->n++;
 	sheet_format_no(s->county, s->seq, no, sizeof(no));
-	fmt_time(s->received_at / 1000, when, sizeof(when));
+	clock_fmt_utc(s->received_at / 1000, when, sizeof(when));
 	if (s->any_risk && s->state != STORE_SHEET_VISITED)
-		fmt_time(s->visit_deadline / 1000, due, sizeof(due));
+		clock_fmt_utc(s->visit_deadline / 1000, due, sizeof(due));
 	else
 		strlcpy_s(due, "-", sizeof(due));
 	printf("%-6s %-16.16s %-15s %5d %-3s %-8s %-4s %-15s %-16.16s%s%s\n",
@@ -158,8 +161,8 @@ list_csv_cb(const struct store_sheet *s, void *arg)
 
 	l->n++;
 	sheet_format_no(s->county, s->seq, no, sizeof(no));
-	fmt_time(s->received_at / 1000, when, sizeof(when));
-	fmt_time(s->visit_deadline / 1000, due, sizeof(due));
+	clock_fmt_utc(s->received_at / 1000, when, sizeof(when));
+	clock_fmt_utc(s->visit_deadline / 1000, due, sizeof(due));
 	snprintf(num[0], sizeof(num[0]), "%d", s->risk_count);
 	snprintf(num[1], sizeof(num[1]), "%d", s->urgent);
 	snprintf(num[2], sizeof(num[2]), "%d", s->any_risk);
@@ -193,7 +196,7 @@ sheets_list(struct cli_ctx *ctx, int argc, char **argv)
 	memset(&f, 0, sizeof(f));
 	memset(&l, 0, sizeof(l));
 	l.cli = ctx;
-	l.now = now_ms();
+	l.now = clock_now_ms();
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--new") == 0)
 			f.state_plus1 = STORE_SHEET_NEW + 1;
@@ -272,7 +275,7 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 		    rep.phone);
 		store_reporter_clear(&rep);
 	}
-	fmt_time(s.received_at / 1000, when, sizeof(when));
+	clock_fmt_utc(s.received_at / 1000, when, sizeof(when));
 	printf("  received:    %s UTC by %s\n", when, s.channel);
 	if (s.time_start >= 0)
 		printf("  discussion:  %02d:%02d-%02d:%02d\n",
@@ -282,10 +285,10 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	    s.visit_date != NULL ? ", visit " : "",
 	    s.visit_date != NULL ? s.visit_date : "");
 	if (s.any_risk) {
-		fmt_time(s.visit_deadline / 1000, when, sizeof(when));
+		clock_fmt_utc(s.visit_deadline / 1000, when, sizeof(when));
 		printf("  visit due:   %s UTC%s\n", when,
 		    s.state != STORE_SHEET_VISITED &&
-		    s.visit_deadline <= now_ms() ? " (OVERDUE)" : "");
+		    s.visit_deadline <= clock_now_ms() ? " (OVERDUE)" : "");
 	}
 	printf("  risks:       %d%s%s\n", s.risk_count,
 	    s.flags > 0 ? " + \"other situation\" flags to ask about" : "",
@@ -347,7 +350,7 @@ export_cb(const struct store_sheet *s0, void *arg)
 	sheet_values_from_store(l->t, &s, 0, &r);
 	store_sheet_clear(&s);
 	sheet_format_no(s0->county, s0->seq, no, sizeof(no));
-	fmt_time(s0->received_at / 1000, when, sizeof(when));
+	clock_fmt_utc(s0->received_at / 1000, when, sizeof(when));
 	snprintf(num[0], sizeof(num[0]), "%d", s0->risk_count);
 	snprintf(num[1], sizeof(num[1]), "%d", s0->urgent);
 	csv_field(stdout, no, 0);
@@ -486,7 +489,7 @@ sheets_visit(struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	next = done ? STORE_SHEET_VISITED : STORE_SHEET_VISIT_SCHEDULED;
-	if (sheet_enter_state(ctx->store, &s, next, date, now_ms()) == -1 ||
+	if (sheet_enter_state(ctx->store, &s, next, date, clock_now_ms()) == -1 ||
 	    store_commit(ctx->store) == -1) {
 		store_rollback(ctx->store);
 		store_sheet_clear(&s);

@@ -34,10 +34,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "flow.h"
 #include "log.h"
+#include "phone.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
@@ -125,7 +128,7 @@ sim_signal(int sig)
 static int64_t
 sim_now(const struct sim *s)
 {
-	return now_ms() + s->clock_offset;
+	return clock_now_ms() + s->clock_offset;
 }
 
 static void

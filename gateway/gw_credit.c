@@ -10,6 +10,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "clock.h"
 #include "config.h"
 #include "gateway.h"
 #include "log.h"
@@ -71,7 +72,7 @@ gw_worker_ussd_result(struct gw_worker *w, struct modem_ipc_msg *msg)
 		if (end != amount) {
 			log_info("modem %s: credit %.2f", w->name, value);
 			if (store_modem_set_balance(w->mods->gw->store, w->name,
-			    value, now_ms()) != 0)
+			    value, clock_now_ms()) != 0)
 				log_warnx("modem %s: cannot record balance",
 				    w->name);
 			if (value < mc->low_credit && !w->low_credit_alerted) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "gateway.h"
 #include "log.h"
@@ -33,7 +34,7 @@ gw_worker_send_result(struct gw_worker *w, struct modem_ipc_msg *msg)
 	struct modem_send_result r;
 	struct store_outbound next;
 	const char **down = NULL;
-	int64_t now = now_ms();
+	int64_t now = clock_now_ms();
 	int took = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -127,7 +128,7 @@ gw_worker_take(struct gw_worker *w, int64_t now, const char *const *down,
     struct store_outbound *out)
 {
 	const struct modem_conf *mc = gw_worker_conf(w);
-	int64_t mono = now_mono_ms();
+	int64_t mono = clock_mono_ms();
 	int rc;
 
 	if (mc == NULL || w->sending_id != 0 || w->receiving ||
@@ -182,7 +183,7 @@ gw_modems_kick(struct gw_modems *mods)
 	struct gw_worker **order;
 	struct store_outbound *taken;
 	size_t n = 0;
-	int64_t now = now_ms();
+	int64_t now = clock_now_ms();
 
 	if (mods->stopping)
 		return;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "flow.h"
 #include "gateway.h"
@@ -255,7 +256,7 @@ http_ussd(struct gw_http *h, struct evhttp_request *req)
 	memset(&out, 0, sizeof(out));
 	if (store_begin(gw->store) != 0)
 		goto fail;
-	if (flow_engine_ussd(gw->flows, gw->store, u, now_ms(), &out) != 0) {
+	if (flow_engine_ussd(gw->flows, gw->store, u, clock_now_ms(), &out) != 0) {
 		store_rollback(gw->store);
 		goto fail;
 	}

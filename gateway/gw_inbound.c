@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "flow.h"
 #include "gateway.h"
 #include "log.h"
 #include "modem.h"
+#include "phone.h"
 #include "store.h"
 #include "util.h"
 
@@ -26,7 +28,7 @@ int
 gw_inbound_batch(struct gateway *gw, const char *modem,
     struct modem_part *parts, size_t n)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_now_ms();
 
 	if (n == 0)
 		return 0;

@@ -27,6 +27,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "gateway.h"
 #include "log.h"
@@ -83,7 +84,7 @@ gw_worker_enter_state(struct gw_worker *w, enum gw_worker_state next,
 	/* The reason is the modem's last error only when it is not usable;
 	 * coming up clears it. */
 	if (store_modem_set_state(gw->store, w->name, gw_worker_strstate(next),
-	    next == GW_WORKER_UP ? "" : why, now_ms()) != 0)
+	    next == GW_WORKER_UP ? "" : why, clock_now_ms()) != 0)
 		log_warnx("modem %s: cannot record state", w->name);
 }
 
@@ -154,7 +155,7 @@ gw_modems_apply_config(struct gw_modems *mods)
 			w->name = xstrdup(mc->name);
 			w->fd = -1;
 			w->backoff_s = 1;
-			w->concat_ref = (int)(now_ms() % 256);
+			w->concat_ref = (int)(clock_now_ms() % 256);
 			w->ev_restart = evtimer_new(mods->gw->base,
 			    gw_worker_restart_cb, w);
 			w->state = GW_WORKER_STOPPED;
@@ -228,7 +229,7 @@ gw_worker_spawn(struct gw_worker *w)
 		log_warn("modem %s: O_NONBLOCK", w->name);
 	w->pid = pid;
 	w->fd = sv[0];
-	w->started_at = now_mono_ms();
+	w->started_at = clock_mono_ms();
 	w->last_heard = w->started_at;
 	w->ping_at = w->started_at;
 	w->sending_id = 0;
@@ -300,7 +301,7 @@ gw_worker_died(struct gw_worker *w, int status)
 		log_info("modem %s: worker %s", w->name, why);
 		return;
 	}
-	if (now_mono_ms() - w->started_at > GW_STABLE_MS)
+	if (clock_mono_ms() - w->started_at > GW_STABLE_MS)
 		w->backoff_s = 1;
 	gw_worker_enter_state(w, GW_WORKER_DEAD, why);
 	tv.tv_sec = w->backoff_s;
@@ -371,7 +372,7 @@ gw_worker_read_cb(evutil_socket_t fd, short ev, void *arg)
 			break;
 		}
 		got++;
-		w->last_heard = now_mono_ms();
+		w->last_heard = clock_mono_ms();
 		gw_worker_dispatch(w, &msg);
 		modem_ipc_free(&msg);
 	}
@@ -472,7 +473,7 @@ gw_worker_status(struct gw_worker *w, struct modem_ipc_msg *msg, int hello)
 		    st.network_code, st.network_name[0] && st.network_code[0] ?
 		    ")" : "");
 		if (store_modem_set_health(gw->store, w->name,
-		    st.signal_percent, net, now_ms()) != 0)
+		    st.signal_percent, net, clock_now_ms()) != 0)
 			log_warnx("modem %s: cannot record health", w->name);
 		/* We delete every part as soon as it is stored, so a full SIM
 		 * means messages we cannot read (or another program's): new
@@ -531,7 +532,7 @@ gw_modems_alert(struct gw_modems *mods, const char *fmt, ...)
 	if (store_begin(gw->store) != 0)
 		return;
 	if (store_outbox_add_each(gw->store, gw->conf->admin_numbers,
-	    gw->conf->n_admin_numbers, text, STORE_PRIO_ALERT, now_ms()) != 0 ||
+	    gw->conf->n_admin_numbers, text, STORE_PRIO_ALERT, clock_now_ms()) != 0 ||
 	    store_commit(gw->store) != 0) {
 		log_warnx("alert not queued: %s", store_errmsg(gw->store));
 		store_rollback(gw->store);
@@ -555,7 +556,7 @@ gw_modems_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct gw_modems *mods = arg;
 	const struct gw_config *conf = mods->gw->conf;
-	int64_t mono = now_mono_ms();
+	int64_t mono = clock_mono_ms();
 	int64_t wd = (int64_t)conf->watchdog_s * 1000;
 
 	UNUSED(fd);

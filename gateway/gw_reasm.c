@@ -22,10 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "gateway.h"
 #include "log.h"
 #include "modem.h"
+#include "phone.h"
 #include "store.h"
 #include "util.h"
 

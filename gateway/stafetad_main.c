@@ -24,6 +24,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "config.h"
 #include "flow.h"
 #include "gateway.h"
@@ -182,7 +183,7 @@ housekeeping_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct daemon_timers *t = arg;
 	struct gateway *gw = t->gw;
-	int64_t now = now_ms();
+	int64_t now = clock_now_ms();
 	int expired = 0;
 
 	UNUSED(fd);

@@ -16,7 +16,7 @@
  *    clock, so we overwrite it with the gateway's;
  *  - DecodeUnicode/EncodeUnicode depend on the locale and
  *    DecodeUnicodeString uses a static buffer, so all text conversion
- *    goes through modem_text.c.
+ *    goes through gsm_text.c.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -34,7 +34,9 @@
 /* gammu-misc.h defines UNUSED as an attribute; ours is a statement. */
 #undef UNUSED
 
+#include "clock.h"
 #include "config.h"
+#include "gsm_text.h"
 #include "log.h"
 #include "modem.h"
 #include "modem_int.h"
@@ -401,7 +403,7 @@ mg_utf8(const unsigned char *b, size_t max)
 {
 	uint16_t *u = xcalloc(max / 2 + 1, sizeof(*u));
 	size_t n = mg_units(b, max, u);
-	char *s = modem_text_ucs2_to_utf8(u, n);
+	char *s = gsm_text_ucs2_to_utf8(u, n);
 
 	free(u);
 	return s;
@@ -600,9 +602,9 @@ mg_put_ucs2(const char *utf8, unsigned char *out, size_t maxunits)
 	long n;
 	uint16_t *u = xcalloc(maxunits + 1, sizeof(*u));
 
-	n = modem_text_utf8_to_ucs2(utf8, strlen(utf8), u, maxunits);
+	n = gsm_text_utf8_to_ucs2(utf8, strlen(utf8), u, maxunits);
 	if (n < 0 || (n == (long)maxunits &&
-	    modem_text_utf8_to_ucs2(utf8, strlen(utf8), NULL, 0) > n)) {
+	    gsm_text_utf8_to_ucs2(utf8, strlen(utf8), NULL, 0) > n)) {
 		free(u);
 		return -1;
 	}
@@ -669,7 +671,7 @@ mg_send(struct mg *g, const struct modem_send *snd,
 		mg_result(res, 0, 1, "invalid recipient number");
 		return MG_OK;
 	}
-	parts = modem_text_parts(snd->text);
+	parts = gsm_text_parts(snd->text);
 	if (parts < 1 || parts > MG_MAX_PARTS) {
 		mg_result(res, 0, 1, "message needs %d parts (at most %d)",
 		    parts, MG_MAX_PARTS);
@@ -685,7 +687,7 @@ mg_send(struct mg *g, const struct modem_send *snd,
 	GSM_ClearMultiPartSMSInfo(&info);
 	info.Class = -1;
 	info.EntriesNum = 1;
-	info.UnicodeCoding = modem_text_is_gsm7(snd->text) ? FALSE : TRUE;
+	info.UnicodeCoding = gsm_text_is_gsm7(snd->text) ? FALSE : TRUE;
 	info.Entries[0].ID = SMS_ConcatenatedTextLong;
 	info.Entries[0].Buffer = ubuf;
 	e = GSM_EncodeMultiPartSMS(NULL, &info, multi);
@@ -738,8 +740,8 @@ mg_send(struct mg *g, const struct modem_send *snd,
 			rc = mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;
 			goto out;
 		}
-		deadline = now_mono_ms() + MG_SEND_WAIT_MS;
-		while (!g->send_done && now_mono_ms() < deadline)
+		deadline = clock_mono_ms() + MG_SEND_WAIT_MS;
+		while (!g->send_done && clock_mono_ms() < deadline)
 			(void)GSM_ReadDevice(g->s, TRUE);
 		if (!g->send_done) {
 			mg_result(res, 0, 0, "part %d/%d: no answer from the "
@@ -795,8 +797,8 @@ mg_ussd(struct mg *g, const char *code, struct modem_ussd_result *res)
 		return mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;
 	}
 	/* The dummy answers inside DialService; AT answers with +CUSD. */
-	deadline = now_mono_ms() + MG_USSD_WAIT_MS;
-	while (!g->ussd_done && now_mono_ms() < deadline)
+	deadline = clock_mono_ms() + MG_USSD_WAIT_MS;
+	while (!g->ussd_done && clock_mono_ms() < deadline)
 		(void)GSM_ReadDevice(g->s, TRUE);
 	if (!g->ussd_done) {
 		res->text = xstrdup("no USSD answer");

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "modem.h"
@@ -260,7 +261,7 @@ worker_down(struct worker *w, const char *why)
 	st.imei = (char *)"";
 	st.error = (char *)why;
 	worker_send_status(w, MODEM_IPC_STATUS, &st);
-	w->next_connect = now_mono_ms() + (int64_t)w->backoff_s * 1000;
+	w->next_connect = clock_mono_ms() + (int64_t)w->backoff_s * 1000;
 	log_warnx("modem %s: %s; retrying in %d s", w->conf->name, why,
 	    w->backoff_s);
 	w->backoff_s = w->backoff_s * 2 > WORKER_BACKOFF_MAX ?
@@ -326,8 +327,8 @@ worker_connect(struct worker *w)
 		worker_lost(w, "lost right after connecting");
 		return;
 	}
-	w->next_status = now_mono_ms() + WORKER_STATUS_EVERY;
-	w->next_poll = now_mono_ms();
+	w->next_status = clock_mono_ms() + WORKER_STATUS_EVERY;
+	w->next_poll = clock_mono_ms();
 	w->pass_active = 0;
 }
 
@@ -344,7 +345,7 @@ worker_end_pass(struct worker *w, int batch)
 	worker_send(w, &m);
 	w->pass_active = 0;
 	w->repoll = w->pass_new > 0;
-	w->next_poll = now_mono_ms() + (w->conf->poll_ms > 0 ?
+	w->next_poll = clock_mono_ms() + (w->conf->poll_ms > 0 ?
 	    w->conf->poll_ms : 1000);
 	if (w->pass_new > 0)
 		log_debug("modem %s: pass read %d new part(s)", w->conf->name,
@@ -358,7 +359,7 @@ worker_pass(struct worker *w)
 	struct modem_part *parts;
 	char err[256];
 	int batch = 0, n, rc;
-	int64_t now = now_mono_ms(), started = now;
+	int64_t now = clock_mono_ms(), started = now;
 
 	if (!w->pass_active) {
 		mg_inbox_mark(w->g);
@@ -419,7 +420,7 @@ worker_pass(struct worker *w)
 		 * the end of the inbox can be slow (the dummy probes all its
 		 * empty slots, ~100 ms), and the parts read just before it
 		 * should not wait for it to be stored. */
-		if (batch > 0 && now_mono_ms() - started >= WORKER_BATCH_MS)
+		if (batch > 0 && clock_mono_ms() - started >= WORKER_BATCH_MS)
 			break;
 	}
 	/* A full or timed batch: the gateway commits it while we read on. */
@@ -608,7 +609,7 @@ worker_drain(struct worker *w)
 static int
 worker_timeout(const struct worker *w)
 {
-	int64_t now = now_mono_ms(), due;
+	int64_t now = clock_mono_ms(), due;
 
 	if (!w->connected)
 		due = w->next_connect;
@@ -647,8 +648,8 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 	if (flags != -1 && (flags & O_NONBLOCK))
 		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	(void)signal(SIGPIPE, SIG_IGN);
-	w.next_connect = now_mono_ms();
-	w.next_tick = now_mono_ms() + WORKER_TICK;
+	w.next_connect = clock_mono_ms();
+	w.next_tick = clock_mono_ms() + WORKER_TICK;
 	log_debug("modem %s: worker started", conf->name);
 
 	while (!w.stop) {
@@ -667,7 +668,7 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 			worker_drain(&w);
 		if (w.stop)
 			break;
-		now = now_mono_ms();
+		now = clock_mono_ms();
 		if (!w.connected) {
 			if (now >= w.next_connect)
 				worker_connect(&w);

@@ -125,7 +125,7 @@ int store_inbound_count(struct store *, int64_t *out);
 void store_inbound_clear(struct store_inbound *);
 
 /* store_outbox.c */
-/* Queues a message; counts its parts (modem_text_parts); fills out->id,
+/* Queues a message; counts its parts (gsm_text_parts); fills out->id,
  * out->parts and out->state.  created_at 0 means now; next_attempt_at 0
  * means created_at; out->modem is ignored.  -1 if the text is not valid
  * UTF-8 or there is no recipient. */
@@ -359,7 +359,7 @@ int store_parts_older(struct store *, int64_t before, size_t max,
 void store_part_groups_free(struct store_part_group *, size_t n);
 
 /* store_reporters.c: professionals enrolled to send Observation Sheets
- * (owned by flows/sheet_*.c and the `stafeta reporter` command) */
+ * (owned by flows/sheet/sheet_*.c and the `stafeta reporter` command) */
 struct store_reporter {
 	int64_t id;
 	char *phone;	     /* E.164, unique */
@@ -403,7 +403,7 @@ int store_reporter_pin_result(struct store *, int64_t id, int ok,
 int store_reporter_list(struct store *, store_reporter_cb *, void *);
 void store_reporter_clear(struct store_reporter *);
 
-/* store_sheets.c: stored Observation Sheets (owned by flows/sheet_*.c and
+/* store_sheets.c: stored Observation Sheets (owned by flows/sheet/sheet_*.c and
  * the `stafeta sheets` command).  Sheet rows are never edited in place
  * except for follow-up state and alert bookkeeping: an update of the
  * family's cycle is a new row that supersedes the previous one. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -81,7 +82,7 @@ store_contact_get(struct store *st, const char *phone,
 	store_bind_text(stmt, 1, phone);
 	store_bind_text(stmt, 2, default_lang != NULL && default_lang[0] !=
 	    '\0' ? default_lang : CONTACT_DEFAULT_LANG);
-	sqlite3_bind_int64(stmt, 3, now_ms());
+	sqlite3_bind_int64(stmt, 3, clock_now_ms());
 	if (store_exec_stmt(st, stmt, "contact create") == -1)
 		return -1;
 	/* Just created or already there: a miss here is an error. */
@@ -116,7 +117,7 @@ store_contact_set_language(struct store *st, const char *phone,
 		return -1;
 	store_bind_text(stmt, 1, phone);
 	store_bind_text(stmt, 2, lang != NULL ? lang : CONTACT_DEFAULT_LANG);
-	sqlite3_bind_int64(stmt, 3, now_ms());
+	sqlite3_bind_int64(stmt, 3, clock_now_ms());
 	return store_exec_stmt(st, stmt, "contact set language");
 }
 
@@ -130,7 +131,7 @@ store_contact_set_opt_out(struct store *st, const char *phone, int out)
 		return -1;
 	store_bind_text(stmt, 1, phone);
 	sqlite3_bind_int(stmt, 2, out != 0);
-	sqlite3_bind_int64(stmt, 3, now_ms());
+	sqlite3_bind_int64(stmt, 3, clock_now_ms());
 	return store_exec_stmt(st, stmt, "contact set opt-out");
 }
 

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "clock.h"
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
@@ -219,7 +220,7 @@ store_migrate(struct store *st, char *err, size_t errlen)
 		if (stmt == NULL)
 			goto fail_db;
 		sqlite3_bind_text(stmt, 1, m->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, now_ms());
+		sqlite3_bind_int64(stmt, 2, clock_now_ms());
 		if (store_exec_stmt(st, stmt, "record migration") == -1)
 			goto fail_db;
 		log_info("store %s: applied migration %s", st->path, m->name);

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "clock.h"
+#include "gsm_text.h"
 #include "log.h"
-#include "modem.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -108,7 +110,7 @@ store_outbox_add(struct store *st, struct store_outbound *out)
 	sqlite3_stmt *stmt;
 	int parts;
 
-	parts = modem_text_parts(out->text != NULL ? out->text : "");
+	parts = gsm_text_parts(out->text != NULL ? out->text : "");
 	if (parts < 1) {
 		log_warnx("store: outbox add: text is not valid UTF-8");
 		return -1;
@@ -118,7 +120,7 @@ store_outbox_add(struct store *st, struct store_outbound *out)
 		return -1;
 	}
 	if (out->created_at == 0)
-		out->created_at = now_ms();
+		out->created_at = clock_now_ms();
 	if (out->next_attempt_at == 0)
 		out->next_attempt_at = out->created_at;
 	stmt = store_stmt(st, add_sql);

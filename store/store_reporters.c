@@ -1,7 +1,7 @@
 /*
  * store_reporters.c - professionals enrolled by SPAS to send Observation
  * Sheets: the MSISDN allow-list, the reply language, and the USSD PIN
- * (a salted PBKDF2 hash made in flows/sheet_sha256.c; never the PIN).
+ * (a salted PBKDF2 hash made in flows/sheet/sheet_sha256.c; never the PIN).
  */
 #include <sqlite3.h>
 #include <stdlib.h>

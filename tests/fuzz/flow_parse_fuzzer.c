@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "buf.h"
 #include "flow.h"
 #include "flow_int.h"
 #include "log.h"

@@ -1,9 +1,9 @@
 /*
  * sheet_grammar_fuzzer.c - libFuzzer target for the compact Observation
- * Sheet parser (flows/sheet_grammar.c), replayed over
+ * Sheet parser (flows/sheet/sheet_grammar.c), replayed over
  * tests/fuzz/corpus/sheet_grammar/ by `make replay`.
  *
- * The indicator table is loaded once from flows/indicators.csv (or from
+ * The indicator table is loaded once from flows/sheet/indicators.csv (or from
  * $STAFETA_INDICATORS).  Each input is parsed with its explicit length
  * (so NUL bytes, GSM-7 '@', are exercised), then the properties are
  * checked with abort(): an accepted report has only 1/0/9 values,
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "sheet.h"
 #include "util.h"
 
@@ -46,7 +47,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	if (path == NULL)
-		path = "flows/indicators.csv";
+		path = "flows/sheet/indicators.csv";
 	fuzz_table = sheet_table_load(path, err, sizeof(err));
 	if (fuzz_table == NULL) {
 		fprintf(stderr, "sheet_grammar_fuzzer: %s\n", err);

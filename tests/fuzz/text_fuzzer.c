@@ -1,6 +1,6 @@
 /*
  * text_fuzzer.c - libFuzzer target for the SMS text helpers
- * (modem/modem_text.c), replayed over tests/fuzz/corpus/text/ by
+ * (modem/gsm_text.c), replayed over tests/fuzz/corpus/text/ by
  * `make replay`.
  *
  * The input is used twice: as UTF-8 bytes (round trip through UCS-2,
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gsm_text.h"
 #include "modem.h"
 #include "util.h"
 
@@ -39,22 +40,22 @@ fuzz_utf8(const uint8_t *data, size_t len)
 	long n, m, small;
 	char *back;
 
-	n = modem_text_utf8_to_ucs2(s, len, NULL, 0);
+	n = gsm_text_utf8_to_ucs2(s, len, NULL, 0);
 	if (n < 0) {
-		CHECK(modem_text_utf8_to_ucs2(s, len, NULL, 0) == -1);
+		CHECK(gsm_text_utf8_to_ucs2(s, len, NULL, 0) == -1);
 		return;
 	}
 	CHECK((size_t)n <= len);
 	u = xcalloc((size_t)n + 1, sizeof(*u));
-	m = modem_text_utf8_to_ucs2(s, len, u, (size_t)n);
+	m = gsm_text_utf8_to_ucs2(s, len, u, (size_t)n);
 	CHECK(m == n);
 	/* A short buffer is filled without overrun or a split pair. */
-	small = modem_text_utf8_to_ucs2(s, len, u, (size_t)n / 2);
+	small = gsm_text_utf8_to_ucs2(s, len, u, (size_t)n / 2);
 	CHECK(small >= 0 && small <= n / 2);
 	if (small > 0)
 		CHECK(u[small - 1] < 0xd800 || u[small - 1] > 0xdbff);
-	CHECK(modem_text_utf8_to_ucs2(s, len, u, (size_t)n) == n);
-	back = modem_text_ucs2_to_utf8(u, (size_t)n);
+	CHECK(gsm_text_utf8_to_ucs2(s, len, u, (size_t)n) == n);
+	back = gsm_text_ucs2_to_utf8(u, (size_t)n);
 	/* U+0000 comes back as U+FFFD (a C string cannot hold it). */
 	if (memchr(data, 0, len) == NULL) {
 		CHECK(strlen(back) == len);
@@ -76,11 +77,11 @@ fuzz_ucs2(const uint8_t *data, size_t len)
 	u = xcalloc(n + 1, sizeof(*u));
 	for (size_t i = 0; i < n; i++)
 		u[i] = (uint16_t)(data[2 * i] << 8 | data[2 * i + 1]);
-	s = modem_text_ucs2_to_utf8(u, n);
-	m = modem_text_utf8_to_ucs2(s, strlen(s), NULL, 0);
+	s = gsm_text_ucs2_to_utf8(u, n);
+	m = gsm_text_utf8_to_ucs2(s, strlen(s), NULL, 0);
 	CHECK(m >= 0 && (size_t)m == n);
 	again = xcalloc(n + 1, sizeof(*again));
-	CHECK(modem_text_utf8_to_ucs2(s, strlen(s), again, n) == m);
+	CHECK(gsm_text_utf8_to_ucs2(s, strlen(s), again, n) == m);
 	for (size_t i = 0; i < n; i++) {
 		/* Well-formed units are kept; the rest became U+FFFD. */
 		if (again[i] != u[i])
@@ -96,17 +97,17 @@ fuzz_ucs2(const uint8_t *data, size_t len)
 static void
 fuzz_cstring(const char *s)
 {
-	long septets = modem_text_gsm7_septets(s);
-	long units = modem_text_utf8_to_ucs2(s, strlen(s), NULL, 0);
-	int gsm = modem_text_is_gsm7(s);
-	int parts = modem_text_parts(s), parts16;
+	long septets = gsm_text_gsm7_septets(s);
+	long units = gsm_text_utf8_to_ucs2(s, strlen(s), NULL, 0);
+	int gsm = gsm_text_is_gsm7(s);
+	int parts = gsm_text_parts(s), parts16;
 	char *ascii, *again;
 
 	CHECK(gsm == (septets >= 0));
-	parts16 = modem_text_parts_ref(s, 16);
+	parts16 = gsm_text_parts_ref(s, 16);
 	if (units < 0) {
 		CHECK(parts == -1 && parts16 == -1 && !gsm);
-		CHECK(!modem_text_sendable(s));
+		CHECK(!gsm_text_sendable(s));
 	} else if (gsm) {
 		CHECK(septets >= units && septets <= 2 * units);
 		if (septets <= 160)
@@ -115,7 +116,7 @@ fuzz_cstring(const char *s)
 			CHECK(parts >= (septets + 152) / 153 &&
 			    parts <= (septets + 151) / 152);
 		CHECK(parts16 >= parts);
-		CHECK(modem_text_sendable(s) == (septets <= 5000));
+		CHECK(gsm_text_sendable(s) == (septets <= 5000));
 	} else {
 		if (units <= 70)
 			CHECK(parts == 1);
@@ -125,13 +126,13 @@ fuzz_cstring(const char *s)
 			    parts <= (units + 63) / 64);
 		CHECK(parts16 >= parts);
 	}
-	ascii = modem_text_to_ascii_ro(s);
+	ascii = gsm_text_to_ascii_ro(s);
 	CHECK(strlen(ascii) <= strlen(s));
 	if (units >= 0)
-		CHECK(modem_text_utf8_to_ucs2(ascii, strlen(ascii), NULL, 0) >=
+		CHECK(gsm_text_utf8_to_ucs2(ascii, strlen(ascii), NULL, 0) >=
 		    0);
 	/* Folding is idempotent. */
-	again = modem_text_to_ascii_ro(ascii);
+	again = gsm_text_to_ascii_ro(ascii);
 	CHECK(strcmp(again, ascii) == 0);
 	free(again);
 	free(ascii);

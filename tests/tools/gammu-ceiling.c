@@ -20,6 +20,7 @@
 #include <gammu.h>
 #undef UNUSED
 
+#include "clock.h"
 #include "util.h"
 
 static int sent_status = -1; /* set by the send-status callback */
@@ -70,7 +71,7 @@ ceiling_recv(GSM_StateMachine *s)
 	GSM_SMSMessage *del = xcalloc(1, sizeof(*del));
 	GSM_Error e;
 	long parts = 0;
-	int64_t t0 = now_mono_ms(), t1;
+	int64_t t0 = clock_mono_ms(), t1;
 	double secs;
 	gboolean start = TRUE;
 
@@ -103,7 +104,7 @@ ceiling_recv(GSM_StateMachine *s)
 			return 1;
 		}
 	}
-	t1 = now_mono_ms();
+	t1 = clock_mono_ms();
 	secs = (double)(t1 - t0) / 1000.0;
 	printf("recv %ld parts in %.3f s = %.1f parts/s\n", parts, secs,
 	    secs > 0 ? (double)parts / secs : 0.0);
@@ -152,9 +153,9 @@ ceiling_send(GSM_StateMachine *s, long n)
 	CopyUnicodeString(multi->SMS[0].Number, number);
 	multi->SMS[0].PDU = SMS_Submit;
 
-	t0 = now_mono_ms();
+	t0 = clock_mono_ms();
 	for (long i = 0; i < n; i++) {
-		int64_t deadline = now_mono_ms() + 60000;
+		int64_t deadline = clock_mono_ms() + 60000;
 
 		sent_status = -1;
 		e = GSM_SendSMS(s, &multi->SMS[0]);
@@ -164,7 +165,7 @@ ceiling_send(GSM_StateMachine *s, long n)
 			free(multi);
 			return 1;
 		}
-		while (sent_status == -1 && now_mono_ms() < deadline)
+		while (sent_status == -1 && clock_mono_ms() < deadline)
 			(void)GSM_ReadDevice(s, TRUE);
 		if (sent_status != 0) {
 			fprintf(stderr, "gammu-ceiling: send status %d\n",
@@ -173,7 +174,7 @@ ceiling_send(GSM_StateMachine *s, long n)
 			return 1;
 		}
 	}
-	t1 = now_mono_ms();
+	t1 = clock_mono_ms();
 	secs = (double)(t1 - t0) / 1000.0;
 	printf("send %ld msgs in %.3f s = %.1f msgs/s\n", n, secs,
 	    secs > 0 ? (double)n / secs : 0.0);

@@ -42,6 +42,7 @@
 #include <gammu.h>
 #undef UNUSED
 
+#include "gsm_text.h"
 #include "modem.h"
 #include "util.h"
 
@@ -135,7 +136,7 @@ static void
 put_ucs2(unsigned char *out, size_t maxunits, const char *utf8)
 {
 	uint16_t *u = xcalloc(maxunits + 1, sizeof(*u));
-	long n = modem_text_utf8_to_ucs2(utf8, strlen(utf8), u, maxunits);
+	long n = gsm_text_utf8_to_ucs2(utf8, strlen(utf8), u, maxunits);
 
 	if (n < 0) {
 		fprintf(stderr, "stafeta-inject: text is not valid UTF-8\n");
@@ -364,7 +365,7 @@ main(int argc, char **argv)
 			info.Class = -1;
 			info.EntriesNum = 1;
 			info.UnicodeCoding = o.unicode ||
-			    !modem_text_is_gsm7(text);
+			    !gsm_text_is_gsm7(text);
 			info.Entries[0].ID = o.concat16 ?
 			    SMS_ConcatenatedTextLong16bit :
 			    SMS_ConcatenatedTextLong;

@@ -25,9 +25,6 @@
 #include "log.h"
 #include "util.h"
 
-#ifndef STAFETA_DATADIR
-#define STAFETA_DATADIR "/usr/local/share/stafeta" /* as config.c */
-#endif
 
 #define DATA_DIR "tests/unit/data/config"
 #define EXAMPLE "config/stafeta.conf.example"
@@ -35,7 +32,6 @@
 static char err[CONFIG_ERR_LEN];
 
 static int group_setup(void **);
-static int exe_in_checkout(void);
 static struct gw_config *parse(const char *);
 static void expect_error(const char *, const char *);
 
@@ -63,21 +59,6 @@ group_setup(void **state)
 }
 
 /* 1 if this test binary lives under the current (checkout) directory. */
-static int
-exe_in_checkout(void)
-{
-	char exe[4096], cwd[4096];
-	ssize_t n;
-	size_t len;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0 || getcwd(cwd, sizeof(cwd)) == NULL)
-		return 0;
-	exe[n] = '\0';
-	len = strlen(cwd);
-	return strncmp(exe, cwd, len) == 0 && exe[len] == '/';
-}
-
 /* Parses text as "t.conf" with state dir /srv/st; NULL on error. */
 static struct gw_config *
 parse(const char *text)
@@ -140,28 +121,22 @@ test_defaults(void **state)
 	config_free(NULL);
 }
 
-/* An uninstalled build finds the checkout's flows/ from its binary. */
+/* A build run from its checkout uses the checkout's flows/; nothing
+ * else is searched relative to the binary (an installed one uses
+ * STAFETA_DATADIR only). */
 static void
 test_flows_default(void **state)
 {
 	struct gw_config *c;
 	char *want;
-	struct stat sb;
 
 	(void)state;
 	c = parse("");
 	assert_non_null(c);
-	if (stat(STAFETA_DATADIR "/flows", &sb) == 0)
-		assert_string_equal(c->flows_dir, STAFETA_DATADIR "/flows");
-	else if (exe_in_checkout()) {
-		char cwd[4096];
-
-		assert_non_null(getcwd(cwd, sizeof(cwd)));
-		want = xasprintf("%s/flows", cwd);
-		assert_string_equal(c->flows_dir, want);
-		free(want);
-	}
-	want = xasprintf("%s/indicators.csv", c->flows_dir);
+	want = xasprintf("%s/flows", STAFETA_SRCDIR);
+	assert_string_equal(c->flows_dir, want);
+	free(want);
+	want = xasprintf("%s/sheet/indicators.csv", c->flows_dir);
 	assert_string_equal(c->indicators, want);
 	free(want);
 	config_free(c);
@@ -174,7 +149,7 @@ test_flows_default(void **state)
 
 	c = parse("[flows]\ndir = /opt/f\n");
 	assert_non_null(c);
-	assert_string_equal(c->indicators, "/opt/f/indicators.csv");
+	assert_string_equal(c->indicators, "/opt/f/sheet/indicators.csv");
 	config_free(c);
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "buf.h"
 #include "config.h"
 #include "flow.h"
 #include "flow_int.h"

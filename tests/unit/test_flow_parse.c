@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "buf.h"
 #include "flow.h"
 #include "flow_int.h"
 #include "log.h"

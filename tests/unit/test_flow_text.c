@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "buf.h"
 #include "flow.h"
 #include "flow_int.h"
 #include "util.h"

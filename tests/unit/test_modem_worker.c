@@ -25,7 +25,9 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "config.h"
+#include "gsm_text.h"
 #include "log.h"
 #include "modem.h"
 #include "util.h"
@@ -64,7 +66,7 @@ static char *
 ucs2_hex(const char *utf8)
 {
 	uint16_t u[1024];
-	long n = modem_text_utf8_to_ucs2(utf8, strlen(utf8), u, 1024);
+	long n = gsm_text_utf8_to_ucs2(utf8, strlen(utf8), u, 1024);
 	char *s;
 
 	assert_true(n >= 0);
@@ -143,10 +145,10 @@ recv_msg(int fd, struct modem_ipc_msg *m, int ms)
 static void
 expect(int fd, int type, struct modem_ipc_msg *m, int ms)
 {
-	int64_t deadline = now_mono_ms() + ms;
+	int64_t deadline = clock_mono_ms() + ms;
 
 	for (;;) {
-		int left = (int)(deadline - now_mono_ms());
+		int left = (int)(deadline - clock_mono_ms());
 
 		assert_true(left > 0);
 		recv_msg(fd, m, left);
@@ -259,7 +261,7 @@ test_receive_ack_send(void **state)
 	    "Default_No_Compression", "AJUTOR");
 	{
 		uint16_t u[1024];
-		long n = modem_text_utf8_to_ucs2(LONG_RO, strlen(LONG_RO), u,
+		long n = gsm_text_utf8_to_ucs2(LONG_RO, strlen(LONG_RO), u,
 		    1024);
 		char *parts[3];
 

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "config.h"
 #include "flow.h"
 #include "flow_int.h"
@@ -77,7 +78,7 @@ setup(void **state)
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_actions.XXXXXX", sizeof(f->path));
 	f->st = test_db_open(f->path);
-	t = sheet_table_load("flows/indicators.csv", err, sizeof(err));
+	t = sheet_table_load("flows/sheet/indicators.csv", err, sizeof(err));
 	if (t == NULL)
 		fail_msg("%s", err);
 	sheet_module_set_table(t);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "sheet.h"
@@ -55,11 +56,11 @@ setup(void **state)
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_cli.XXXXXX", sizeof(f->path));
 	f->st = test_db_open(f->path);
-	f->t = sheet_table_load("flows/indicators.csv", err, sizeof(err));
+	f->t = sheet_table_load("flows/sheet/indicators.csv", err, sizeof(err));
 	if (f->t == NULL)
 		fail_msg("%s", err);
 	f->conf.county_code = 22;
-	f->conf.indicators = (char *)(uintptr_t)"flows/indicators.csv";
+	f->conf.indicators = (char *)(uintptr_t)"flows/sheet/indicators.csv";
 	f->conf.default_country = (char *)(uintptr_t)"40";
 	f->conf.commune = (char *)(uintptr_t)"Tinca";
 	f->ctx.conf = &f->conf;
@@ -197,7 +198,7 @@ test_sheets_cli(void **state)
 {
 	struct fixture *f = *state;
 	char want[4096];
-	int64_t now = now_ms();
+	int64_t now = clock_now_ms();
 
 	assert_int_equal(run(f, "reporter", "add", "--phone", "0722000001",
 	    "--name", "Ana Pop", "--profession", "teacher", NULL), 0);

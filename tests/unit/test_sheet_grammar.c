@@ -1,6 +1,6 @@
 /*
  * test_sheet_grammar.c - the pure parts of Observation Sheets: the Damm
- * check digit, the indicator table (flows/indicators.csv) and its
+ * check digit, the indicator table (flows/sheet/indicators.csv) and its
  * validation, value derivation, normalisation, the compact SMS grammar
  * with every example of observation-sheet.md 7.5, and the reply texts.
  */
@@ -15,10 +15,11 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "sheet.h"
 #include "util.h"
 
-#define TABLE_PATH "flows/indicators.csv"
+#define TABLE_PATH "flows/sheet/indicators.csv"
 
 static struct sheet_table *table;
 

@@ -88,7 +88,7 @@ setup(void **state)
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_store.XXXXXX", sizeof(f->path));
 	f->st = test_db_open(f->path);
-	f->t = sheet_table_load("flows/indicators.csv", err, sizeof(err));
+	f->t = sheet_table_load("flows/sheet/indicators.csv", err, sizeof(err));
 	if (f->t == NULL)
 		fail_msg("%s", err);
 	f->spas[0] = (char *)(uintptr_t)"+40700000001";

@@ -1,12 +1,12 @@
 /*
- * modem_text.c - pure text helpers shared by the gateway and the modem
+ * gsm_text.c - pure text helpers shared by the gateway and the modem
  * workers: UTF-8 <-> UCS-2 (UTF-16BE code units, surrogate pairs), GSM
  * 03.38 fitness, septet and part counting, and Romanian diacritic folding.
  *
  * No libgammu here.  The GSM-7 tables and the part counting follow what
  * libgammu 1.42 itself does (libgammu/misc/coding/coding.c and
  * libgammu/service/sms/gsmmulti.c at tag 1.42.0), because the count must
- * match the parts libgammu will actually send: tests/unit/test_modem_text.c
+ * match the parts libgammu will actually send: tests/unit/test_gsm_text.c
  * checks it against GSM_EncodeMultiPartSMS.
  */
 #include <stddef.h>
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modem.h"
+#include "gsm_text.h"
 #include "util.h"
 
 #define TEXT_REPLACEMENT 0xfffd /* U+FFFD REPLACEMENT CHARACTER */
@@ -191,7 +191,7 @@ text_utf8_put(char *out, uint32_t cp)
 }
 
 long
-modem_text_utf8_to_ucs2(const char *utf8, size_t len, uint16_t *out,
+gsm_text_utf8_to_ucs2(const char *utf8, size_t len, uint16_t *out,
     size_t max)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
@@ -230,7 +230,7 @@ modem_text_utf8_to_ucs2(const char *utf8, size_t len, uint16_t *out,
 }
 
 char *
-modem_text_ucs2_to_utf8(const uint16_t *units, size_t n)
+gsm_text_ucs2_to_utf8(const uint16_t *units, size_t n)
 {
 	char *out, *o;
 
@@ -258,13 +258,13 @@ modem_text_ucs2_to_utf8(const uint16_t *units, size_t n)
 }
 
 int
-modem_text_is_gsm7(const char *utf8)
+gsm_text_is_gsm7(const char *utf8)
 {
-	return modem_text_gsm7_septets(utf8) >= 0;
+	return gsm_text_gsm7_septets(utf8) >= 0;
 }
 
 long
-modem_text_gsm7_septets(const char *utf8)
+gsm_text_gsm7_septets(const char *utf8)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
 	size_t len, pos = 0;
@@ -297,7 +297,7 @@ text_parts_gsm7(const char *utf8, int concat_bits)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
 	size_t len = strlen(utf8), pos = 0;
-	long total = modem_text_gsm7_septets(utf8), used = 0, cap;
+	long total = gsm_text_gsm7_septets(utf8), used = 0, cap;
 	int parts = 1;
 
 	if (total < 0)
@@ -360,14 +360,14 @@ text_parts_ucs2(const char *utf8, int concat_bits)
 	long got;
 	int parts = 0;
 
-	got = modem_text_utf8_to_ucs2(utf8, len, NULL, 0);
+	got = gsm_text_utf8_to_ucs2(utf8, len, NULL, 0);
 	if (got < 0)
 		return -1;
 	n = (size_t)got;
 	if (n <= TEXT_UCS2_SINGLE)
 		return 1;
 	u = xcalloc(n, sizeof(*u));
-	if (modem_text_utf8_to_ucs2(utf8, len, u, n) != got) {
+	if (gsm_text_utf8_to_ucs2(utf8, len, u, n) != got) {
 		free(u);
 		return -1;
 	}
@@ -381,35 +381,35 @@ text_parts_ucs2(const char *utf8, int concat_bits)
 }
 
 int
-modem_text_parts(const char *utf8)
+gsm_text_parts(const char *utf8)
 {
-	return modem_text_parts_ref(utf8, 8);
+	return gsm_text_parts_ref(utf8, 8);
 }
 
 int
-modem_text_parts_ref(const char *utf8, int concat_bits)
+gsm_text_parts_ref(const char *utf8, int concat_bits)
 {
 	if (utf8 == NULL)
 		return -1;
-	if (modem_text_is_gsm7(utf8))
+	if (gsm_text_is_gsm7(utf8))
 		return text_parts_gsm7(utf8, concat_bits);
 	return text_parts_ucs2(utf8, concat_bits);
 }
 
 int
-modem_text_sendable(const char *utf8)
+gsm_text_sendable(const char *utf8)
 {
 	long septets;
 	int parts;
 
 	if (utf8 == NULL)
 		return 0;
-	septets = modem_text_gsm7_septets(utf8);
+	septets = gsm_text_gsm7_septets(utf8);
 	if (septets >= 0)
-		return septets <= MODEM_TEXT_MAX_SEPTETS;
+		return septets <= GSM_TEXT_MAX_SEPTETS;
 	/* 16-bit references never need fewer parts than 8-bit ones. */
-	parts = modem_text_parts_ref(utf8, 16);
-	return parts > 0 && parts <= MODEM_TEXT_MAX_PARTS;
+	parts = gsm_text_parts_ref(utf8, 16);
+	return parts > 0 && parts <= GSM_TEXT_MAX_PARTS;
 }
 
 /*
@@ -420,7 +420,7 @@ modem_text_sendable(const char *utf8)
  * unchanged.
  */
 char *
-modem_text_to_ascii_ro(const char *utf8)
+gsm_text_to_ascii_ro(const char *utf8)
 {
 	static const struct {
 		uint16_t cp;

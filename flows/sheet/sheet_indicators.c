@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "sheet.h"
 #include "util.h"
 
@@ -471,24 +472,11 @@ struct sheet_table *
 sheet_table_load(const char *path, char *err, size_t errlen)
 {
 	struct sheet_table *t;
-	FILE *f;
 	char *data;
 	size_t n;
 
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (file_read(path, TABLE_MAX_BYTES, &data, &n, err, errlen) != 0)
 		return NULL;
-	}
-	data = xmalloc(TABLE_MAX_BYTES + 1);
-	n = fread(data, 1, TABLE_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		fclose(f);
-		free(data);
-		return NULL;
-	}
-	fclose(f);
 	t = sheet_table_parse(path, data, n, err, errlen);
 	free(data);
 	return t;

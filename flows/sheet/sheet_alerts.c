@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "config.h"
 #include "log.h"
 #include "sheet.h"

@@ -149,7 +149,7 @@ int sheet_damm_valid(const char *s, size_t n);
 
 /* sheet_indicators.c */
 /*
- * Parses the indicator table CSV (see flows/indicators.csv for the
+ * Parses the indicator table CSV (see flows/sheet/indicators.csv for the
  * columns) and validates it: unique ids and codes, codes of the form
  * domain digit + letter + up to 2 digits in their domain, parents that
  * exist in the same domain and are not sub-items themselves, USSD

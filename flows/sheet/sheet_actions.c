@@ -23,9 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "flow.h"
 #include "log.h"
+#include "phone.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"

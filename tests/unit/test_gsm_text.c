@@ -1,5 +1,5 @@
 /*
- * test_modem_text.c - UTF-8/UCS-2 conversion, GSM-7 fitness, septet and
+ * test_gsm_text.c - UTF-8/UCS-2 conversion, GSM-7 fitness, septet and
  * part counting, Romanian folding.
  *
  * Part counts and the GSM-7 character set are checked against libgammu
@@ -19,6 +19,8 @@
 
 /* <gammu.h> has its own UNUSED (an attribute); ours is a statement. */
 #undef UNUSED
+#include "buf.h"
+#include "gsm_text.h"
 #include "modem.h"
 #include "util.h"
 
@@ -84,7 +86,7 @@ cat3(const char *a, const char *b, const char *c)
 
 /*
  * Parts libgammu makes of utf8 with SMS_ConcatenatedTextLong(16bit),
- * choosing UCS-2 exactly when modem_text_is_gsm7 says no, as the worker
+ * choosing UCS-2 exactly when gsm_text_is_gsm7 says no, as the worker
  * does.
  */
 static int
@@ -102,7 +104,7 @@ gammu_parts(const char *utf8, int bits)
 	sms = xcalloc(1, sizeof(*sms));
 	GSM_ClearMultiPartSMSInfo(&info);
 	info.EntriesNum = 1;
-	info.UnicodeCoding = !modem_text_is_gsm7(utf8);
+	info.UnicodeCoding = !gsm_text_is_gsm7(utf8);
 	info.Entries[0].ID = bits == 16 ? SMS_ConcatenatedTextLong16bit :
 	    SMS_ConcatenatedTextLong;
 	info.Entries[0].Buffer = ucs;
@@ -121,16 +123,16 @@ check_parts(const char *utf8, const char *what)
 	static const int bits[] = { 8, 16 };
 
 	for (size_t i = 0; i < NELEM(bits); i++) {
-		int ours = modem_text_parts_ref(utf8, bits[i]);
+		int ours = gsm_text_parts_ref(utf8, bits[i]);
 		int theirs = gammu_parts(utf8, bits[i]);
 
-		if (ours > MODEM_TEXT_MAX_PARTS ||
-		    modem_text_gsm7_septets(utf8) > MODEM_TEXT_MAX_SEPTETS) {
+		if (ours > GSM_TEXT_MAX_PARTS ||
+		    gsm_text_gsm7_septets(utf8) > GSM_TEXT_MAX_SEPTETS) {
 			/* libgammu stops at 50 parts and drops the rest of a
 			 * UCS-2 text, and pads a GSM-7 text of more than 5000
 			 * septets with empty parts up to 50. */
-			assert_false(modem_text_sendable(utf8));
-			if (theirs != MODEM_TEXT_MAX_PARTS)
+			assert_false(gsm_text_sendable(utf8));
+			if (theirs != GSM_TEXT_MAX_PARTS)
 				fail_msg("%s/%d: ours %d, libgammu %d", what,
 				    bits[i], ours, theirs);
 			continue;
@@ -139,7 +141,7 @@ check_parts(const char *utf8, const char *what)
 			fail_msg("%s/%d: ours %d, libgammu %d", what, bits[i],
 			    ours, theirs);
 	}
-	assert_int_equal(modem_text_parts(utf8), modem_text_parts_ref(utf8, 8));
+	assert_int_equal(gsm_text_parts(utf8), gsm_text_parts_ref(utf8, 8));
 }
 
 static void
@@ -149,22 +151,22 @@ test_utf8_to_ucs2_basic(void **state)
 	const char *s = "a" A_BREVE EURO EMOJI;
 
 	UNUSED(state);
-	assert_int_equal(modem_text_utf8_to_ucs2(s, strlen(s), u, NELEM(u)),
+	assert_int_equal(gsm_text_utf8_to_ucs2(s, strlen(s), u, NELEM(u)),
 	    5);
 	assert_int_equal(u[0], 0x0061);
 	assert_int_equal(u[1], 0x0103);
 	assert_int_equal(u[2], 0x20ac);
 	assert_int_equal(u[3], 0xd83d);
 	assert_int_equal(u[4], 0xde00);
-	assert_int_equal(modem_text_utf8_to_ucs2(s, strlen(s), NULL, 0), 5);
-	assert_int_equal(modem_text_utf8_to_ucs2("", 0, u, NELEM(u)), 0);
+	assert_int_equal(gsm_text_utf8_to_ucs2(s, strlen(s), NULL, 0), 5);
+	assert_int_equal(gsm_text_utf8_to_ucs2("", 0, u, NELEM(u)), 0);
 	/* U+10FFFF, the last code point. */
-	assert_int_equal(modem_text_utf8_to_ucs2("\xf4\x8f\xbf\xbf", 4, u,
+	assert_int_equal(gsm_text_utf8_to_ucs2("\xf4\x8f\xbf\xbf", 4, u,
 	    NELEM(u)), 2);
 	assert_int_equal(u[0], 0xdbff);
 	assert_int_equal(u[1], 0xdfff);
 	/* An explicit length may include a NUL character. */
-	assert_int_equal(modem_text_utf8_to_ucs2("a\0b", 3, u, NELEM(u)), 3);
+	assert_int_equal(gsm_text_utf8_to_ucs2("a\0b", 3, u, NELEM(u)), 3);
 	assert_int_equal(u[1], 0);
 }
 
@@ -196,19 +198,19 @@ test_utf8_invalid(void **state)
 
 	UNUSED(state);
 	for (size_t i = 0; i < NELEM(bad); i++) {
-		if (modem_text_utf8_to_ucs2(bad[i], strlen(bad[i]), u,
+		if (gsm_text_utf8_to_ucs2(bad[i], strlen(bad[i]), u,
 		    NELEM(u)) != -1)
 			fail_msg("accepted bad input %zu", i);
-		assert_int_equal(modem_text_utf8_to_ucs2(bad[i],
+		assert_int_equal(gsm_text_utf8_to_ucs2(bad[i],
 		    strlen(bad[i]), NULL, 0), -1);
-		assert_int_equal(modem_text_is_gsm7(bad[i]), 0);
-		assert_int_equal(modem_text_gsm7_septets(bad[i]), -1);
-		assert_int_equal(modem_text_parts(bad[i]), -1);
+		assert_int_equal(gsm_text_is_gsm7(bad[i]), 0);
+		assert_int_equal(gsm_text_gsm7_septets(bad[i]), -1);
+		assert_int_equal(gsm_text_parts(bad[i]), -1);
 	}
 	/* Invalid input after a full buffer is still rejected. */
-	assert_int_equal(modem_text_utf8_to_ucs2("abc\xff", 4, u, 2), -1);
-	assert_int_equal(modem_text_parts(NULL), -1);
-	assert_int_equal(modem_text_is_gsm7(NULL), 0);
+	assert_int_equal(gsm_text_utf8_to_ucs2("abc\xff", 4, u, 2), -1);
+	assert_int_equal(gsm_text_parts(NULL), -1);
+	assert_int_equal(gsm_text_is_gsm7(NULL), 0);
 }
 
 static void
@@ -220,11 +222,11 @@ test_utf8_max(void **state)
 	UNUSED(state);
 	/* Room for 3 units: the pair does not fit whole, so it is left out
 	 * and writing stops there. */
-	assert_int_equal(modem_text_utf8_to_ucs2(s, strlen(s), u, 3), 2);
+	assert_int_equal(gsm_text_utf8_to_ucs2(s, strlen(s), u, 3), 2);
 	assert_int_equal(u[2], 0);
 	assert_int_equal(u[3], 0x1234);
-	assert_int_equal(modem_text_utf8_to_ucs2(s, strlen(s), u, 4), 4);
-	assert_int_equal(modem_text_utf8_to_ucs2(s, strlen(s), u, 0), 0);
+	assert_int_equal(gsm_text_utf8_to_ucs2(s, strlen(s), u, 4), 4);
+	assert_int_equal(gsm_text_utf8_to_ucs2(s, strlen(s), u, 0), 0);
 }
 
 static void
@@ -241,29 +243,29 @@ test_ucs2_to_utf8(void **state)
 	char *s;
 
 	UNUSED(state);
-	s = modem_text_ucs2_to_utf8(ro, NELEM(ro));
+	s = gsm_text_ucs2_to_utf8(ro, NELEM(ro));
 	assert_string_equal(s, A_BREVE A_CIRC I_CIRC S_COMMA T_COMMA S_CEDIL
 	    T_CEDIL CAP_S_COMMA "\xc8\x9a");
 	free(s);
-	s = modem_text_ucs2_to_utf8(pair, NELEM(pair));
+	s = gsm_text_ucs2_to_utf8(pair, NELEM(pair));
 	assert_string_equal(s, "A" EMOJI "B");
 	free(s);
-	s = modem_text_ucs2_to_utf8(lone_lead, NELEM(lone_lead));
+	s = gsm_text_ucs2_to_utf8(lone_lead, NELEM(lone_lead));
 	assert_string_equal(s, "A\xef\xbf\xbd" "B");
 	free(s);
-	s = modem_text_ucs2_to_utf8(lone_trail, NELEM(lone_trail));
+	s = gsm_text_ucs2_to_utf8(lone_trail, NELEM(lone_trail));
 	assert_string_equal(s, "\xef\xbf\xbd" "A");
 	free(s);
-	s = modem_text_ucs2_to_utf8(reversed, NELEM(reversed));
+	s = gsm_text_ucs2_to_utf8(reversed, NELEM(reversed));
 	assert_string_equal(s, "\xef\xbf\xbd\xef\xbf\xbd");
 	free(s);
-	s = modem_text_ucs2_to_utf8(lead_at_end, NELEM(lead_at_end));
+	s = gsm_text_ucs2_to_utf8(lead_at_end, NELEM(lead_at_end));
 	assert_string_equal(s, "A\xef\xbf\xbd");
 	free(s);
-	s = modem_text_ucs2_to_utf8(nul, NELEM(nul));
+	s = gsm_text_ucs2_to_utf8(nul, NELEM(nul));
 	assert_string_equal(s, "A\xef\xbf\xbd" "B");
 	free(s);
-	s = modem_text_ucs2_to_utf8(NULL, 0);
+	s = gsm_text_ucs2_to_utf8(NULL, 0);
 	assert_string_equal(s, "");
 	free(s);
 }
@@ -292,14 +294,14 @@ test_against_decode_utf8(void **state)
 		long n;
 		char *s;
 
-		n = modem_text_utf8_to_ucs2(texts[i], len, u, NELEM(u));
+		n = gsm_text_utf8_to_ucs2(texts[i], len, u, NELEM(u));
 		assert_true(n >= 0);
 		memset(g, 0, sizeof(g));
 		DecodeUTF8(g, texts[i], len);
 		assert_int_equal(UnicodeLength(g), n);
 		for (long k = 0; k < n; k++)
 			assert_int_equal(u[k], (g[2 * k] << 8) | g[2 * k + 1]);
-		s = modem_text_ucs2_to_utf8(u, (size_t)n);
+		s = gsm_text_ucs2_to_utf8(u, (size_t)n);
 		assert_string_equal(s, texts[i]);
 		free(s);
 		EncodeUTF8(back, g);
@@ -331,13 +333,13 @@ test_gsm7_romanian(void **state)
 
 	UNUSED(state);
 	for (size_t i = 0; i < NELEM(not_gsm); i++)
-		if (modem_text_is_gsm7(not_gsm[i]) ||
-		    modem_text_gsm7_septets(not_gsm[i]) != -1)
+		if (gsm_text_is_gsm7(not_gsm[i]) ||
+		    gsm_text_gsm7_septets(not_gsm[i]) != -1)
 			fail_msg("not_gsm[%zu] taken as GSM-7", i);
 	for (size_t i = 0; i < NELEM(gsm); i++)
-		if (!modem_text_is_gsm7(gsm[i]))
+		if (!gsm_text_is_gsm7(gsm[i]))
 			fail_msg("gsm[%zu] not taken as GSM-7", i);
-	assert_false(modem_text_is_gsm7("Ajutor " A_BREVE));
+	assert_false(gsm_text_is_gsm7("Ajutor " A_BREVE));
 }
 
 /*
@@ -371,10 +373,10 @@ test_gsm7_table_matches_libgammu(void **state)
 		DecodeDefault(dec, enc, len, TRUE, NULL);
 		theirs = dec[0] == in[0] && dec[1] == in[1] &&
 		    dec[2] == 0 && dec[3] == 0;
-		s = modem_text_ucs2_to_utf8(&u, 1);
+		s = gsm_text_ucs2_to_utf8(&u, 1);
 		strlcpy_s(utf8, s, sizeof(utf8));
 		free(s);
-		ours = modem_text_is_gsm7(utf8);
+		ours = gsm_text_is_gsm7(utf8);
 		if (cp == 0x00b9) {
 			assert_true(theirs);
 			assert_false(ours);
@@ -386,7 +388,7 @@ test_gsm7_table_matches_libgammu(void **state)
 		if (ours) {
 			count++;
 			/* Septets: the escape doubles the length. */
-			assert_int_equal(modem_text_gsm7_septets(utf8),
+			assert_int_equal(gsm_text_gsm7_septets(utf8),
 			    (long)len);
 		}
 	}
@@ -398,12 +400,12 @@ static void
 test_septets(void **state)
 {
 	UNUSED(state);
-	assert_int_equal(modem_text_gsm7_septets(""), 0);
-	assert_int_equal(modem_text_gsm7_septets("AJUTOR"), 6);
-	assert_int_equal(modem_text_gsm7_septets(EURO), 2);
-	assert_int_equal(modem_text_gsm7_septets("a^{}\\[~]|\f" EURO "b"), 22);
-	assert_int_equal(modem_text_gsm7_septets("\xc3\xa9\xc3\x91"), 2);
-	assert_int_equal(modem_text_gsm7_septets(S_COMMA), -1);
+	assert_int_equal(gsm_text_gsm7_septets(""), 0);
+	assert_int_equal(gsm_text_gsm7_septets("AJUTOR"), 6);
+	assert_int_equal(gsm_text_gsm7_septets(EURO), 2);
+	assert_int_equal(gsm_text_gsm7_septets("a^{}\\[~]|\f" EURO "b"), 22);
+	assert_int_equal(gsm_text_gsm7_septets("\xc3\xa9\xc3\x91"), 2);
+	assert_int_equal(gsm_text_gsm7_septets(S_COMMA), -1);
 }
 
 /* Known values, independent of libgammu. */
@@ -428,21 +430,21 @@ test_parts_boundaries(void **state)
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		char *s = rep(cases[i].unit, cases[i].n);
 
-		if (modem_text_parts(s) != cases[i].parts)
+		if (gsm_text_parts(s) != cases[i].parts)
 			fail_msg("case %zu: %d parts, want %d", i,
-			    modem_text_parts(s), cases[i].parts);
+			    gsm_text_parts(s), cases[i].parts);
 		free(s);
 	}
 	/* 16-bit references leave 152 septets / 66 units per part. */
 	{
 		char *s = rep("a", 305);
 
-		assert_int_equal(modem_text_parts_ref(s, 8), 2);
-		assert_int_equal(modem_text_parts_ref(s, 16), 3);
+		assert_int_equal(gsm_text_parts_ref(s, 8), 2);
+		assert_int_equal(gsm_text_parts_ref(s, 16), 3);
 		free(s);
 		s = rep(A_BREVE, 133);
-		assert_int_equal(modem_text_parts_ref(s, 8), 2);
-		assert_int_equal(modem_text_parts_ref(s, 16), 3);
+		assert_int_equal(gsm_text_parts_ref(s, 8), 2);
+		assert_int_equal(gsm_text_parts_ref(s, 16), 3);
 		free(s);
 	}
 	/* 152 septets then a euro: it does not fit in part 1 (153), so
@@ -451,16 +453,16 @@ test_parts_boundaries(void **state)
 		char *a = rep("a", 152), *b = rep("a", 153), *s;
 
 		s = cat3(a, EURO, b);	/* 307 septets */
-		assert_int_equal(modem_text_gsm7_septets(s), 307);
-		assert_int_equal(modem_text_parts(s), 3);
+		assert_int_equal(gsm_text_gsm7_septets(s), 307);
+		assert_int_equal(gsm_text_parts(s), 3);
 		free(s);
 		s = cat3(b, EURO, a);	/* 307 septets, euro at 154-155 */
-		assert_int_equal(modem_text_parts(s), 3);
+		assert_int_equal(gsm_text_parts(s), 3);
 		free(s);
 		free(a);
 		a = rep("a", 151);
 		s = cat3(a, EURO, b);	/* 306 septets, euro ends part 1 */
-		assert_int_equal(modem_text_parts(s), 2);
+		assert_int_equal(gsm_text_parts(s), 2);
 		free(s);
 		free(a);
 		free(b);
@@ -534,27 +536,27 @@ test_parts_alignment(void **state)
 	 * early, so 3 parts instead of 2. */
 	b = rep(A_BREVE, 66);
 	s = cat3(a66, "a" COMB_BREVE, b);
-	assert_int_equal(modem_text_parts(s), 3);
+	assert_int_equal(gsm_text_parts(s), 3);
 	assert_int_equal(gammu_parts(s, 8), 3);
 	free(s);
 	free(b);
 	/* A surrogate pair at units 66-67 moves to part 2. */
 	b = rep(A_BREVE, 66);
 	s = cat3(a66, EMOJI, b);	/* 134 units */
-	assert_int_equal(modem_text_parts(s), 3);
+	assert_int_equal(gsm_text_parts(s), 3);
 	assert_int_equal(gammu_parts(s, 8), 3);
 	free(s);
 	free(b);
 	/* A flag (two pairs) across the boundary moves whole. */
 	b = rep(A_BREVE, 65);
 	s = cat3(a65, FLAG_RO, b);	/* 134 units, flag at 65..68 */
-	assert_int_equal(modem_text_parts(s), 3);
+	assert_int_equal(gsm_text_parts(s), 3);
 	assert_int_equal(gammu_parts(s, 8), 3);
 	free(s);
 	free(b);
 	/* Control: plain 134 units fit in 2. */
 	s = cat3(a67, a67, "");
-	assert_int_equal(modem_text_parts(s), 2);
+	assert_int_equal(gsm_text_parts(s), 2);
 	free(s);
 	free(a66);
 	free(a65);
@@ -568,34 +570,34 @@ test_sendable(void **state)
 	char *s;
 
 	UNUSED(state);
-	assert_true(modem_text_sendable(""));
-	assert_false(modem_text_sendable(NULL));
-	assert_false(modem_text_sendable("\xff"));
-	s = rep("a", MODEM_TEXT_MAX_SEPTETS);
-	assert_true(modem_text_sendable(s));
-	assert_int_equal(modem_text_parts(s), 33);
+	assert_true(gsm_text_sendable(""));
+	assert_false(gsm_text_sendable(NULL));
+	assert_false(gsm_text_sendable("\xff"));
+	s = rep("a", GSM_TEXT_MAX_SEPTETS);
+	assert_true(gsm_text_sendable(s));
+	assert_int_equal(gsm_text_parts(s), 33);
 	assert_int_equal(gammu_parts(s, 8), 33);
 	free(s);
 	/* One septet more: 33 parts carry it, libgammu makes 50. */
-	s = rep("a", MODEM_TEXT_MAX_SEPTETS + 1);
-	assert_false(modem_text_sendable(s));
-	assert_int_equal(modem_text_parts(s), 33);
+	s = rep("a", GSM_TEXT_MAX_SEPTETS + 1);
+	assert_false(gsm_text_sendable(s));
+	assert_int_equal(gsm_text_parts(s), 33);
 	assert_int_equal(gammu_parts(s, 8), 50);
 	free(s);
 	/* UCS-2: 50 parts of 66 units (16-bit) is the most. */
 	s = rep(A_BREVE, 50 * 66);
-	assert_true(modem_text_sendable(s));
-	assert_int_equal(modem_text_parts_ref(s, 16), 50);
+	assert_true(gsm_text_sendable(s));
+	assert_int_equal(gsm_text_parts_ref(s, 16), 50);
 	free(s);
 	s = rep(A_BREVE, 50 * 66 + 1);
-	assert_false(modem_text_sendable(s));
-	assert_int_equal(modem_text_parts_ref(s, 16), 51);
+	assert_false(gsm_text_sendable(s));
+	assert_int_equal(gsm_text_parts_ref(s, 16), 51);
 	assert_int_equal(gammu_parts(s, 16), 50);
 	free(s);
 	/* A 40-part UCS-2 message is fine. */
 	s = rep(S_COMMA, 40 * 67);
-	assert_true(modem_text_sendable(s));
-	assert_int_equal(modem_text_parts(s), 40);
+	assert_true(gsm_text_sendable(s));
+	assert_int_equal(gsm_text_parts(s), 40);
 	assert_int_equal(gammu_parts(s, 8), 40);
 	free(s);
 }
@@ -663,17 +665,17 @@ test_ascii_ro(void **state)
 
 	UNUSED(state);
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		char *s = modem_text_to_ascii_ro(cases[i].in);
+		char *s = gsm_text_to_ascii_ro(cases[i].in);
 
 		assert_string_equal(s, cases[i].out);
 		free(s);
 	}
-	assert_null(modem_text_to_ascii_ro(NULL));
+	assert_null(gsm_text_to_ascii_ro(NULL));
 	{
-		char *s = modem_text_to_ascii_ro("Mul" T_COMMA "umim, "
+		char *s = gsm_text_to_ascii_ro("Mul" T_COMMA "umim, "
 		    CAP_S_COMMA "tefan " I_CIRC "n " A_BREVE "sta");
 
-		assert_true(modem_text_is_gsm7(s));
+		assert_true(gsm_text_is_gsm7(s));
 		free(s);
 	}
 }
