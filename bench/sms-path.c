@@ -64,7 +64,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "store: %s\n", err);
 		return 1;
 	}
-	gw.flows = flow_engine_new(gw.conf, err, sizeof(err));
+	gw.flows = flow_engine_new(gw.conf, NULL, 0, err, sizeof(err));
 	if (gw.flows == NULL) {
 		fprintf(stderr, "flows: %s\n", err);
 		return 1;

@@ -40,6 +40,8 @@ struct flow_reply {
 
 /* What a built-in action sees.  Everything is borrowed for the call. */
 struct flow_action_ctx {
+	void *service;			/* state of the service that provides
+					 * the action (flow_action_set) */
 	struct store *store;		/* inside the caller's transaction */
 	const struct gw_config *conf;
 	const char *phone;		/* the contact */
@@ -65,13 +67,25 @@ struct flow_action {
 	flow_action_fn *fn;
 };
 
+/* The actions one service provides, with the state they run on.  The
+ * engine copies the array; tables and states stay the caller's. */
+struct flow_action_set {
+	const struct flow_action *actions; /* NULL-name terminated */
+	void *state;			   /* becomes ctx->service */
+};
+
 /* flow_engine.c */
-struct flow_engine *flow_engine_new(const struct gw_config *, char *err,
-    size_t errlen) __attribute__((warn_unused_result));
-/* Reloads flow files with the (new) configuration; on error keeps the
- * old set and the old configuration pointer, and fills err. */
+/* Loads the flows of conf's flows_dir; the actions are the engine's
+ * built-ins plus the n sets given (a name defined twice is an error). */
+struct flow_engine *flow_engine_new(const struct gw_config *,
+    const struct flow_action_set *sets, size_t n, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/* Reloads flow files with the (new) configuration and action sets; on
+ * error keeps the old set, the old actions and the old configuration
+ * pointer, and fills err. */
 int flow_engine_reload(struct flow_engine *, const struct gw_config *,
-    char *err, size_t errlen) __attribute__((warn_unused_result));
+    const struct flow_action_set *sets, size_t n, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 void flow_engine_free(struct flow_engine *);
 /* Handles one inbound text; see file comment. */
 int flow_engine_inbound(struct flow_engine *, struct store *,
@@ -109,10 +123,11 @@ struct flow_info {
 int flow_engine_info(const struct flow_engine *, size_t i,
     struct flow_info *out);
 /* Loads every flow of dir without an engine and appends "file:line:
- * message" lines to errors and warnings (either may be NULL).  Returns
- * the number of errors. */
-int flow_check_dir(const char *dir, struct buf *errors,
-    struct buf *warnings);
+ * message" lines to errors and warnings (either may be NULL); a step
+ * calling an action none of the n sets (nor the engine) provides is a
+ * warning.  Returns the number of errors. */
+int flow_check_dir(const char *dir, const struct flow_action_set *sets,
+    size_t n, struct buf *errors, struct buf *warnings);
 
 /* flow_ussd.c: the USSD aggregator convention (see docs/flows.md) */
 #define FLOW_USSD_BODY_MAX 4096 /* bytes of a request body */
@@ -144,12 +159,6 @@ int flow_engine_ussd(struct flow_engine *, struct store *,
 const char *flow_session_get(const struct flow_session *, const char *key);
 void flow_session_set(struct flow_session *, const char *key,
     const char *value);
-
-/* flow_actions.c */
-/* Registers the built-in actions table (NULL-name terminated); called
- * once at start by each module that provides actions. */
-void flow_actions_register(const struct flow_action *table);
-const struct flow_action *flow_action_find(const char *name);
 
 /* flow_text.c */
 /*

@@ -3,10 +3,10 @@
  * by name ("step x: action NAME"), and the few generic actions the engine
  * itself provides.
  *
- * Modules register a const, NULL-name-terminated table once at start
- * (convention 12); tables are borrowed for the life of the process.  A
- * later table may not redefine a name: the first registration wins and
- * the clash is logged, so a flow never silently calls the wrong code.
+ * Services hand the engine their const, NULL-name-terminated tables with
+ * their state (struct flow_action_set, convention 12); there is no global
+ * registry.  A name provided twice is an error at load, so a flow never
+ * silently calls the wrong code.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +16,6 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
-
-#define FLOW_ACTION_TABLES_MAX 16
 
 static const char *action_set_language(struct flow_action_ctx *);
 static const char *action_opt_out(struct flow_action_ctx *);
@@ -30,45 +28,54 @@ static const struct flow_action flow_builtin_actions[] = {
 	{ .name = NULL, .fn = NULL },
 };
 
-static const struct flow_action *action_tables[FLOW_ACTION_TABLES_MAX] = {
-	flow_builtin_actions,
-};
-static size_t n_action_tables = 1;
-
-void
-flow_actions_register(const struct flow_action *table)
-{
-	const struct flow_action *a;
-	size_t i;
-
-	for (i = 0; i < n_action_tables; i++) {
-		if (action_tables[i] == table)
-			return; /* registering twice is harmless */
-	}
-	if (n_action_tables == FLOW_ACTION_TABLES_MAX)
-		fatalx("flow_actions_register: more than %d tables",
-		    FLOW_ACTION_TABLES_MAX);
-	for (a = table; a->name != NULL; a++) {
-		if (flow_action_find(a->name) != NULL)
-			log_warnx("flow action %s registered twice, the first "
-			    "one is used", a->name);
-	}
-	action_tables[n_action_tables++] = table;
-}
-
 const struct flow_action *
-flow_action_find(const char *name)
+flow_actions_find(const struct flow_action_set *sets, size_t n,
+    const char *name, void **state)
 {
 	const struct flow_action *a;
-	size_t i;
 
-	for (i = 0; i < n_action_tables; i++) {
-		for (a = action_tables[i]; a->name != NULL; a++) {
-			if (strcmp(a->name, name) == 0)
+	*state = NULL;
+	for (a = flow_builtin_actions; a->name != NULL; a++) {
+		if (strcmp(a->name, name) == 0)
+			return a;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (a = sets[i].actions; a != NULL && a->name != NULL; a++) {
+			if (strcmp(a->name, name) == 0) {
+				*state = sets[i].state;
 				return a;
+			}
 		}
 	}
 	return NULL;
+}
+
+int
+flow_actions_check(const struct flow_action_set *sets, size_t n,
+    struct flow_diag *diag)
+{
+	const struct flow_action *a, *b;
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		for (a = sets[i].actions; a != NULL && a->name != NULL; a++) {
+			int twice = 0;
+
+			for (b = flow_builtin_actions; b->name != NULL; b++)
+				twice |= strcmp(a->name, b->name) == 0;
+			for (size_t j = 0; j < i; j++) {
+				for (b = sets[j].actions; b != NULL &&
+				    b->name != NULL; b++)
+					twice |= strcmp(a->name, b->name) == 0;
+			}
+			if (twice) {
+				flow_diag_error(diag, "actions", 0,
+				    "action \"%s\" is provided twice", a->name);
+				bad++;
+			}
+		}
+	}
+	return bad;
 }
 
 /*

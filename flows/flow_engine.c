@@ -35,6 +35,8 @@ enum match_level {
 };
 
 static int engine_load(struct flow_engine *, char *, size_t);
+static void engine_set_actions(struct flow_engine *,
+    const struct flow_action_set *, size_t);
 static void engine_set_conf(struct flow_engine *, const struct gw_config *);
 static void engine_adopt(struct flow_engine *, struct flow_def **, size_t);
 static void diag_to_err(struct buf *, char *, size_t);
@@ -63,6 +65,21 @@ engine_set_conf(struct flow_engine *e, const struct gw_config *conf)
 	    86400;
 	e->ussd_timeout_s = conf->ussd_timeout_s > 0 ? conf->ussd_timeout_s :
 	    180;
+}
+
+static void
+engine_set_actions(struct flow_engine *e, const struct flow_action_set *sets,
+    size_t n)
+{
+	struct flow_action_set *copy = NULL;
+
+	if (n > 0) {
+		copy = xcalloc(n, sizeof(*copy));
+		memcpy(copy, sets, n * sizeof(*copy));
+	}
+	free(e->sets);
+	e->sets = copy;
+	e->nsets = n;
 }
 
 static void
@@ -129,7 +146,7 @@ engine_load(struct flow_engine *e, char *err, size_t errlen)
 	memset(&diag, 0, sizeof(diag));
 	diag.errors = &errors;
 	diag.warnings = &warnings;
-	if (flow_load_dir(e->dir, &diag, &defs, &n) != 0) {
+	if (flow_load_dir(e->dir, e->sets, e->nsets, &diag, &defs, &n) != 0) {
 		for (line = errors.data; line != NULL && *line != '\0';
 		    line = next) {
 			next = strchr(line, '\n');
@@ -161,12 +178,15 @@ engine_load(struct flow_engine *e, char *err, size_t errlen)
 }
 
 struct flow_engine *
-flow_engine_new(const struct gw_config *conf, char *err, size_t errlen)
+flow_engine_new(const struct gw_config *conf,
+    const struct flow_action_set *sets, size_t nsets, char *err,
+    size_t errlen)
 {
 	struct flow_engine *e;
 
 	e = xcalloc(1, sizeof(*e));
 	engine_set_conf(e, conf);
+	engine_set_actions(e, sets, nsets);
 	if (engine_load(e, err, errlen) != 0) {
 		flow_engine_free(e);
 		return NULL;
@@ -176,18 +196,28 @@ flow_engine_new(const struct gw_config *conf, char *err, size_t errlen)
 
 int
 flow_engine_reload(struct flow_engine *e, const struct gw_config *conf,
-    char *err, size_t errlen)
+    const struct flow_action_set *sets, size_t nsets, char *err,
+    size_t errlen)
 {
 	const struct gw_config *old = e->conf;
+	struct flow_action_set *old_sets = e->sets;
+	size_t old_n = e->nsets;
 
-	/* The caller frees conf if this fails, and keeps the old one. */
+	/* The caller frees conf (and the new states) if this fails, and
+	 * keeps the old ones. */
+	e->sets = NULL;
 	engine_set_conf(e, conf);
+	engine_set_actions(e, sets, nsets);
 	if (engine_load(e, err, errlen) != 0) {
+		free(e->sets);
+		e->sets = old_sets;
+		e->nsets = old_n;
 		engine_set_conf(e, old);
 		log_warnx("flows: reload failed, keeping the %zu flow(s) "
 		    "loaded before", e->ncur);
 		return -1;
 	}
+	free(old_sets);
 	return 0;
 }
 
@@ -204,6 +234,7 @@ flow_engine_free(struct flow_engine *e)
 	free(e->cur);
 	free(e->dir);
 	free(e->default_lang);
+	free(e->sets);
 	free(e);
 }
 
@@ -331,7 +362,8 @@ flow_engine_info(const struct flow_engine *e, size_t i,
 }
 
 int
-flow_check_dir(const char *dir, struct buf *errors, struct buf *warnings)
+flow_check_dir(const char *dir, const struct flow_action_set *sets,
+    size_t nsets, struct buf *errors, struct buf *warnings)
 {
 	struct flow_diag diag;
 	struct flow_def **defs;
@@ -340,7 +372,7 @@ flow_check_dir(const char *dir, struct buf *errors, struct buf *warnings)
 	memset(&diag, 0, sizeof(diag));
 	diag.errors = errors;
 	diag.warnings = warnings;
-	if (flow_load_dir(dir, &diag, &defs, &n) == 0) {
+	if (flow_load_dir(dir, sets, nsets, &diag, &defs, &n) == 0) {
 		for (i = 0; i < n; i++)
 			flow_def_free(defs[i]);
 		free(defs);

@@ -235,6 +235,8 @@ struct flow_engine {
 	size_t ncur;
 	const struct flow_text *msgs[FLOW_MSG_N]; /* overrides or NULL */
 	int64_t last_prune;		 /* ms, last clean-up in the tick */
+	struct flow_action_set *sets;	 /* services' actions (array owned) */
+	size_t nsets;
 };
 
 /* One message being handled: everything the interpreter needs. */
@@ -265,7 +267,8 @@ int flow_load_file(const char *path, struct flow_diag *,
 void flow_set_check(struct flow_def **, size_t, struct flow_diag *);
 /* Parses every *.flow of dir and checks the set; 0 with a new array of
  * definitions (caller owns), or -1 when diag got errors. */
-int flow_load_dir(const char *dir, struct flow_diag *,
+int flow_load_dir(const char *dir, const struct flow_action_set *sets,
+    size_t nsets, struct flow_diag *,
     struct flow_def ***out, size_t *n);
 
 /* flow_engine.c */
@@ -422,5 +425,15 @@ int flow_session_load(struct store *, const char *phone, enum flow_channel,
     struct flow_session **out);
 int flow_session_save(struct store *, struct flow_session *,
     int64_t due_at) __attribute__((warn_unused_result));
+
+/* flow_actions.c */
+/* The action called name: an engine built-in (*state NULL) or one of
+ * the sets (*state its state); NULL if none. */
+const struct flow_action *flow_actions_find(const struct flow_action_set *,
+    size_t n, const char *name, void **state);
+/* Errors for an action name provided twice (by two sets, or by a set
+ * and the engine); returns how many. */
+int flow_actions_check(const struct flow_action_set *, size_t n,
+    struct flow_diag *);
 
 #endif /* STAFETA_FLOW_INT_H */

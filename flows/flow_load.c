@@ -22,6 +22,8 @@
 #include "util.h"
 
 static int name_cmp(const void *, const void *);
+static void check_actions(struct flow_def **, size_t,
+    const struct flow_action_set *, size_t, struct flow_diag *);
 static int collect_flow_files(const char *, const char *, int, char ***,
     size_t *, struct flow_diag *);
 static void check_keyword_pair(const struct flow_def *, const char *,
@@ -232,9 +234,32 @@ collect_flow_files(const char *dir, const char *sub, int descend,
 	return 0;
 }
 
+/* A step calling an action nobody provides fails at run time: warn. */
+static void
+check_actions(struct flow_def **defs, size_t n,
+    const struct flow_action_set *sets, size_t nsets, struct flow_diag *diag)
+{
+	const struct flow_node *node;
+	void *state;
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < defs[i]->nnodes; j++) {
+			node = &defs[i]->nodes[j];
+			if (node->kind == FLOW_NODE_ACTION &&
+			    flow_actions_find(sets, nsets, node->target_name,
+			    &state) == NULL)
+				flow_diag_warn(diag, defs[i]->file, node->line,
+				    "action \"%s\" is not provided by any "
+				    "service; the step will fail",
+				    node->target_name);
+		}
+	}
+}
+
 int
-flow_load_dir(const char *dir, struct flow_diag *diag,
-    struct flow_def ***out, size_t *nout)
+flow_load_dir(const char *dir, const struct flow_action_set *sets,
+    size_t nsets, struct flow_diag *diag, struct flow_def ***out,
+    size_t *nout)
 {
 	char **names = NULL, *path;
 	struct flow_def **defs = NULL, *d;
@@ -262,6 +287,8 @@ flow_load_dir(const char *dir, struct flow_diag *diag,
 		flow_diag_warn(diag, dir, 0, "no *.flow files; only the "
 		    "global words (AJUTOR, STOP, START, GATA) will work");
 	flow_set_check(defs, nd, diag);
+	(void)flow_actions_check(sets, nsets, diag);
+	check_actions(defs, nd, sets, nsets, diag);
 	if (diag->nerrors > errors) {
 		for (i = 0; i < nd; i++)
 			flow_def_free(defs[i]);

@@ -253,17 +253,17 @@ static int
 call_action(struct flow_run *r, const struct flow_node *n, int *idx)
 {
 	const struct flow_action *a;
-	struct flow_action_ctx ctx;
+	struct flow_action_ctx ctx = { 0 };
 	struct buf reply;
 	const char *outcome;
 
-	a = flow_action_find(n->target_name);
+	a = flow_actions_find(r->eng->sets, r->eng->nsets, n->target_name,
+	    &ctx.service);
 	if (a == NULL) {
 		fail_session(r, "action not registered");
 		return -1;
 	}
 	buf_init(&reply, FLOW_REPLY_MAX);
-	memset(&ctx, 0, sizeof(ctx));
 	ctx.store = r->store;
 	ctx.conf = r->eng->conf;
 	ctx.phone = r->phone;

@@ -69,10 +69,6 @@ step_kind(struct flow_parser *p, struct flow_node *n, char *spec)
 			n->field = xstrdup(args);
 		else
 			n->target_name = xstrdup(args);
-		if (n->kind == FLOW_NODE_ACTION &&
-		    flow_action_find(args) == NULL)
-			flow_parse_warn(p, p->line, "action \"%s\" is not registered "
-			    "(yet); the step will fail if it is not", args);
 		return;
 	}
 	if (strcmp(kind, "save") == 0) {

@@ -13,11 +13,23 @@
 struct gw_config;
 struct store;
 
+struct gw_services;
+struct flow_engine;
+
 struct cli_ctx {
 	struct gw_config *conf; /* loaded configuration (owned by main) */
 	struct store *store;	/* open database (owned by main) */
 	const char *config_path; /* as given with -c */
+	struct gw_services *services; /* cli_services(); owned by main */
 };
+
+/* stafeta_main.c */
+/* The services' states for ctx->conf, started on first use (NULL with a
+ * warning on stderr if one refuses its configuration). */
+struct gw_services *cli_services(struct cli_ctx *);
+/* A flow engine on ctx->conf with the services' actions, as the daemon
+ * runs it; NULL with the reason on stderr.  Caller frees. */
+struct flow_engine *cli_flow_engine(struct cli_ctx *);
 
 /* cli_messages.c */
 int cli_status_main(struct cli_ctx *, int argc, char **argv);

@@ -21,9 +21,9 @@
 #include "clock.h"
 #include "config.h"
 #include "flow.h"
+#include "gateway.h"
 #include "log.h"
 #include "phone.h"
-#include "sheet.h"
 #include "store.h"
 #include "util.h"
 
@@ -31,7 +31,6 @@ static int flow_usage(void);
 static int flow_list(struct cli_ctx *);
 static int flow_check(struct cli_ctx *, int, char **);
 static int flow_start(struct cli_ctx *, int, char **);
-static void actions_init(struct cli_ctx *);
 
 static int
 flow_usage(void)
@@ -42,29 +41,16 @@ flow_usage(void)
 	return 2;
 }
 
-/* Flows may call the sheet actions; without them a check would warn. */
-static void
-actions_init(struct cli_ctx *ctx)
-{
-	char err[256];
-
-	if (sheet_module_init(ctx->conf, err, sizeof(err)) != 0)
-		fprintf(stderr, "stafeta: warning: %s (sheet actions not "
-		    "available)\n", err);
-}
-
 static int
 flow_list(struct cli_ctx *ctx)
 {
 	struct flow_engine *e;
 	struct flow_info fi;
-	char err[512];
 	size_t i, k;
 
-	e = flow_engine_new(ctx->conf, err, sizeof(err));
+	e = cli_flow_engine(ctx);
 	if (e == NULL) {
-		fprintf(stderr, "stafeta: %s\n(run `stafeta flow check` for "
-		    "every error)\n", err);
+		fprintf(stderr, "(run `stafeta flow check` for every error)\n");
 		return 1;
 	}
 	printf("%-12s %-5s %-8s %-30s %s\n", "FLOW", "STEPS", "CHANNELS",
@@ -101,15 +87,21 @@ flow_check(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct buf errors, warnings;
 	const char *dir = ctx->conf->flows_dir;
+	struct gw_services *svc;
+	const struct flow_action_set *sets = NULL;
+	size_t n = 0;
 	int nerr;
 
 	if (argc > 3)
 		return flow_usage();
 	if (argc == 3)
 		dir = argv[2];
+	svc = cli_services(ctx);
+	if (svc != NULL)
+		sets = gw_services_actions(svc, &n);
 	buf_init(&errors, 0);
 	buf_init(&warnings, 0);
-	nerr = flow_check_dir(dir, &errors, &warnings);
+	nerr = flow_check_dir(dir, sets, n, &errors, &warnings);
 	if (warnings.len > 0)
 		fputs(warnings.data, stdout);
 	if (errors.len > 0)
@@ -129,17 +121,15 @@ flow_start(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct flow_engine *e;
 	struct flow_info fi;
-	char err[512], phone[32];
+	char phone[32];
 	size_t k;
 	int i, rc, status = 0;
 
 	if (argc < 4)
 		return flow_usage();
-	e = flow_engine_new(ctx->conf, err, sizeof(err));
-	if (e == NULL) {
-		fprintf(stderr, "stafeta: %s\n", err);
+	e = cli_flow_engine(ctx);
+	if (e == NULL)
 		return 1;
-	}
 	for (k = 0; flow_engine_info(e, k, &fi) == 0; k++) {
 		if (strcmp(fi.name, argv[2]) == 0)
 			break;
@@ -186,7 +176,6 @@ cli_flow_main(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (argc < 2)
 		return flow_usage();
-	actions_init(ctx);
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		rc = flow_list(ctx);
 	else if (strcmp(argv[1], "check") == 0)
@@ -195,6 +184,5 @@ cli_flow_main(struct cli_ctx *ctx, int argc, char **argv)
 		rc = flow_start(ctx, argc, argv);
 	else
 		rc = flow_usage();
-	sheet_module_free();
 	return rc;
 }

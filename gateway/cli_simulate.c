@@ -612,7 +612,6 @@ cli_simulate_main(struct cli_ctx *ctx, int argc, char **argv)
 	struct sigaction sa;
 	struct buf ignore;
 	const char *db = NULL, *transcript = NULL, *channel = NULL;
-	char err[512];
 	int i, rc;
 
 	memset(&s, 0, sizeof(s));
@@ -651,18 +650,11 @@ cli_simulate_main(struct cli_ctx *ctx, int argc, char **argv)
 		    s.code);
 		return 2;
 	}
-	if (sheet_module_init(ctx->conf, err, sizeof(err)) != 0)
-		fprintf(stderr, "stafeta: warning: %s (sheet actions not "
-		    "available)\n", err);
-	s.eng = flow_engine_new(ctx->conf, err, sizeof(err));
-	if (s.eng == NULL) {
-		fprintf(stderr, "stafeta: %s\n", err);
-		sheet_module_free();
+	s.eng = cli_flow_engine(ctx);
+	if (s.eng == NULL)
 		return 1;
-	}
 	if (sim_open(&s, db) != 0) {
 		sim_close(&s);
-		sheet_module_free();
 		return 1;
 	}
 	/* Only what this session queues is shown. */
@@ -681,6 +673,5 @@ cli_simulate_main(struct cli_ctx *ctx, int argc, char **argv)
 	else
 		rc = sim_chat(&s, isatty(STDIN_FILENO));
 	sim_close(&s);
-	sheet_module_free();
 	return rc;
 }

@@ -27,12 +27,37 @@ struct gateway {
 	struct event_base *base;    /* the one event loop */
 	struct gw_config *conf;	    /* current configuration (owned) */
 	struct store *store;	    /* the daemon's connection (owned) */
+	struct gw_services *services; /* services' states for conf (owned) */
 	struct flow_engine *flows;  /* dialogue engine (owned) */
 	struct gw_modems *modems;   /* worker supervisor (owned) */
 	struct gw_http *http;	    /* USSD/HTTP listener or NULL (owned) */
 	const char *config_path;    /* from -c (borrowed from argv) */
 	const char *state_override; /* from -S or NULL (borrowed) */
 };
+
+/* gw_services.c: the table of services (flows/service.h) and their
+ * states for one configuration */
+struct gw_services;
+struct service;
+struct flow_action_set;
+/* Number of services in the table, and the i-th (NULL past the end). */
+size_t gw_services_count(void);
+const struct service *gw_services_at(size_t i);
+/* Initialises every service for conf, in table order (checking = 1 for
+ * `stafetad -n` and `flow check`: validate quietly).  NULL with err if
+ * one refuses; those already started are freed. */
+struct gw_services *gw_services_new(const struct gw_config *, int checking,
+    char *err, size_t errlen) __attribute__((warn_unused_result));
+void gw_services_free(struct gw_services *); /* NULL is a no-op */
+/* The action sets to hand the flow engine (borrowed from s). */
+const struct flow_action_set *gw_services_actions(const struct gw_services *,
+    size_t *n);
+/* The state of svc in s (borrowed), or NULL. */
+void *gw_services_state(const struct gw_services *, const struct service *);
+/* Runs every service's due work at now, each in a transaction of its
+ * own; 0, or -1 if some service failed (logged, retried next time). */
+int gw_services_tick(struct gw_services *, struct store *,
+    const struct gw_config *, int64_t now);
 
 /* gw_modems.c: worker supervisor and outbound dispatcher */
 struct gw_modems *gw_modems_new(struct gateway *);

@@ -14,6 +14,8 @@
 
 #include "cli.h"
 #include "config.h"
+#include "flow.h"
+#include "gateway.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -71,6 +73,37 @@ cli_find(const char *name)
 			return &cli_commands[i];
 	}
 	return NULL;
+}
+
+struct gw_services *
+cli_services(struct cli_ctx *ctx)
+{
+	char err[CONFIG_ERR_LEN];
+
+	if (ctx->services == NULL) {
+		ctx->services = gw_services_new(ctx->conf, 1, err, sizeof(err));
+		if (ctx->services == NULL)
+			fprintf(stderr, "stafeta: %s\n", err);
+	}
+	return ctx->services;
+}
+
+struct flow_engine *
+cli_flow_engine(struct cli_ctx *ctx)
+{
+	struct gw_services *svc = cli_services(ctx);
+	const struct flow_action_set *sets = NULL;
+	struct flow_engine *e;
+	char err[CONFIG_ERR_LEN];
+	size_t n = 0;
+
+	if (svc == NULL)
+		return NULL;
+	sets = gw_services_actions(svc, &n);
+	e = flow_engine_new(ctx->conf, sets, n, err, sizeof(err));
+	if (e == NULL)
+		fprintf(stderr, "stafeta: %s\n", err);
+	return e;
 }
 
 int
@@ -138,6 +171,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = cmd->main(&ctx, argc, argv);
+	gw_services_free(ctx.services);
 	store_close(ctx.store);
 	config_free(ctx.conf);
 	if (fflush(stdout) == EOF || ferror(stdout)) {

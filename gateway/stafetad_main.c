@@ -29,7 +29,6 @@
 #include "flow.h"
 #include "gateway.h"
 #include "log.h"
-#include "sheet.h"
 #include "store.h"
 #include "util.h"
 
@@ -66,36 +65,36 @@ usage(void)
 	exit(2);
 }
 
-/* Everything -n checks; 0 if the daemon would start with it. */
+/* Everything -n checks, the same steps as a start and a reload;
+ * 0 if the daemon would start with it. */
 static int
 check_only(const char *path, const char *state)
 {
 	char err[CONFIG_ERR_LEN];
 	struct gw_config *conf;
-	struct flow_engine *flows;
+	struct gw_services *services = NULL;
+	struct flow_engine *flows = NULL;
+	int rc = 1;
 
 	conf = config_load(path, state, err, sizeof(err));
-	if (conf == NULL) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
+	if (conf != NULL)
+		services = gw_services_new(conf, 1, err, sizeof(err));
+	if (services != NULL) {
+		const struct flow_action_set *sets;
+		size_t n;
+
+		sets = gw_services_actions(services, &n);
+		flows = flow_engine_new(conf, sets, n, err, sizeof(err));
 	}
-	if (sheet_module_init(conf, err, sizeof(err)) != 0) {
+	if (flows != NULL) {
+		printf("configuration OK\n");
+		rc = 0;
+	} else
 		fprintf(stderr, "%s\n", err);
-		config_free(conf);
-		return 1;
-	}
-	flows = flow_engine_new(conf, err, sizeof(err));
-	if (flows == NULL) {
-		fprintf(stderr, "%s\n", err);
-		sheet_module_free();
-		config_free(conf);
-		return 1;
-	}
 	flow_engine_free(flows);
-	sheet_module_free();
+	gw_services_free(services);
 	config_free(conf);
-	printf("configuration OK\n");
-	return 0;
+	return rc;
 }
 
 /*
@@ -136,14 +135,18 @@ signal_stop_cb(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopbreak(t->gw->base);
 }
 
-/* SIGHUP: a complete new configuration replaces the old one only if it
- * loads cleanly, flows included. */
+/* SIGHUP: a complete new configuration, with every service's new state,
+ * replaces the old one only if all of it loads cleanly, flows included:
+ * the same steps as `stafetad -n`. */
 static void
 signal_hup_cb(evutil_socket_t sig, short ev, void *arg)
 {
 	struct daemon_timers *t = arg;
 	struct gateway *gw = t->gw;
 	struct gw_config *next, *old;
+	struct gw_services *next_svc = NULL, *old_svc;
+	const struct flow_action_set *sets;
+	size_t n;
 	char err[CONFIG_ERR_LEN];
 
 	UNUSED(sig);
@@ -152,13 +155,17 @@ signal_hup_cb(evutil_socket_t sig, short ev, void *arg)
 	log_info("SIGHUP: reloading %s", gw->config_path);
 	next = config_load(gw->config_path, gw->state_override, err,
 	    sizeof(err));
-	if (next == NULL) {
-		log_warnx("reload refused, keeping the running configuration: "
-		    "%s", err);
-		gw_notify_ready();
-		return;
+	if (next != NULL)
+		next_svc = gw_services_new(next, 0, err, sizeof(err));
+	if (next_svc != NULL) {
+		sets = gw_services_actions(next_svc, &n);
+		if (flow_engine_reload(gw->flows, next, sets, n, err,
+		    sizeof(err)) != 0) {
+			gw_services_free(next_svc);
+			next_svc = NULL;
+		}
 	}
-	if (flow_engine_reload(gw->flows, next, err, sizeof(err)) != 0) {
+	if (next_svc == NULL) {
 		log_warnx("reload refused, keeping the running configuration: "
 		    "%s", err);
 		config_free(next);
@@ -166,13 +173,16 @@ signal_hup_cb(evutil_socket_t sig, short ev, void *arg)
 		return;
 	}
 	old = gw->conf;
+	old_svc = gw->services;
 	gw->conf = next;
+	gw->services = next_svc;
 	log_set_level((enum log_level)next->log_level);
 	if (old->http_listen == NULL || next->http_listen == NULL ||
 	    strcmp(old->http_listen, next->http_listen) != 0)
 		log_warnx("[http] listen changes take effect at restart");
 	if (gw_modems_apply_config(gw->modems) != 0)
 		log_warnx("reload: some modem workers could not be started");
+	gw_services_free(old_svc);
 	config_free(old);
 	log_info("configuration reloaded");
 	gw_notify_ready();
@@ -190,12 +200,12 @@ housekeeping_cb(evutil_socket_t fd, short ev, void *arg)
 	UNUSED(ev);
 	if (gw_reasm_expire(gw, now) != 0)
 		log_warnx("could not deliver timed-out concatenated messages");
+	/* The gateway's own due work, then the flows', then each service's:
+	 * every owner in a transaction of its own. */
 	if (store_begin(gw->store) == 0) {
 		int ok = store_outbox_expire(gw->store,
 		    now - (int64_t)gw->conf->send_max_age_s * 1000,
-		    &expired) == 0 &&
-		    flow_engine_tick(gw->flows, gw->store, now) == 0 &&
-		    sheet_module_tick(gw->store, gw->conf, now) == 0;
+		    &expired) == 0;
 		if (ok && now - t->last_prune > 3600 * 1000) {
 			ok = store_dedup_prune(gw->store, now - DEDUP_KEEP_MS) ==
 			    0;
@@ -209,6 +219,15 @@ housekeeping_cb(evutil_socket_t fd, short ev, void *arg)
 			log_warnx("%d queued message(s) expired unsent after "
 			    "%d s", expired, gw->conf->send_max_age_s);
 	}
+	if (store_begin(gw->store) == 0) {
+		if (flow_engine_tick(gw->flows, gw->store, now) != 0 ||
+		    store_commit(gw->store) != 0) {
+			log_warnx("flows: due re-prompts and expiries failed, "
+			    "retried next time: %s", store_errmsg(gw->store));
+			store_rollback(gw->store);
+		}
+	}
+	(void)gw_services_tick(gw->services, gw->store, gw->conf, now);
 	gw_modems_kick(gw->modems);
 }
 
@@ -286,14 +305,21 @@ main(int argc, char **argv)
 		log_warnx("database %s: %s", gw.conf->database, err);
 		goto out_conf;
 	}
-	if (sheet_module_init(gw.conf, err, sizeof(err)) != 0) {
+	gw.services = gw_services_new(gw.conf, 0, err, sizeof(err));
+	if (gw.services == NULL) {
 		log_warnx("%s", err);
 		goto out_store;
 	}
-	gw.flows = flow_engine_new(gw.conf, err, sizeof(err));
+	{
+		const struct flow_action_set *sets;
+		size_t n;
+
+		sets = gw_services_actions(gw.services, &n);
+		gw.flows = flow_engine_new(gw.conf, sets, n, err, sizeof(err));
+	}
 	if (gw.flows == NULL) {
 		log_warnx("%s", err);
-		goto out_sheets;
+		goto out_services;
 	}
 	gw.base = event_base_new();
 	if (gw.base == NULL) {
@@ -347,8 +373,8 @@ out_loop:
 	event_base_free(gw.base);
 out_flows:
 	flow_engine_free(gw.flows);
-out_sheets:
-	sheet_module_free();
+out_services:
+	gw_services_free(gw.services);
 out_store:
 	store_close(gw.store);
 out_conf:

@@ -22,7 +22,8 @@ file_read(const char *path, size_t max, char **out, size_t *len, char *err,
 
 	f = fopen(path, "rb");
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
 		return -1;
 	}
 	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -34,14 +35,16 @@ file_read(const char *path, size_t max, char **out, size_t *len, char *err,
 	data = xmalloc(max + 2);
 	n = fread(data, 1, max + 1, f);
 	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
 		free(data);
 		fclose(f);
 		return -1;
 	}
 	fclose(f);
 	if (n > max) {
-		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		snprintf(err, errlen, "%s: file too large (max %zu bytes)",
+		    path, max);
 		free(data);
 		return -1;
 	}

@@ -13,7 +13,8 @@
  *     number, replace/merge with the family's current cycle);
  *   - sheet_actions.c are the flow actions, sheet_alerts.c the SPAS side
  *     (urgent alert, 24/48 h deadline alerts, daily digest);
- *   - sheet_module.c owns the one loaded table (module state).
+ *   - sheet_service.c is the service (flows/service.h): its state holds
+ *     the loaded table, which the actions reach through ctx->service.
  *
  * Values are stored per indicator as 1 (yes, suspicion), 0 (no) or 9
  * (unknown / not assessed), in arrays indexed by table position.  Nothing
@@ -25,11 +26,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flow.h"
+
 struct gw_config;
 struct store;
 struct buf;
 struct flow_action_ctx;
 struct store_sheet;
+struct service;
+struct sheet_state;
 
 #define SHEET_MAX_INDICATORS 128 /* table rows accepted at load */
 #define SHEET_DOMAINS	     6	 /* risk domains 1..6 (GD 691/2015 art. 4) */
@@ -279,9 +284,10 @@ int sheet_enter_state(struct store *, struct store_sheet *s, int next,
 int sheet_assessed_state(const struct store_sheet *);
 
 /* sheet_actions.c */
-/* Registers the actions below with the flow engine (sheet_module_init). */
-void sheet_actions_register(void);
-/* The built-in flow actions, exposed for tests and for callers outside a
+/* The flow actions the service provides (NULL-name terminated); each
+ * runs with ctx->service a struct sheet_state. */
+extern const struct flow_action sheet_actions[];
+/* The same actions by name, exposed for tests and for callers outside a
  * flow.  See the file comment of sheet_actions.c for fields and
  * outcomes. */
 const char *sheet_action_compact(struct flow_action_ctx *);
@@ -316,18 +322,15 @@ int sheet_alert_urgent(struct store *, const struct gw_config *,
 int sheet_alerts_tick(struct store *, const struct gw_config *, int64_t now)
     __attribute__((warn_unused_result));
 
-/* sheet_module.c */
-/* Loads the indicator table and registers the sheet flow actions. */
-int sheet_module_init(const struct gw_config *, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-void sheet_module_free(void);
-/* Deadline alerts (24 h / 48 h of the 72 h visit deadline) and the daily
- * digest to SPAS duty numbers; queues SMS.  Called about once a minute. */
-int sheet_module_tick(struct store *, const struct gw_config *, int64_t now);
-/* The loaded table (borrowed), or NULL before sheet_module_init. */
-const struct sheet_table *sheet_module_table(void);
-/* Installs t as the module table (takes ownership); for tests and the
- * CLI, which load the table without registering actions. */
-void sheet_module_set_table(struct sheet_table *t);
+/* sheet_service.c */
+/* The service descriptor: the one line in gateway/gw_services.c. */
+extern const struct service sheet_service;
+/* The service state: the loaded indicator table (NULL when sheets are
+ * not configured).  _new takes ownership of t (tests and the CLI build
+ * one around a table they loaded). */
+struct sheet_state *sheet_state_new(struct sheet_table *t);
+void sheet_state_free(struct sheet_state *);
+/* The table (borrowed), or NULL. */
+const struct sheet_table *sheet_state_table(const struct sheet_state *);
 
 #endif /* STAFETA_SHEET_H */

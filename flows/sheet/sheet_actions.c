@@ -56,7 +56,7 @@ static int page_list(const struct sheet_table *, const char *,
 static int summary_text(const struct sheet_table *,
     const struct flow_action_ctx *, char *, size_t);
 
-static const struct flow_action sheet_action_table[] = {
+const struct flow_action sheet_actions[] = {
 	{ .name = "sheet_compact", .fn = sheet_action_compact },
 	{ .name = "sheet_check_reporter", .fn = sheet_action_check_reporter },
 	{ .name = "sheet_check_pin", .fn = sheet_action_check_pin },
@@ -66,12 +66,6 @@ static const struct flow_action sheet_action_table[] = {
 	{ .name = "sheet_guided_submit", .fn = sheet_action_guided_submit },
 	{ .name = NULL, .fn = NULL },
 };
-
-void
-sheet_actions_register(void)
-{
-	flow_actions_register(sheet_action_table);
-}
 
 /* Finds the sender among enrolled reporters (as given, then in E.164). */
 static enum reporter_status
@@ -354,7 +348,7 @@ static const char *
 submit_and_ack(struct flow_action_ctx *ctx, const struct store_reporter *rep,
     const struct sheet_report *r, const uint8_t *raw_hash)
 {
-	const struct sheet_table *t = sheet_module_table();
+	const struct sheet_table *t = sheet_state_table(ctx->service);
 	struct sheet_submit_result res;
 	struct sheet_ack ack;
 	const char *lang = reply_lang(ctx, rep);
@@ -390,7 +384,7 @@ submit_and_ack(struct flow_action_ctx *ctx, const struct store_reporter *rep,
 const char *
 sheet_action_compact(struct flow_action_ctx *ctx)
 {
-	const struct sheet_table *t = sheet_module_table();
+	const struct sheet_table *t = sheet_state_table(ctx->service);
 	struct store_reporter rep;
 	struct sheet_report r;
 	struct sheet_perror e;
@@ -565,7 +559,7 @@ sheet_action_domains(struct flow_action_ctx *ctx)
 const char *
 sheet_action_next_page(struct flow_action_ctx *ctx)
 {
-	const struct sheet_table *t = sheet_module_table();
+	const struct sheet_table *t = sheet_state_table(ctx->service);
 	const char *pages[SHEET_DOMAINS * 8];
 	const char *cur = flow_session_get(ctx->session, "page");
 	char key[16], text[SHEET_USSD_MAX * 2], items[11];
@@ -612,7 +606,7 @@ sheet_action_next_page(struct flow_action_ctx *ctx)
 const char *
 sheet_action_guided_submit(struct flow_action_ctx *ctx)
 {
-	const struct sheet_table *t = sheet_module_table();
+	const struct sheet_table *t = sheet_state_table(ctx->service);
 	struct store_reporter rep;
 	struct sheet_report r;
 	enum reporter_status rs;

@@ -141,9 +141,14 @@ static const char long_flow[] =
 
 static const char *test_action_mode;
 
+static int test_action_state; /* the "service state" of test-act */
+
 static const char *
 test_action(struct flow_action_ctx *ctx)
 {
+	/* The engine hands an action the state of the set it came from. */
+	if (ctx->service != &test_action_state)
+		return NULL;
 	flow_session_set(ctx->session, "seen", ctx->text);
 	if (strcmp(ctx->text, "FAIL") == 0)
 		return NULL;
@@ -156,6 +161,10 @@ test_action(struct flow_action_ctx *ctx)
 static const struct flow_action test_action_table[] = {
 	{ .name = "test-act", .fn = test_action },
 	{ .name = NULL, .fn = NULL },
+};
+
+static const struct flow_action_set test_sets[] = {
+	{ .actions = test_action_table, .state = &test_action_state },
 };
 
 static void
@@ -200,9 +209,8 @@ setup(void **state)
 	f->st = store_open(db, err, sizeof(err));
 	if (f->st == NULL)
 		fail_msg("%s", err);
-	flow_actions_register(test_action_table);
 	test_action_mode = "ok";
-	f->eng = flow_engine_new(&f->conf, err, sizeof(err));
+	f->eng = flow_engine_new(&f->conf, test_sets, 1, err, sizeof(err));
 	if (f->eng == NULL)
 		fail_msg("%s", err);
 	*state = f;
@@ -372,7 +380,7 @@ test_unknown_and_catch_all(void **state)
 	    "informatii sau unul din cuvintele: " KW ".");
 	write_file(f, "core.flow", "flow: core\ncatch-all: yes\n"
 	    "step s: end\n  ro: Prins: {keywords}\n");
-	assert_int_equal(flow_engine_reload(f->eng, &f->conf, err,
+	assert_int_equal(flow_engine_reload(f->eng, &f->conf, test_sets, 1, err,
 	    sizeof(err)), 0);
 	SAY(f, PHONE, "buna ziua", T0, "Prins: " KW);
 }
@@ -546,7 +554,7 @@ test_restart_keeps_session(void **state)
 
 	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");
 	flow_engine_free(f->eng);
-	f->eng = flow_engine_new(&f->conf, err, sizeof(err));
+	f->eng = flow_engine_new(&f->conf, test_sets, 1, err, sizeof(err));
 	assert_non_null(f->eng);
 	SAY(f, PHONE, "da", T0 + MIN, "Q2 1-3?");
 }
@@ -563,7 +571,7 @@ test_reload_keeps_version(void **state)
 	memcpy(strstr(v2, "Q2 1-3?"), "N2", 2);
 	write_file(f, "poll.flow", v2);
 	free(v2);
-	assert_int_equal(flow_engine_reload(f->eng, &f->conf, err,
+	assert_int_equal(flow_engine_reload(f->eng, &f->conf, test_sets, 1, err,
 	    sizeof(err)), 0);
 	/* The running session keeps the version it started with... */
 	SAY(f, PHONE, "da", T0, "Q2 1-3?");
@@ -573,7 +581,7 @@ test_reload_keeps_version(void **state)
 	/* After a restart the old bytes come back from the store. */
 	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");
 	write_file(f, "poll.flow", poll_flow);
-	assert_int_equal(flow_engine_reload(f->eng, &f->conf, err,
+	assert_int_equal(flow_engine_reload(f->eng, &f->conf, test_sets, 1, err,
 	    sizeof(err)), 0);
 	SAY(f, PHONE2, "poll", T0, "Q1 da/nu?");
 	v2 = xstrdup(poll_flow);
@@ -581,7 +589,7 @@ test_reload_keeps_version(void **state)
 	write_file(f, "poll.flow", v2);
 	free(v2);
 	flow_engine_free(f->eng);
-	f->eng = flow_engine_new(&f->conf, err, sizeof(err));
+	f->eng = flow_engine_new(&f->conf, test_sets, 1, err, sizeof(err));
 	assert_non_null(f->eng);
 	SAY(f, PHONE2, "da", T0, "Q2 1-3?");
 	/* Unused old versions are dropped by the tick. */
@@ -602,7 +610,7 @@ test_reload_error_keeps_set(void **state)
 	char err[256];
 
 	write_file(f, "bad.flow", "flow: bad\nstep s: jump\n");
-	assert_int_equal(flow_engine_reload(f->eng, &f->conf, err,
+	assert_int_equal(flow_engine_reload(f->eng, &f->conf, test_sets, 1, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "/bad.flow:2: unknown step kind"));
 	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");

@@ -74,7 +74,7 @@ setup(void **state)
 	f->gw.store = store_open(path, err, sizeof(err));
 	if (f->gw.store == NULL)
 		fail_msg("%s", err);
-	f->gw.flows = flow_engine_new(&f->conf, err, sizeof(err));
+	f->gw.flows = flow_engine_new(&f->conf, NULL, 0, err, sizeof(err));
 	if (f->gw.flows == NULL)
 		fail_msg("%s", err);
 	f->gw.base = event_base_new();

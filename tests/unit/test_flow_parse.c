@@ -9,10 +9,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "buf.h"
 #include "flow.h"
+#include "gateway.h"
+#include "service.h"
 #include "flow_int.h"
 #include "log.h"
 #include "util.h"
@@ -365,8 +368,6 @@ test_warnings(void **state)
 	    "parts"));
 	assert_non_null(strstr(p.warnings.data, "step a (en): 200 "
 	    "characters, more than one USSD screen"));
-	assert_non_null(strstr(p.warnings.data, "t.flow:6: warning: action "
-	    "\"no-such-action\" is not registered"));
 	assert_non_null(strstr(p.warnings.data, "t.flow:6: warning: step b "
 	    "can never be reached"));
 	parsed_free(&p);
@@ -438,21 +439,85 @@ test_set_checks(void **state)
 	buf_free(&warnings);
 }
 
-/* The files shipped in flows/ load without errors or warnings. */
+/* The action sets of every service in the table, as the daemon has them
+ * (states are not needed to check names). */
+static size_t
+service_sets(struct flow_action_set *sets, size_t max)
+{
+	const struct service *svc;
+	size_t n = 0;
+
+	for (size_t i = 0; (svc = gw_services_at(i)) != NULL && n < max; i++) {
+		if (svc->actions != NULL) {
+			sets[n].actions = svc->actions;
+			sets[n++].state = NULL;
+		}
+	}
+	return n;
+}
+
+/* The files shipped in flows/ and its service folders load without
+ * errors, and every action they call is provided by a service. */
 static void
 test_shipped_flows(void **state)
 {
 	struct buf errors, warnings;
+	struct flow_action_set sets[16];
+	size_t nsets = service_sets(sets, 16);
 	int n;
 
 	(void)state;
 	buf_init(&errors, 0);
 	buf_init(&warnings, 0);
-	n = flow_check_dir("flows", &errors, &warnings);
+	n = flow_check_dir("flows", sets, nsets, &errors, &warnings);
 	if (n != 0)
 		fail_msg("%s", errors.data);
+	if (warnings.data != NULL && strstr(warnings.data, "action") != NULL)
+		fail_msg("%s", warnings.data);
 	buf_free(&errors);
 	buf_free(&warnings);
+}
+
+/* A step calling an action no service provides is a warning at its
+ * line; an action provided twice is an error. */
+static void
+test_unprovided_action(void **state)
+{
+	char dir[] = "/tmp/test_flow_parse.XXXXXX", path[64];
+	struct flow_action_set sets[16];
+	size_t nsets = service_sets(sets, 15);
+	struct buf errors, warnings;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.flow", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("flow: t\nkeywords: TT\nstep a: action no-such-action\n", fp);
+	fclose(fp);
+	buf_init(&errors, 0);
+	buf_init(&warnings, 0);
+	assert_int_equal(flow_check_dir(dir, sets, nsets, &errors, &warnings),
+	    0);
+	assert_non_null(warnings.data);
+	assert_non_null(strstr(warnings.data, "t.flow:3: warning: action "
+	    "\"no-such-action\" is not provided by any service"));
+	buf_free(&errors);
+	buf_free(&warnings);
+	/* The same table twice: every name is provided twice. */
+	if (nsets > 0) {
+		sets[nsets] = sets[0];
+		buf_init(&errors, 0);
+		buf_init(&warnings, 0);
+		assert_true(flow_check_dir(dir, sets, nsets + 1, &errors,
+		    &warnings) > 0);
+		assert_non_null(strstr(errors.data, "provided twice"));
+		buf_free(&errors);
+		buf_free(&warnings);
+	}
+	unlink(path);
+	rmdir(dir);
 }
 
 int
@@ -467,6 +532,7 @@ main(void)
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_set_checks),
 		cmocka_unit_test(test_shipped_flows),
+		cmocka_unit_test(test_unprovided_action),
 	};
 
 	log_init(LOG_LEVEL_ERROR, "test_flow_parse");

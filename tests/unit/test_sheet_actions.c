@@ -43,6 +43,7 @@ struct fixture {
 	struct flow_session *sess;
 	struct buf reply;
 	struct flow_action_ctx ctx;
+	struct sheet_state *svc; /* the service state the actions run on */
 };
 
 struct outbox_seen {
@@ -81,7 +82,7 @@ setup(void **state)
 	t = sheet_table_load("flows/sheet/indicators.csv", err, sizeof(err));
 	if (t == NULL)
 		fail_msg("%s", err);
-	sheet_module_set_table(t);
+	f->svc = sheet_state_new(t);
 	f->spas[0] = (char *)(uintptr_t)"+40700000001";
 	f->conf.county_code = 22;
 	f->conf.spas_numbers = f->spas;
@@ -112,7 +113,7 @@ teardown(void **state)
 
 	flow_session_free(f->sess);
 	buf_free(&f->reply);
-	sheet_module_set_table(NULL);
+	sheet_state_free(f->svc);
 	store_close(f->st);
 	test_db_remove(f->path);
 	free(f);
@@ -130,6 +131,7 @@ ctx_reset(struct fixture *f, const char *phone, enum flow_channel ch,
 	}
 	buf_reset(&f->reply);
 	memset(&f->ctx, 0, sizeof(f->ctx));
+	f->ctx.service = f->svc;
 	f->ctx.store = f->st;
 	f->ctx.conf = &f->conf;
 	f->ctx.phone = phone;
