@@ -54,7 +54,7 @@ main(int argc, char **argv)
 	memset(&gw, 0, sizeof(gw));
 	gw.config_path = argv[1];
 	gw.state_override = argv[2];
-	gw.conf = config_load(argv[1], argv[2], err, sizeof(err));
+	gw.conf = gw_config_load(argv[1], argv[2], err, sizeof(err));
 	if (gw.conf == NULL) {
 		fprintf(stderr, "config: %s\n", err);
 		return 1;

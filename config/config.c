@@ -34,16 +34,25 @@
 
 struct config_parse {
 	struct gw_config *cfg;	 /* being filled */
+	const struct config_key *keys; /* the core table */
+	size_t nkeys;
 	int *glines;		 /* per key: line that set a global key */
 	int *mlines;		 /* per key: line in the current [modem] */
+	int *slines[CONFIG_SERVICE_SECTIONS_MAX]; /* per service key */
 	const char *section;	 /* current section word (tokeniser's copy) */
 	long modem;		 /* index of the current modem, -1 if none */
+	long service;		 /* index of the current service section */
 	size_t n_seen;		 /* global sections seen so far */
 	const char *seen[CONFIG_SECTIONS_MAX]; /* their names */
 	int seen_line[CONFIG_SECTIONS_MAX];    /* and header lines */
 };
 
 static int modem_name_ok(const char *);
+static long service_index(const struct gw_config *, const char *);
+static void unknown_section(const struct config_parse *, const char *,
+    char *, size_t);
+static int finish_sections(struct config_parse *, int *, char *, size_t);
+static void parse_state_free(struct config_parse *);
 static int parse_section(struct config_parse *, const struct config_ini_item *,
     char *, size_t);
 static int parse_item_cb(void *, const struct config_ini_item *, char *,
@@ -65,19 +74,46 @@ modem_name_ok(const char *n)
 		      "0123456789_-") == len;
 }
 
+/* The service section called name, or -1. */
+static long
+service_index(const struct gw_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_sections; i++) {
+		if (strcmp(cfg->sections[i]->name, name) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+static void
+unknown_section(const struct config_parse *st, const char *name, char *msg,
+    size_t msglen)
+{
+	char known[256] = "gateway, queue, http, flows";
+	size_t n = strlen(known);
+
+	for (size_t i = 0; i < st->cfg->n_sections && n < sizeof(known); i++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, ", %s",
+		    st->cfg->sections[i]->name);
+	snprintf(msg, msglen, "unknown section [%s] (known: %s, modem NAME)",
+	    name, known);
+}
+
 static int
 parse_section(struct config_parse *st, const struct config_ini_item *it,
     char *msg, size_t msglen)
 {
 	struct gw_config *cfg = st->cfg;
 	struct modem_conf *m;
+	long service = service_index(cfg, it->section);
 
-	if (!config_section_known(it->section)) {
-		snprintf(msg, msglen, "unknown section [%s] (known: gateway, "
-		    "queue, http, flows, sheets, modem NAME)", it->section);
+	if (service < 0 && !config_keys_has_section(st->keys, st->nkeys,
+	    it->section)) {
+		unknown_section(st, it->section, msg, msglen);
 		return -1;
 	}
 	st->section = it->section;
+	st->service = service;
 	if (strcmp(it->section, "modem") != 0) {
 		if (it->name != NULL) {
 			snprintf(msg, msglen, "syntax error: section [%s] takes "
@@ -122,11 +158,11 @@ parse_section(struct config_parse *st, const struct config_ini_item *it,
 	    (cfg->n_modems + 1) * sizeof(*cfg->modems));
 	m = &cfg->modems[cfg->n_modems];
 	memset(m, 0, sizeof(*m));
-	config_keys_defaults(1, m);
+	config_keys_defaults(st->keys, st->nkeys, "modem", m);
 	m->name = xstrdup(it->name);
 	m->line = it->line;
 	st->modem = (long)cfg->n_modems++;
-	memset(st->mlines, 0, config_key_count() * sizeof(int));
+	memset(st->mlines, 0, st->nkeys * sizeof(int));
 	return 0;
 }
 
@@ -135,14 +171,21 @@ parse_item_cb(void *arg, const struct config_ini_item *it, char *msg,
     size_t msglen)
 {
 	struct config_parse *st = arg;
+	const struct config_key *keys = st->keys;
+	size_t nkeys = st->nkeys;
 	int idx, *lines;
 	void *base;
 
 	if (it->kind == CONFIG_INI_SECTION)
 		return parse_section(st, it, msg, msglen);
-	idx = config_key_lookup(st->section, it->key);
+	if (st->service >= 0) {
+		keys = st->cfg->sections[st->service]->keys;
+		nkeys = st->cfg->sections[st->service]->nkeys;
+	}
+	idx = config_keys_lookup(keys, nkeys, st->section, it->key);
 	if (idx == -1) {
-		const char *hint = config_key_suggest(st->section, it->key);
+		const char *hint = config_keys_suggest(keys, nkeys, st->section,
+		    it->key);
 
 		snprintf(msg, msglen, "unknown key \"%s\" in [%s%s%s]%s%s%s",
 		    it->key, st->section, st->modem >= 0 ? " " : "",
@@ -151,7 +194,10 @@ parse_item_cb(void *arg, const struct config_ini_item *it, char *msg,
 		    hint != NULL ? hint : "", hint != NULL ? "?)" : "");
 		return -1;
 	}
-	if (st->modem >= 0) {
+	if (st->service >= 0) {
+		lines = st->slines[st->service];
+		base = st->cfg->section_data[st->service];
+	} else if (st->modem >= 0) {
 		lines = st->mlines;
 		base = &st->cfg->modems[st->modem];
 	} else {
@@ -164,7 +210,7 @@ parse_item_cb(void *arg, const struct config_ini_item *it, char *msg,
 		return -1;
 	}
 	lines[idx] = it->line;
-	return config_key_set(idx, base, it->value, msg, msglen);
+	return config_key_set(&keys[idx], base, it->value, msg, msglen);
 }
 
 /* dir/rel, or rel itself if absolute; a leading "./" is dropped. */
@@ -246,10 +292,12 @@ static void
 modem_add_implicit(struct gw_config *cfg)
 {
 	struct modem_conf *m;
+	size_t nkeys;
+	const struct config_key *keys = config_keys_core(&nkeys);
 
 	cfg->modems = xcalloc(1, sizeof(*cfg->modems));
 	m = &cfg->modems[0];
-	config_keys_defaults(1, m);
+	config_keys_defaults(keys, nkeys, "modem", m);
 	m->name = xstrdup("dummy0");
 	free(m->model);
 	m->model = xstrdup("dummy");
@@ -268,7 +316,8 @@ finish(struct config_parse *st, const char *override, int *line, char *msg,
 	struct gw_config *cfg = st->cfg;
 	char *sd;
 
-	if (config_keys_finish(cfg, st->glines, line, msg, msglen) == -1)
+	if (config_keys_phones(st->keys, st->nkeys, cfg, cfg->default_country,
+	    st->glines, line, msg, msglen) == -1)
 		return -1;
 	sd = abs_dir(override != NULL ? override : cfg->state_dir);
 	if (sd == NULL) {
@@ -284,11 +333,6 @@ finish(struct config_parse *st, const char *override, int *line, char *msg,
 		cfg->flows_dir = flows_default();
 	else
 		resolve_against(&cfg->flows_dir, sd);
-	if (cfg->indicators == NULL)
-		cfg->indicators = path_join(cfg->flows_dir,
-		    "sheet/indicators.csv");
-	else
-		resolve_against(&cfg->indicators, sd);
 	for (size_t i = 0; i < cfg->n_modems; i++) {
 		struct modem_conf *m = &cfg->modems[i];
 
@@ -305,12 +349,44 @@ finish(struct config_parse *st, const char *override, int *line, char *msg,
 	}
 	if (cfg->n_modems == 0)
 		modem_add_implicit(cfg);
+	return finish_sections(st, line, msg, msglen);
+}
+
+/* The services' sections, once the core configuration is complete. */
+static int
+finish_sections(struct config_parse *st, int *line, char *msg, size_t msglen)
+{
+	struct gw_config *cfg = st->cfg;
+
+	for (size_t i = 0; i < cfg->n_sections; i++) {
+		const struct config_section *sec = cfg->sections[i];
+
+		if (config_keys_phones(sec->keys, sec->nkeys,
+		    cfg->section_data[i], cfg->default_country, st->slines[i],
+		    line, msg, msglen) == -1)
+			return -1;
+		*line = 0;
+		if (sec->finish != NULL && sec->finish(cfg->section_data[i],
+		    cfg, st->slines[i], line, msg, msglen) == -1)
+			return -1;
+	}
 	return 0;
+}
+
+static void
+parse_state_free(struct config_parse *st)
+{
+	free(st->glines);
+	free(st->mlines);
+	for (size_t i = 0; i < CONFIG_SERVICE_SECTIONS_MAX; i++)
+		free(st->slines[i]);
 }
 
 struct gw_config *
 config_parse_buffer(const char *name, const char *data, size_t len,
-    const char *state_dir_override, char *err, size_t errlen)
+    const char *state_dir_override,
+    const struct config_section *const *sections, size_t nsections,
+    char *err, size_t errlen)
 {
 	struct config_parse st;
 	struct gw_config *cfg = xcalloc(1, sizeof(*cfg));
@@ -320,10 +396,27 @@ config_parse_buffer(const char *name, const char *data, size_t len,
 	memset(&st, 0, sizeof(st));
 	st.cfg = cfg;
 	st.modem = -1;
-	st.glines = xcalloc(config_key_count(), sizeof(int));
-	st.mlines = xcalloc(config_key_count(), sizeof(int));
+	st.service = -1;
+	st.keys = config_keys_core(&st.nkeys);
+	st.glines = xcalloc(st.nkeys, sizeof(int));
+	st.mlines = xcalloc(st.nkeys, sizeof(int));
 	cfg->path = xstrdup(name);
-	config_keys_defaults(0, cfg);
+	config_keys_defaults(st.keys, st.nkeys, NULL, cfg);
+	if (nsections > CONFIG_SERVICE_SECTIONS_MAX) {
+		snprintf(msg, sizeof(msg), "more than %d service sections",
+		    CONFIG_SERVICE_SECTIONS_MAX);
+		goto fail;
+	}
+	for (size_t i = 0; i < nsections; i++) {
+		const struct config_section *sec = sections[i];
+
+		cfg->sections[i] = sec;
+		cfg->section_data[i] = xcalloc(1, sec->size);
+		cfg->n_sections = i + 1;
+		st.slines[i] = xcalloc(sec->nkeys + 1, sizeof(int));
+		config_keys_defaults(sec->keys, sec->nkeys, NULL,
+		    cfg->section_data[i]);
+	}
 	if (config_ini_parse(data, len, parse_item_cb, &st, &line, msg,
 	    sizeof(msg)) == -1)
 		goto fail;
@@ -334,23 +427,22 @@ config_parse_buffer(const char *name, const char *data, size_t len,
 	}
 	if (finish(&st, state_dir_override, &line, msg, sizeof(msg)) == -1)
 		goto fail;
-	free(st.glines);
-	free(st.mlines);
+	parse_state_free(&st);
 	return cfg;
 fail:
 	if (line > 0)
 		snprintf(err, errlen, "%s:%d: %s", name, line, msg);
 	else
 		snprintf(err, errlen, "%s: %s", name, msg);
-	free(st.glines);
-	free(st.mlines);
+	parse_state_free(&st);
 	config_free(cfg);
 	return NULL;
 }
 
 struct gw_config *
-config_load(const char *path, const char *state_dir_override, char *err,
-    size_t errlen)
+config_load(const char *path, const char *state_dir_override,
+    const struct config_section *const *sections, size_t nsections,
+    char *err, size_t errlen)
 {
 	struct gw_config *cfg;
 	char *data;
@@ -358,8 +450,8 @@ config_load(const char *path, const char *state_dir_override, char *err,
 
 	if (file_read(path, CONFIG_FILE_MAX, &data, &n, err, errlen) != 0)
 		return NULL;
-	cfg = config_parse_buffer(path, data, n, state_dir_override, err,
-	    errlen);
+	cfg = config_parse_buffer(path, data, n, state_dir_override, sections,
+	    nsections, err, errlen);
 	free(data);
 	return cfg;
 }
@@ -367,16 +459,42 @@ config_load(const char *path, const char *state_dir_override, char *err,
 void
 config_free(struct gw_config *cfg)
 {
+	const struct config_key *keys;
+	size_t nkeys;
+
 	if (cfg == NULL)
 		return;
+	keys = config_keys_core(&nkeys);
 	for (size_t i = 0; i < cfg->n_modems; i++) {
-		config_keys_free(1, &cfg->modems[i]);
+		config_keys_free(keys, nkeys, "modem", &cfg->modems[i]);
 		free(cfg->modems[i].name);
 	}
 	free(cfg->modems);
-	config_keys_free(0, cfg);
+	config_keys_free(keys, nkeys, NULL, cfg);
+	for (size_t i = 0; i < cfg->n_sections; i++) {
+		config_keys_free(cfg->sections[i]->keys, cfg->sections[i]->nkeys,
+		    NULL, cfg->section_data[i]);
+		free(cfg->section_data[i]);
+	}
 	free(cfg->path);
 	free(cfg);
+}
+
+const void *
+config_section_data(const struct gw_config *cfg,
+    const struct config_section *sec)
+{
+	for (size_t i = 0; i < cfg->n_sections; i++) {
+		if (cfg->sections[i] == sec)
+			return cfg->section_data[i];
+	}
+	return NULL;
+}
+
+void
+config_path_resolve(char **path, const char *dir)
+{
+	resolve_against(path, dir);
 }
 
 const struct modem_conf *

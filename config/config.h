@@ -9,18 +9,81 @@
  * A struct gw_config owns every string and array it points to;
  * config_free() releases all of it.
  *
- * Paths: `database`, `flows_dir`, `indicators` and a dummy modem's
- * relative `device` are resolved against the state directory (-S DIR, or
- * [gateway] state_dir, or /var/lib/stafeta).
+ * Paths: `database`, `flows_dir` and a dummy modem's relative `device`
+ * are resolved against the state directory (-S DIR, or [gateway]
+ * state_dir, or /var/lib/stafeta).
+ *
+ * Sections of services: the file's [gateway], [queue], [http], [flows]
+ * and [modem NAME] sections are config's own; every other section belongs
+ * to a service, which describes it with a struct config_section (its keys
+ * in the same table form, filling a struct of its own) and hands it to
+ * config_load.  config knows no service: a section nobody handed in is
+ * an unknown section.
  */
 #ifndef STAFETA_CONFIG_H
 #define STAFETA_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CONFIG_ERR_LEN 512
+#define CONFIG_SERVICE_SECTIONS_MAX 16 /* service sections one load takes */
 #define CONFIG_DEFAULT_PATH "/etc/stafeta/stafeta.conf"
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/stafeta"
+
+/* How a key's text becomes a value. */
+enum config_key_type {
+	CONFIG_KEY_STRING = 0, /* char *, NULL when unset */
+	CONFIG_KEY_INT,	       /* int within [min, max] */
+	CONFIG_KEY_BOOL,       /* int 0/1: yes/no, true/false, on/off, 1/0 */
+	CONFIG_KEY_DOUBLE,     /* double within [min, max] */
+	CONFIG_KEY_LIST,       /* char ** (NULL-terminated) + size_t count */
+	CONFIG_KEY_LOGLEVEL,   /* int, enum log_level */
+	CONFIG_KEY_LANGUAGE,   /* char *: ro, hu, en */
+	CONFIG_KEY_PHONES,     /* like LIST, normalised to E.164 at the end */
+	CONFIG_KEY_TIME,       /* char * "HH:MM" */
+};
+
+#define CONFIG_KEY_NONEMPTY 0x01 /* "" is an error, not "unset" */
+
+struct config_key;
+/* An extra test of a value's text (of each item of a list): 0, or -1
+ * with "key must be ..." in msg. */
+typedef int config_key_check(const struct config_key *, const char *value,
+    char *msg, size_t msglen);
+
+/* One key, declared once (conventions.md 13). */
+struct config_key {
+	const char *section; /* "gateway", ..., "modem", or a service's */
+	const char *name;    /* key as written in the file */
+	enum config_key_type type; /* how the value is parsed and stored */
+	const char *def;     /* default, parsed like a file value; NULL = unset */
+	int64_t min, max;    /* INT and DOUBLE bounds */
+	size_t off;	     /* field in the struct the section fills */
+	size_t n_off;	     /* LIST, PHONES: the size_t count field */
+	int flags;	     /* CONFIG_KEY_NONEMPTY */
+	config_key_check *check; /* or NULL */
+};
+
+struct gw_config;
+
+/* A service's [section]: its keys fill a struct of size bytes that the
+ * configuration owns (strings and lists freed by config_free). */
+struct config_section {
+	const char *name;	       /* "sheets": the [name] header */
+	const struct config_key *keys; /* each with .section = name */
+	size_t nkeys;
+	size_t size;		       /* bytes of the struct */
+	/*
+	 * Called once the whole file is read and the core configuration is
+	 * complete (state_dir, flows_dir absolute; phone lists normalised):
+	 * checks between keys, defaults that depend on others, paths.
+	 * lines[i] is the line that set keys[i] (0 = default).  0, or -1
+	 * with msg and *line (0 if no line applies).  May be NULL.
+	 */
+	int (*finish)(void *data, const struct gw_config *, const int *lines,
+	    int *line, char *msg, size_t msglen);
+};
 
 struct modem_conf {
 	char *name;	    /* from "[modem NAME]"; [A-Za-z0-9_-]{1,32} */
@@ -70,26 +133,26 @@ struct gw_config {
 	int session_expiry_s;	/* default session expiry */
 	int ussd_timeout_s;	/* USSD session considered broken off */
 
-	/* [sheets] */
-	int county_code;	/* AA of sheet numbers, 1..52 */
-	char *commune;		/* default commune of this gateway */
-	char *indicators;	/* indicator table CSV path */
-	char **spas_numbers;	/* SPAS duty numbers (urgent alerts, digest) */
-	size_t n_spas_numbers;
-	char *digest_time;	/* "HH:MM" local time of the daily digest */
-
 	struct modem_conf *modems; /* array of n_modems */
 	size_t n_modems;
+
+	/* Services' sections, as handed to config_load (data owned). */
+	const struct config_section *sections[CONFIG_SERVICE_SECTIONS_MAX];
+	void *section_data[CONFIG_SERVICE_SECTIONS_MAX];
+	size_t n_sections;
 };
 
 /* config.c */
 /*
- * Loads and validates `path`.  `state_dir_override` (the -S option) wins
- * over the file's state_dir.  Returns a new config, or NULL with a
+ * Loads and validates `path`, with the n service sections given (n <=
+ * CONFIG_SERVICE_SECTIONS_MAX; each gets its defaults when the file does
+ * not have it).  `state_dir_override` (the -S option) wins over the
+ * file's state_dir.  Returns a new config, or NULL with a
  * "path:line: message" in err.
  */
 struct gw_config *config_load(const char *path, const char *state_dir_override,
-    char *err, size_t errlen) __attribute__((warn_unused_result));
+    const struct config_section *const *sections, size_t n, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
 /*
  * Same as config_load() on `len` bytes of `data` (need not be
  * NUL-terminated); `name` is used as the path in messages and stored in
@@ -97,12 +160,19 @@ struct gw_config *config_load(const char *path, const char *state_dir_override,
  * result with config_free().
  */
 struct gw_config *config_parse_buffer(const char *name, const char *data,
-    size_t len, const char *state_dir_override, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+    size_t len, const char *state_dir_override,
+    const struct config_section *const *sections, size_t n, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
 void config_free(struct gw_config *); /* NULL is a no-op */
 /* Borrows the modem called `name`, or NULL. */
 const struct modem_conf *config_modem(const struct gw_config *,
     const char *name);
+/* The parsed struct of section sec (borrowed), or NULL if sec was not
+ * handed to config_load. */
+const void *config_section_data(const struct gw_config *,
+    const struct config_section *sec);
+/* Replaces a relative *path by dir/ *path (for a section's finish). */
+void config_path_resolve(char **path, const char *dir);
 
 /*
  * Below: internal to config/, shared by its files; other modules use only
@@ -136,33 +206,39 @@ int config_ini_parse(const char *data, size_t len, config_ini_cb cb,
     void *arg, int *line, char *msg, size_t msglen)
     __attribute__((warn_unused_result));
 
-/* config_keys.c: the one table of keys, typed setters */
-/* 1 if some key lives in `section` ("gateway", "modem", ...). */
-int config_section_known(const char *section);
-size_t config_key_count(void);
+/* config_keys.c: the core table of keys and the typed setters, which
+ * work on any table (the core's or a service section's) */
+/* The core table: [gateway], [queue], [http], [flows], [modem NAME]. */
+const struct config_key *config_keys_core(size_t *n);
+/* 1 if some key of the table lives in `section`. */
+int config_keys_has_section(const struct config_key *, size_t n,
+    const char *section);
 /* Index of `key` in `section`, or -1. */
-int config_key_lookup(const char *section, const char *key);
-const char *config_key_name(int idx);
+int config_keys_lookup(const struct config_key *, size_t n,
+    const char *section, const char *key);
 /* A key of `section` within two typos of `key` (borrowed), or NULL. */
-const char *config_key_suggest(const char *section, const char *key);
+const char *config_keys_suggest(const struct config_key *, size_t n,
+    const char *section, const char *key);
 /*
- * Parses `value` into the field of key `idx` in `base` (a struct
- * gw_config, or a struct modem_conf for [modem] keys), freeing what was
- * there.  -1 with "key must be ..." in msg.
+ * Parses `value` into the field of key k in `base` (the struct its
+ * section fills), freeing what was there.  -1 with "key must be ..." in
+ * msg.
  */
-int config_key_set(int idx, void *base, const char *value, char *msg,
-    size_t msglen) __attribute__((warn_unused_result));
-/* Sets every key of [section] (or of all global sections if "modem" is
- * not asked for) in `base` to its default.  */
-void config_keys_defaults(int modem, void *base);
-/* Frees every string and list field of the table in `base`. */
-void config_keys_free(int modem, void *base);
-/*
- * Checks done once the whole file is read, when keys depend on each
- * other (phone numbers and default_country).  `lines` gives, per key
- * index, the line that set it (0 = default).  -1 with *line and msg.
- */
-int config_keys_finish(struct gw_config *, const int *lines, int *line,
+int config_key_set(const struct config_key *k, void *base, const char *value,
     char *msg, size_t msglen) __attribute__((warn_unused_result));
+/* Sets (or frees) every key of the table in scope in `base`: `only`
+ * NULL is every key but [modem NAME]'s, else the keys of that section. */
+void config_keys_defaults(const struct config_key *, size_t n,
+    const char *only, void *base);
+void config_keys_free(const struct config_key *, size_t n, const char *only,
+    void *base);
+/*
+ * Normalises the PHONES lists of `base` to E.164 with the default country
+ * code, once the whole file is read.  lines[i] is the line that set key i
+ * (0 = default).  -1 with *line and msg.
+ */
+int config_keys_phones(const struct config_key *, size_t n, void *base,
+    const char *country, const int *lines, int *line, char *msg,
+    size_t msglen) __attribute__((warn_unused_result));
 
 #endif /* STAFETA_CONFIG_H */

@@ -29,43 +29,11 @@
 
 #define CONFIG_LIST_MAX 256 /* items in one list value */
 
-enum key_type {
-	KEY_STRING = 0, /* char *, NULL when unset */
-	KEY_INT,	/* int within [min, max] */
-	KEY_BOOL,	/* int 0/1: yes/no, true/false, on/off, 1/0 */
-	KEY_DOUBLE,	/* double within [min, max] */
-	KEY_LIST,	/* char ** (NULL-terminated) + size_t count */
-	KEY_LOGLEVEL,	/* int, enum log_level */
-	KEY_LANGUAGE,	/* char *: ro, hu, en */
-	KEY_PHONES,	/* like KEY_LIST, normalised to E.164 at the end */
-	KEY_TIME,	/* char * "HH:MM" */
-};
-
-#define KEY_NONEMPTY 0x01 /* "" is an error, not "unset" */
-
-struct config_key;
-typedef int (*key_check)(const struct config_key *, const char *, char *,
-    size_t);
-
-struct config_key {
-	const char *section; /* "gateway", ..., "modem" */
-	const char *name;    /* key as written in the file */
-	enum key_type type;  /* how the value is parsed and stored */
-	const char *def;     /* default, parsed like a file value; NULL = unset */
-	int64_t min, max;    /* KEY_INT and KEY_DOUBLE bounds */
-	size_t off;	     /* field in struct gw_config or struct modem_conf */
-	size_t n_off;	     /* KEY_LIST, KEY_PHONES: the size_t count field */
-	int flags;	     /* KEY_NONEMPTY */
-	key_check check;     /* extra test of the text (each item of a list) */
-};
-
 static int check_country(const struct config_key *, const char *, char *,
     size_t);
 static int check_listen(const struct config_key *, const char *, char *,
     size_t);
 static int check_addr(const struct config_key *, const char *, char *,
-    size_t);
-static int check_county(const struct config_key *, const char *, char *,
     size_t);
 static int check_pin(const struct config_key *, const char *, char *,
     size_t);
@@ -74,7 +42,7 @@ static int check_ussd(const struct config_key *, const char *, char *,
 static int check_regex(const struct config_key *, const char *, char *,
     size_t);
 static size_t edit_distance(const char *, const char *);
-static int key_in_scope(const struct config_key *, int);
+static int key_in_scope(const struct config_key *, const char *);
 static void list_free(char ***, size_t *);
 static int list_set(const struct config_key *, void *, const char *, char *,
     size_t);
@@ -87,47 +55,41 @@ static int parse_time(const char *, char *, size_t);
 /* clang-format off */
 static const struct config_key config_keys[] = {
 	/* [gateway] */
-	{ "gateway", "state_dir", KEY_STRING, CONFIG_DEFAULT_STATE_DIR, 0, 0, G(state_dir), 0, KEY_NONEMPTY, NULL },
-	{ "gateway", "database", KEY_STRING, "stafeta.db", 0, 0, G(database), 0, KEY_NONEMPTY, NULL },
-	{ "gateway", "log_level", KEY_LOGLEVEL, "info", 0, 0, G(log_level), 0, 0, NULL },
-	{ "gateway", "language", KEY_LANGUAGE, "ro", 0, 0, G(language), 0, 0, NULL },
-	{ "gateway", "admin_numbers", KEY_PHONES, "", 0, 0, G(admin_numbers), G(n_admin_numbers), 0, NULL },
-	{ "gateway", "default_country", KEY_STRING, "40", 0, 0, G(default_country), 0, 0, check_country },
+	{ "gateway", "state_dir", CONFIG_KEY_STRING, CONFIG_DEFAULT_STATE_DIR, 0, 0, G(state_dir), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "gateway", "database", CONFIG_KEY_STRING, "stafeta.db", 0, 0, G(database), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "gateway", "log_level", CONFIG_KEY_LOGLEVEL, "info", 0, 0, G(log_level), 0, 0, NULL },
+	{ "gateway", "language", CONFIG_KEY_LANGUAGE, "ro", 0, 0, G(language), 0, 0, NULL },
+	{ "gateway", "admin_numbers", CONFIG_KEY_PHONES, "", 0, 0, G(admin_numbers), G(n_admin_numbers), 0, NULL },
+	{ "gateway", "default_country", CONFIG_KEY_STRING, "40", 0, 0, G(default_country), 0, 0, check_country },
 	/* [queue] */
-	{ "queue", "send_max_attempts", KEY_INT, "5", 1, 100, G(send_max_attempts), 0, 0, NULL },
-	{ "queue", "send_retry_base_s", KEY_INT, "30", 1, 3600, G(send_retry_base_s), 0, 0, NULL },
-	{ "queue", "send_max_age_s", KEY_INT, "86400", 60, 2592000, G(send_max_age_s), 0, 0, NULL },
-	{ "queue", "multipart_timeout_s", KEY_INT, "3600", 10, 604800, G(multipart_timeout_s), 0, 0, NULL },
-	{ "queue", "watchdog_s", KEY_INT, "60", 5, 3600, G(watchdog_s), 0, 0, NULL },
-	{ "queue", "modem_down_after", KEY_INT, "3", 1, 100, G(modem_down_after), 0, 0, NULL },
+	{ "queue", "send_max_attempts", CONFIG_KEY_INT, "5", 1, 100, G(send_max_attempts), 0, 0, NULL },
+	{ "queue", "send_retry_base_s", CONFIG_KEY_INT, "30", 1, 3600, G(send_retry_base_s), 0, 0, NULL },
+	{ "queue", "send_max_age_s", CONFIG_KEY_INT, "86400", 60, 2592000, G(send_max_age_s), 0, 0, NULL },
+	{ "queue", "multipart_timeout_s", CONFIG_KEY_INT, "3600", 10, 604800, G(multipart_timeout_s), 0, 0, NULL },
+	{ "queue", "watchdog_s", CONFIG_KEY_INT, "60", 5, 3600, G(watchdog_s), 0, 0, NULL },
+	{ "queue", "modem_down_after", CONFIG_KEY_INT, "3", 1, 100, G(modem_down_after), 0, 0, NULL },
 	/* [http] */
-	{ "http", "listen", KEY_STRING, NULL, 0, 0, G(http_listen), 0, 0, check_listen },
-	{ "http", "secret", KEY_STRING, NULL, 0, 0, G(http_secret), 0, KEY_NONEMPTY, NULL },
-	{ "http", "allow", KEY_LIST, "", 0, 0, G(http_allow), G(n_http_allow), 0, check_addr },
+	{ "http", "listen", CONFIG_KEY_STRING, NULL, 0, 0, G(http_listen), 0, 0, check_listen },
+	{ "http", "secret", CONFIG_KEY_STRING, NULL, 0, 0, G(http_secret), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "http", "allow", CONFIG_KEY_LIST, "", 0, 0, G(http_allow), G(n_http_allow), 0, check_addr },
 	/* [flows] */
-	{ "flows", "dir", KEY_STRING, NULL, 0, 0, G(flows_dir), 0, KEY_NONEMPTY, NULL },
-	{ "flows", "reprompt_s", KEY_INT, "3600", 0, 604800, G(session_reprompt_s), 0, 0, NULL },
-	{ "flows", "expiry_s", KEY_INT, "86400", 60, 2592000, G(session_expiry_s), 0, 0, NULL },
-	{ "flows", "ussd_timeout_s", KEY_INT, "180", 10, 3600, G(ussd_timeout_s), 0, 0, NULL },
-	/* [sheets] */
-	{ "sheets", "county_code", KEY_INT, "0", 0, 52, G(county_code), 0, 0, check_county },
-	{ "sheets", "commune", KEY_STRING, NULL, 0, 0, G(commune), 0, KEY_NONEMPTY, NULL },
-	{ "sheets", "indicators", KEY_STRING, NULL, 0, 0, G(indicators), 0, KEY_NONEMPTY, NULL },
-	{ "sheets", "spas_numbers", KEY_PHONES, "", 0, 0, G(spas_numbers), G(n_spas_numbers), 0, NULL },
-	{ "sheets", "digest_time", KEY_TIME, "18:00", 0, 0, G(digest_time), 0, 0, NULL },
+	{ "flows", "dir", CONFIG_KEY_STRING, NULL, 0, 0, G(flows_dir), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "flows", "reprompt_s", CONFIG_KEY_INT, "3600", 0, 604800, G(session_reprompt_s), 0, 0, NULL },
+	{ "flows", "expiry_s", CONFIG_KEY_INT, "86400", 60, 2592000, G(session_expiry_s), 0, 0, NULL },
+	{ "flows", "ussd_timeout_s", CONFIG_KEY_INT, "180", 10, 3600, G(ussd_timeout_s), 0, 0, NULL },
 	/* [modem NAME] */
-	{ "modem", "device", KEY_STRING, NULL, 0, 0, M(device), 0, KEY_NONEMPTY, NULL },
-	{ "modem", "connection", KEY_STRING, "at", 0, 0, M(connection), 0, KEY_NONEMPTY, NULL },
-	{ "modem", "model", KEY_STRING, "", 0, 0, M(model), 0, 0, NULL },
-	{ "modem", "sim_pin", KEY_STRING, NULL, 0, 0, M(sim_pin), 0, 0, check_pin },
-	{ "modem", "poll_ms", KEY_INT, "250", 20, 60000, M(poll_ms), 0, 0, NULL },
-	{ "modem", "send_per_minute", KEY_INT, "30", 0, 6000, M(send_per_minute), 0, 0, NULL },
-	{ "modem", "daily_cap", KEY_INT, "0", 0, 1000000, M(daily_cap), 0, 0, NULL },
-	{ "modem", "delivery_reports", KEY_BOOL, "yes", 0, 0, M(delivery_reports), 0, 0, NULL },
-	{ "modem", "balance_ussd", KEY_STRING, NULL, 0, 0, M(balance_ussd), 0, 0, check_ussd },
-	{ "modem", "balance_regex", KEY_STRING, NULL, 0, 0, M(balance_regex), 0, 0, check_regex },
-	{ "modem", "low_credit", KEY_DOUBLE, "2.0", 0, 1000000, M(low_credit), 0, 0, NULL },
-	{ "modem", "balance_every_s", KEY_INT, "21600", 60, 604800, M(balance_every_s), 0, 0, NULL },
+	{ "modem", "device", CONFIG_KEY_STRING, NULL, 0, 0, M(device), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "modem", "connection", CONFIG_KEY_STRING, "at", 0, 0, M(connection), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "modem", "model", CONFIG_KEY_STRING, "", 0, 0, M(model), 0, 0, NULL },
+	{ "modem", "sim_pin", CONFIG_KEY_STRING, NULL, 0, 0, M(sim_pin), 0, 0, check_pin },
+	{ "modem", "poll_ms", CONFIG_KEY_INT, "250", 20, 60000, M(poll_ms), 0, 0, NULL },
+	{ "modem", "send_per_minute", CONFIG_KEY_INT, "30", 0, 6000, M(send_per_minute), 0, 0, NULL },
+	{ "modem", "daily_cap", CONFIG_KEY_INT, "0", 0, 1000000, M(daily_cap), 0, 0, NULL },
+	{ "modem", "delivery_reports", CONFIG_KEY_BOOL, "yes", 0, 0, M(delivery_reports), 0, 0, NULL },
+	{ "modem", "balance_ussd", CONFIG_KEY_STRING, NULL, 0, 0, M(balance_ussd), 0, 0, check_ussd },
+	{ "modem", "balance_regex", CONFIG_KEY_STRING, NULL, 0, 0, M(balance_regex), 0, 0, check_regex },
+	{ "modem", "low_credit", CONFIG_KEY_DOUBLE, "2.0", 0, 1000000, M(low_credit), 0, 0, NULL },
+	{ "modem", "balance_every_s", CONFIG_KEY_INT, "21600", 60, 604800, M(balance_every_s), 0, 0, NULL },
 };
 /* clang-format on */
 
@@ -137,37 +99,34 @@ static const struct config_key config_keys[] = {
 /* Field access by table offset. */
 #define FIELD(base, k, type) ((type *)(void *)((char *)(base) + (k)->off))
 
-int
-config_section_known(const char *section)
+const struct config_key *
+config_keys_core(size_t *n)
 {
-	for (size_t i = 0; i < NELEM(config_keys); i++) {
-		if (strcmp(config_keys[i].section, section) == 0)
+	*n = NELEM(config_keys);
+	return config_keys;
+}
+
+int
+config_keys_has_section(const struct config_key *keys, size_t n,
+    const char *section)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(keys[i].section, section) == 0)
 			return 1;
 	}
 	return 0;
 }
 
-size_t
-config_key_count(void)
-{
-	return NELEM(config_keys);
-}
-
 int
-config_key_lookup(const char *section, const char *key)
+config_keys_lookup(const struct config_key *keys, size_t n,
+    const char *section, const char *key)
 {
-	for (size_t i = 0; i < NELEM(config_keys); i++) {
-		if (strcmp(config_keys[i].section, section) == 0 &&
-		    strcmp(config_keys[i].name, key) == 0)
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, key) == 0)
 			return (int)i;
 	}
 	return -1;
-}
-
-const char *
-config_key_name(int idx)
-{
-	return config_keys[idx].name;
 }
 
 /* Levenshtein distance, capped: keys are short, so a fixed row is enough. */
@@ -199,27 +158,32 @@ edit_distance(const char *a, const char *b)
 }
 
 const char *
-config_key_suggest(const char *section, const char *key)
+config_keys_suggest(const struct config_key *keys, size_t n,
+    const char *section, const char *key)
 {
 	const char *best = NULL;
 	size_t bestd = 3, d;
 
-	for (size_t i = 0; i < NELEM(config_keys); i++) {
-		if (strcmp(config_keys[i].section, section) != 0)
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(keys[i].section, section) != 0)
 			continue;
-		d = edit_distance(key, config_keys[i].name);
+		d = edit_distance(key, keys[i].name);
 		if (d < bestd) {
 			bestd = d;
-			best = config_keys[i].name;
+			best = keys[i].name;
 		}
 	}
 	return best;
 }
 
+/* NULL: every key but the [modem NAME] ones (a struct gw_config or a
+ * service's section); otherwise the keys of that section only. */
 static int
-key_in_scope(const struct config_key *k, int modem)
+key_in_scope(const struct config_key *k, const char *only)
 {
-	return (strcmp(k->section, "modem") == 0) == (modem != 0);
+	if (only == NULL)
+		return strcmp(k->section, "modem") != 0;
+	return strcmp(k->section, only) == 0;
 }
 
 static int
@@ -330,29 +294,28 @@ fail:
 }
 
 int
-config_key_set(int idx, void *base, const char *value, char *msg,
-    size_t msglen)
+config_key_set(const struct config_key *k, void *base, const char *value,
+    char *msg, size_t msglen)
 {
-	const struct config_key *k = &config_keys[idx];
 	char tbuf[8], *end = NULL;
 	int64_t iv;
 	double dv;
 	int bv;
 	enum log_level lv;
 
-	if ((k->flags & KEY_NONEMPTY) && *value == '\0') {
+	if ((k->flags & CONFIG_KEY_NONEMPTY) && *value == '\0') {
 		snprintf(msg, msglen, "%s must not be empty (remove the line "
 		    "to use the default)", k->name);
 		return -1;
 	}
 	switch (k->type) {
-	case KEY_STRING:
+	case CONFIG_KEY_STRING:
 		if (k->check != NULL && k->check(k, value, msg, msglen) == -1)
 			return -1;
 		free(*FIELD(base, k, char *));
 		*FIELD(base, k, char *) = xstrdup(value);
 		return 0;
-	case KEY_INT:
+	case CONFIG_KEY_INT:
 		if (parse_int64(value, k->min, k->max, &iv) == -1) {
 			snprintf(msg, msglen, "%s must be an integer between "
 			    "%lld and %lld", k->name, (long long)k->min,
@@ -363,7 +326,7 @@ config_key_set(int idx, void *base, const char *value, char *msg,
 			return -1;
 		*FIELD(base, k, int) = (int)iv;
 		return 0;
-	case KEY_BOOL:
+	case CONFIG_KEY_BOOL:
 		if (parse_bool(value, &bv) == -1) {
 			snprintf(msg, msglen, "%s must be yes or no (or true/"
 			    "false, on/off, 1/0)", k->name);
@@ -371,7 +334,7 @@ config_key_set(int idx, void *base, const char *value, char *msg,
 		}
 		*FIELD(base, k, int) = bv;
 		return 0;
-	case KEY_DOUBLE:
+	case CONFIG_KEY_DOUBLE:
 		dv = *value != '\0' ? strtod(value, &end) : 0;
 		if (end == NULL || *end != '\0' || !isfinite(dv) ||
 		    dv < (double)k->min || dv > (double)k->max) {
@@ -382,10 +345,10 @@ config_key_set(int idx, void *base, const char *value, char *msg,
 		}
 		*FIELD(base, k, double) = dv;
 		return 0;
-	case KEY_LIST:
-	case KEY_PHONES:
+	case CONFIG_KEY_LIST:
+	case CONFIG_KEY_PHONES:
 		return list_set(k, base, value, msg, msglen);
-	case KEY_LOGLEVEL:
+	case CONFIG_KEY_LOGLEVEL:
 		if (log_level_parse(value, &lv) == -1) {
 			snprintf(msg, msglen, "%s must be one of error, warn, "
 			    "info, debug", k->name);
@@ -393,7 +356,7 @@ config_key_set(int idx, void *base, const char *value, char *msg,
 		}
 		*FIELD(base, k, int) = (int)lv;
 		return 0;
-	case KEY_LANGUAGE:
+	case CONFIG_KEY_LANGUAGE:
 		if (strcmp(value, "ro") != 0 && strcmp(value, "hu") != 0 &&
 		    strcmp(value, "en") != 0) {
 			snprintf(msg, msglen, "%s must be one of ro, hu, en",
@@ -403,7 +366,7 @@ config_key_set(int idx, void *base, const char *value, char *msg,
 		free(*FIELD(base, k, char *));
 		*FIELD(base, k, char *) = xstrdup(value);
 		return 0;
-	case KEY_TIME:
+	case CONFIG_KEY_TIME:
 		if (parse_time(value, tbuf, sizeof(tbuf)) == -1) {
 			snprintf(msg, msglen, "%s must be a time HH:MM between "
 			    "00:00 and 23:59", k->name);
@@ -418,64 +381,67 @@ config_key_set(int idx, void *base, const char *value, char *msg,
 }
 
 void
-config_keys_defaults(int modem, void *base)
+config_keys_defaults(const struct config_key *keys, size_t n,
+    const char *only, void *base)
 {
 	char msg[CONFIG_ERR_LEN];
 
-	for (size_t i = 0; i < NELEM(config_keys); i++) {
-		const struct config_key *k = &config_keys[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct config_key *k = &keys[i];
 
-		if (!key_in_scope(k, modem) || k->def == NULL)
+		if (!key_in_scope(k, only) || k->def == NULL)
 			continue;
-		if (config_key_set((int)i, base, k->def, msg, sizeof(msg)) == -1)
+		if (config_key_set(k, base, k->def, msg, sizeof(msg)) == -1)
 			fatalx("config: bad built-in default: %s", msg);
 	}
 }
 
 void
-config_keys_free(int modem, void *base)
+config_keys_free(const struct config_key *keys, size_t n, const char *only,
+    void *base)
 {
-	for (size_t i = 0; i < NELEM(config_keys); i++) {
-		const struct config_key *k = &config_keys[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct config_key *k = &keys[i];
 
-		if (!key_in_scope(k, modem))
+		if (!key_in_scope(k, only))
 			continue;
 		switch (k->type) {
-		case KEY_STRING:
-		case KEY_LANGUAGE:
-		case KEY_TIME:
+		case CONFIG_KEY_STRING:
+		case CONFIG_KEY_LANGUAGE:
+		case CONFIG_KEY_TIME:
 			free(*FIELD(base, k, char *));
 			*FIELD(base, k, char *) = NULL;
 			break;
-		case KEY_LIST:
-		case KEY_PHONES:
+		case CONFIG_KEY_LIST:
+		case CONFIG_KEY_PHONES:
 			list_free(FIELD(base, k, char **),
 			    (size_t *)(void *)((char *)base + k->n_off));
 			break;
-		case KEY_INT:
-		case KEY_BOOL:
-		case KEY_DOUBLE:
-		case KEY_LOGLEVEL:
+		case CONFIG_KEY_INT:
+		case CONFIG_KEY_BOOL:
+		case CONFIG_KEY_DOUBLE:
+		case CONFIG_KEY_LOGLEVEL:
 			break;
 		}
 	}
 }
 
 int
-config_keys_finish(struct gw_config *cfg, const int *lines, int *line,
-    char *msg, size_t msglen)
+config_keys_phones(const struct config_key *keys, size_t n, void *base,
+    const char *country, const int *lines, int *line, char *msg,
+    size_t msglen)
 {
 	char e164[32];
 
-	for (size_t i = 0; i < NELEM(config_keys); i++) {
-		const struct config_key *k = &config_keys[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct config_key *k = &keys[i];
 		char **list;
 
-		if (k->type != KEY_PHONES || !key_in_scope(k, 0))
+		if (k->type != CONFIG_KEY_PHONES || !key_in_scope(k, NULL))
 			continue;
-		list = *FIELD(cfg, k, char **);
+		list = *FIELD(base, k, char **);
 		for (size_t j = 0; list != NULL && list[j] != NULL; j++) {
-			if (phone_normalize(list[j], cfg->default_country, e164,
+			if (phone_normalize(list[j], country, e164,
 			    sizeof(e164)) == -1) {
 				*line = lines[i];
 				snprintf(msg, msglen, "%s: \"%s\" is not a phone "
@@ -545,27 +511,6 @@ check_addr(const struct config_key *k, const char *v, char *msg,
 	snprintf(msg, msglen, "%s: \"%s\" is not an IPv4 or IPv6 address",
 	    k->name, v);
 	return -1;
-}
-
-/*
- * The AA county codes of Romanian sheet numbers (domain/county-codes.csv):
- * 1..39, 41..46 (Bucharest sectors), 51, 52.  40 and 47..50 do not exist.
- */
-static int
-check_county(const struct config_key *k, const char *v, char *msg,
-    size_t msglen)
-{
-	int64_t c;
-
-	if (parse_int64(v, 0, 52, &c) == -1)
-		return -1;
-	if (c == 40 || (c >= 47 && c <= 50)) {
-		snprintf(msg, msglen, "%s %lld is not a county code (use 1 to "
-		    "39, 41 to 46 or 51 to 52; 0 = not configured)", k->name,
-		    (long long)c);
-		return -1;
-	}
-	return 0;
 }
 
 /* The PIN itself is never echoed in messages. */

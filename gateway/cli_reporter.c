@@ -178,7 +178,7 @@ reporter_add(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (o.commune == NULL)
-		o.commune = ctx->conf->commune;
+		o.commune = sheet_conf(ctx->conf)->commune;
 	if (o.phone == NULL || o.name == NULL || o.profession == NULL ||
 	    o.commune == NULL || o.name[0] == '\0' || o.commune[0] == '\0') {
 		fprintf(stderr, "stafeta reporter add: --phone, --name, "

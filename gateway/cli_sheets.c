@@ -73,12 +73,12 @@ load_table(struct cli_ctx *ctx)
 	struct sheet_table *t;
 	char err[512];
 
-	if (ctx->conf->indicators == NULL) {
+	if (sheet_conf(ctx->conf)->indicators == NULL) {
 		fprintf(stderr, "stafeta sheets: no [sheets] indicators file "
 		    "configured\n");
 		return NULL;
 	}
-	t = sheet_table_load(ctx->conf->indicators, err, sizeof(err));
+	t = sheet_table_load(sheet_conf(ctx->conf)->indicators, err, sizeof(err));
 	if (t == NULL)
 		fprintf(stderr, "stafeta sheets: %s\n", err);
 	return t;

@@ -40,6 +40,10 @@ struct gateway {
 struct gw_services;
 struct service;
 struct flow_action_set;
+/* Loads the configuration file with every service's section (what the
+ * daemon and the CLI read); as config_load. */
+struct gw_config *gw_config_load(const char *path, const char *state_dir,
+    char *err, size_t errlen) __attribute__((warn_unused_result));
 /* Number of services in the table, and the i-th (NULL past the end). */
 size_t gw_services_count(void);
 const struct service *gw_services_at(size_t i);

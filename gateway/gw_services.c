@@ -42,6 +42,20 @@ gw_services_at(size_t i)
 	return i < NELEM(gw_service_table) ? gw_service_table[i] : NULL;
 }
 
+struct gw_config *
+gw_config_load(const char *path, const char *state_dir, char *err,
+    size_t errlen)
+{
+	const struct config_section *secs[NELEM(gw_service_table)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NELEM(gw_service_table); i++) {
+		if (gw_service_table[i]->config != NULL)
+			secs[n++] = gw_service_table[i]->config;
+	}
+	return config_load(path, state_dir, secs, n, err, errlen);
+}
+
 struct gw_services *
 gw_services_new(const struct gw_config *conf, int checking, char *err,
     size_t errlen)
@@ -54,6 +68,8 @@ gw_services_new(const struct gw_config *conf, int checking, char *err,
 
 		memset(&env, 0, sizeof(env));
 		env.conf = conf;
+		env.section = svc->config != NULL ?
+		    config_section_data(conf, svc->config) : NULL;
 		env.checking = checking;
 		s->state[i] = svc->init != NULL ? svc->init(&env, err, errlen) :
 		    NULL;

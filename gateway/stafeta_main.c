@@ -156,7 +156,7 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.config_path = config_path;
-	ctx.conf = config_load(config_path, state_dir, err, sizeof(err));
+	ctx.conf = gw_config_load(config_path, state_dir, err, sizeof(err));
 	if (ctx.conf == NULL) {
 		/* Already "file:line: message". */
 		fprintf(stderr, "%s\n", err);

@@ -76,7 +76,7 @@ check_only(const char *path, const char *state)
 	struct flow_engine *flows = NULL;
 	int rc = 1;
 
-	conf = config_load(path, state, err, sizeof(err));
+	conf = gw_config_load(path, state, err, sizeof(err));
 	if (conf != NULL)
 		services = gw_services_new(conf, 1, err, sizeof(err));
 	if (services != NULL) {
@@ -153,7 +153,7 @@ signal_hup_cb(evutil_socket_t sig, short ev, void *arg)
 	UNUSED(ev);
 	gw_notify_reloading();
 	log_info("SIGHUP: reloading %s", gw->config_path);
-	next = config_load(gw->config_path, gw->state_override, err,
+	next = gw_config_load(gw->config_path, gw->state_override, err,
 	    sizeof(err));
 	if (next != NULL)
 		next_svc = gw_services_new(next, 0, err, sizeof(err));
@@ -281,7 +281,7 @@ main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	gw.config_path = config_path;
 	gw.state_override = state;
-	gw.conf = config_load(config_path, state, err, sizeof(err));
+	gw.conf = gw_config_load(config_path, state, err, sizeof(err));
 	if (gw.conf == NULL) {
 		fprintf(stderr, "stafetad: %s\n", err);
 		return 1;

@@ -322,6 +322,23 @@ int sheet_alert_urgent(struct store *, const struct gw_config *,
 int sheet_alerts_tick(struct store *, const struct gw_config *, int64_t now)
     __attribute__((warn_unused_result));
 
+/* sheet_config.c: the [sheets] section */
+struct sheet_conf {
+	int county_code;	/* AA of sheet numbers, 1..52; 0 = off */
+	char *commune;		/* default commune of this gateway */
+	char *indicators;	/* indicator table CSV path (absolute) */
+	char **spas_numbers;	/* SPAS duty numbers (urgent alerts, digest) */
+	size_t n_spas_numbers;
+	char *digest_time;	/* "HH:MM" local time of the daily digest */
+};
+
+struct config_section;
+/* What config_load is handed for [sheets]. */
+extern const struct config_section sheet_config_section;
+/* The [sheets] settings of conf (borrowed); "not configured" (county 0,
+ * no numbers) if conf was loaded without the section. */
+const struct sheet_conf *sheet_conf(const struct gw_config *);
+
 /* sheet_service.c */
 /* The service descriptor: the one line in gateway/gw_services.c. */
 extern const struct service sheet_service;

@@ -409,7 +409,7 @@ sheet_action_compact(struct flow_action_ctx *ctx)
 		    reply_lang(ctx, &rep)) == 0 ? "disabled" : NULL;
 		goto done;
 	}
-	if (t == NULL || ctx->conf == NULL || ctx->conf->county_code < 1) {
+	if (t == NULL || sheet_conf(ctx->conf)->county_code < 1) {
 		out = reply_fixed(ctx, "not_configured",
 		    reply_lang(ctx, &rep)) == 0 ? "error" : NULL;
 		goto done;
@@ -623,7 +623,7 @@ sheet_action_guided_submit(struct flow_action_ctx *ctx)
 		    reply_lang(ctx, &rep)) == 0 ? "unknown" : NULL;
 		goto done;
 	}
-	if (t == NULL || ctx->conf == NULL || ctx->conf->county_code < 1) {
+	if (t == NULL || sheet_conf(ctx->conf)->county_code < 1) {
 		out = reply_fixed(ctx, "not_configured",
 		    reply_lang(ctx, &rep)) == 0 ? "error" : NULL;
 		goto done;

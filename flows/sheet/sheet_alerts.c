@@ -69,8 +69,8 @@ static int
 queue_spas(struct store *st, const struct gw_config *conf, const char *text,
     int64_t now)
 {
-	return store_outbox_add_each(st, conf->spas_numbers,
-	    conf->n_spas_numbers, text, STORE_PRIO_ALERT, now);
+	return store_outbox_add_each(st, sheet_conf(conf)->spas_numbers,
+	    sheet_conf(conf)->n_spas_numbers, text, STORE_PRIO_ALERT, now);
 }
 
 /* "17.09 10:42" (with_time) or "17.09", local time. */
@@ -129,13 +129,13 @@ sheet_alert_urgent(struct store *st, const struct gw_config *conf,
 	    s.household == NULL ? " (familie fara cod)" : "",
 	    s.reporter_phone != NULL ? s.reporter_phone : "?") == -1)
 		goto done;
-	if (conf->n_spas_numbers == 0)
+	if (sheet_conf(conf)->n_spas_numbers == 0)
 		log_warnx("sheet %lld: urgent, but no [sheets] spas_numbers "
 		    "to alert", (long long)sheet_id);
 	if (queue_spas(st, conf, b.data, now) == -1)
 		goto done;
 	log_info("sheet %lld: %s urgent alert queued to %zu SPAS number(s)",
-	    (long long)sheet_id, no, conf->n_spas_numbers);
+	    (long long)sheet_id, no, sheet_conf(conf)->n_spas_numbers);
 	rc = mark_notified(st, sheet_id, now);
 done:
 	buf_free(&b);
@@ -259,18 +259,18 @@ static int
 digest_due(const struct gw_config *conf, int64_t now, char *day,
     size_t daylen)
 {
+	const char *at = sheet_conf(conf)->digest_time;
 	time_t t = (time_t)(now / 1000);
 	struct tm tm;
 	int64_t hh, mm;
 	char buf[8];
 
-	if (conf->digest_time == NULL || strlen(conf->digest_time) != 5 ||
-	    conf->digest_time[2] != ':')
+	if (at == NULL || strlen(at) != 5 || at[2] != ':')
 		return -1;
-	memcpy(buf, conf->digest_time, 2);
+	memcpy(buf, at, 2);
 	buf[2] = '\0';
 	if (parse_int64(buf, 0, 23, &hh) == -1 ||
-	    parse_int64(conf->digest_time + 3, 0, 59, &mm) == -1)
+	    parse_int64(at + 3, 0, 59, &mm) == -1)
 		return -1;
 	localtime_r(&t, &tm);
 	strftime(day, daylen, "%Y-%m-%d", &tm);

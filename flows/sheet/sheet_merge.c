@@ -61,7 +61,7 @@ warn_admins(struct store *st, const struct gw_config *conf, int year,
 
 	snprintf(text, sizeof(text), "Stafeta: %d din %d numere de fisa "
 	    "folosite in %d (judet %02d). Dupa %d fisele sunt refuzate.",
-	    SEQ_WARN, SHEET_SEQ_MAX, year, conf->county_code, SHEET_SEQ_MAX);
+	    SEQ_WARN, SHEET_SEQ_MAX, year, sheet_conf(conf)->county_code, SHEET_SEQ_MAX);
 	return store_outbox_add_each(st, conf->admin_numbers,
 	    conf->n_admin_numbers, text, STORE_PRIO_ALERT, now);
 }
@@ -192,7 +192,7 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	memset(res, 0, sizeof(*res));
 	memset(&live, 0, sizeof(live));
 	memset(&s, 0, sizeof(s));
-	if (conf->county_code < 1)
+	if (sheet_conf(conf)->county_code < 1)
 		return SHEET_SUBMIT_NOCOUNTY;
 	year = local_year(now);
 	merged = *r;
@@ -207,22 +207,22 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	}
 	sheet_derive(t, &merged);
 
-	if (store_sheet_next_seq(st, conf->county_code, year, &seq) == -1)
+	if (store_sheet_next_seq(st, sheet_conf(conf)->county_code, year, &seq) == -1)
 		goto done;
 	if (seq > SHEET_SEQ_MAX) {
 		log_warnx("sheets: county %02d year %d: all %d sheet numbers "
-		    "used, report refused", conf->county_code, year,
+		    "used, report refused", sheet_conf(conf)->county_code, year,
 		    SHEET_SEQ_MAX);
 		rc = SHEET_SUBMIT_EXHAUSTED;
 		goto done;
 	}
 	if (seq >= SEQ_WARN)
 		log_warnx("sheets: county %02d year %d: sheet number %d of %d "
-		    "used", conf->county_code, year, seq, SHEET_SEQ_MAX);
+		    "used", sheet_conf(conf)->county_code, year, seq, SHEET_SEQ_MAX);
 	if (seq == SEQ_WARN && warn_admins(st, conf, year, now) == -1)
 		goto done;
 
-	s.county = conf->county_code;
+	s.county = sheet_conf(conf)->county_code;
 	s.year = year;
 	s.seq = seq;
 	s.household = r->household[0] != '\0' ? xstrdup(r->household) : NULL;

@@ -33,6 +33,7 @@ static void sheet_service_log(const struct gw_config *,
 
 const struct service sheet_service = {
 	.name = "sheet",
+	.config = &sheet_config_section,
 	.actions = sheet_actions,
 	.init = sheet_service_init,
 	.tick = sheet_service_tick,
@@ -70,9 +71,9 @@ sheet_service_init(const struct service_env *env, char *err, size_t errlen)
 	struct sheet_table *t = NULL;
 	char why[512] = "no [sheets] indicators file";
 
-	if (conf->indicators != NULL)
-		t = sheet_table_load(conf->indicators, why, sizeof(why));
-	if (t == NULL && conf->county_code > 0) {
+	if (sheet_conf(conf)->indicators != NULL)
+		t = sheet_table_load(sheet_conf(conf)->indicators, why, sizeof(why));
+	if (t == NULL && sheet_conf(conf)->county_code > 0) {
 		snprintf(err, errlen, "%s", why);
 		return NULL;
 	}
@@ -89,13 +90,13 @@ sheet_service_log(const struct gw_config *conf, const struct sheet_table *t,
 {
 	if (t == NULL)
 		log_warnx("sheets: not configured (county_code = 0): %s", why);
-	else if (conf->county_code < 1)
+	else if (sheet_conf(conf)->county_code < 1)
 		log_warnx("sheets: county_code not set, Observation Sheets "
 		    "will be refused");
 	else
 		log_info("sheets: %zu indicators from %s (%s), county %02d",
-		    sheet_table_count(t), conf->indicators,
-		    sheet_table_version(t), conf->county_code);
+		    sheet_table_count(t), sheet_conf(conf)->indicators,
+		    sheet_table_version(t), sheet_conf(conf)->county_code);
 }
 
 static int
@@ -104,7 +105,7 @@ sheet_service_tick(void *state, struct store *st, const struct gw_config *conf,
 {
 	struct sheet_state *s = state;
 
-	if (s->table == NULL || conf->county_code < 1)
+	if (s->table == NULL || sheet_conf(conf)->county_code < 1)
 		return 0;
 	return sheet_alerts_tick(st, conf, now);
 }

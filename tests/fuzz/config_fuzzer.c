@@ -10,10 +10,17 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "sheet.h"
+#include "util.h"
 
 #define CONFIG_FUZZ_MAX (64 * 1024)
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* The sections a daemon loads: the services' parse through config too. */
+static const struct config_section *const fuzz_sections[] = {
+	&sheet_config_section,
+};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
@@ -24,7 +31,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (len > CONFIG_FUZZ_MAX)
 		return 0;
 	cfg = config_parse_buffer("fuzz.conf", (const char *)data, len,
-	    "/tmp/stafeta-fuzz", err, sizeof(err));
+	    "/tmp/stafeta-fuzz", fuzz_sections, NELEM(fuzz_sections), err,
+	    sizeof(err));
 	if (cfg != NULL)
 		(void)config_modem(cfg, "m1");
 	config_free(cfg);

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sheet.h"
 #include "util.h"
 
 
@@ -30,6 +31,11 @@
 #define EXAMPLE "config/stafeta.conf.example"
 
 static char err[CONFIG_ERR_LEN];
+/* The daemon loads every service's section; these tests the sheet one. */
+static const struct config_section *const test_sections[] = {
+	&sheet_config_section,
+};
+#define SECTIONS test_sections, NELEM(test_sections)
 
 static int group_setup(void **);
 static struct gw_config *parse(const char *);
@@ -65,7 +71,7 @@ parse(const char *text)
 {
 	err[0] = '\0';
 	return config_parse_buffer("t.conf", text, strlen(text), "/srv/st",
-	    err, sizeof(err));
+	    SECTIONS, err, sizeof(err));
 }
 
 /* Asserts that text fails with exactly `want` as the message. */
@@ -112,11 +118,11 @@ test_defaults(void **state)
 	assert_int_equal(c->session_reprompt_s, 3600);
 	assert_int_equal(c->session_expiry_s, 86400);
 	assert_int_equal(c->ussd_timeout_s, 180);
-	assert_int_equal(c->county_code, 0);
-	assert_null(c->commune);
-	assert_non_null(c->indicators);
-	assert_int_equal(c->n_spas_numbers, 0);
-	assert_string_equal(c->digest_time, "18:00");
+	assert_int_equal(sheet_conf(c)->county_code, 0);
+	assert_null(sheet_conf(c)->commune);
+	assert_non_null(sheet_conf(c)->indicators);
+	assert_int_equal(sheet_conf(c)->n_spas_numbers, 0);
+	assert_string_equal(sheet_conf(c)->digest_time, "18:00");
 	config_free(c);
 	config_free(NULL);
 }
@@ -137,19 +143,19 @@ test_flows_default(void **state)
 	assert_string_equal(c->flows_dir, want);
 	free(want);
 	want = xasprintf("%s/sheet/indicators.csv", c->flows_dir);
-	assert_string_equal(c->indicators, want);
+	assert_string_equal(sheet_conf(c)->indicators, want);
 	free(want);
 	config_free(c);
 
 	c = parse("[flows]\ndir = myflows\n[sheets]\nindicators = /x/i.csv\n");
 	assert_non_null(c);
 	assert_string_equal(c->flows_dir, "/srv/st/myflows");
-	assert_string_equal(c->indicators, "/x/i.csv");
+	assert_string_equal(sheet_conf(c)->indicators, "/x/i.csv");
 	config_free(c);
 
 	c = parse("[flows]\ndir = /opt/f\n");
 	assert_non_null(c);
-	assert_string_equal(c->indicators, "/opt/f/sheet/indicators.csv");
+	assert_string_equal(sheet_conf(c)->indicators, "/opt/f/sheet/indicators.csv");
 	config_free(c);
 }
 
@@ -233,11 +239,11 @@ test_types(void **state)
 	assert_string_equal(c->http_allow[0], "127.0.0.1");
 	assert_string_equal(c->http_allow[1], "::1");
 	assert_string_equal(c->http_allow[2], "10.0.0.7");
-	assert_int_equal(c->county_code, 52);
-	assert_string_equal(c->commune, "Apața");
-	assert_string_equal(c->digest_time, "07:05");
-	assert_int_equal(c->n_spas_numbers, 1);
-	assert_string_equal(c->spas_numbers[0], "+40268000000");
+	assert_int_equal(sheet_conf(c)->county_code, 52);
+	assert_string_equal(sheet_conf(c)->commune, "Apața");
+	assert_string_equal(sheet_conf(c)->digest_time, "07:05");
+	assert_int_equal(sheet_conf(c)->n_spas_numbers, 1);
+	assert_string_equal(sheet_conf(c)->spas_numbers[0], "+40268000000");
 	m = config_modem(c, "m-1_X");
 	assert_non_null(m);
 	assert_int_equal(m->delivery_reports, 0);
@@ -404,9 +410,39 @@ test_nul_byte(void **state)
 
 	(void)state;
 	c = config_parse_buffer("t.conf", text, sizeof(text) - 1, "/srv/st",
-	    err, sizeof(err));
+	    SECTIONS, err, sizeof(err));
 	assert_null(c);
 	assert_string_equal(err, "t.conf:2: syntax error: NUL byte in line");
+}
+
+/* config/ knows no service: [sheets] exists only when the sheet service
+ * hands its section in, and its keys land in the service's struct. */
+static void
+test_service_sections(void **state)
+{
+	static const char text[] = "[sheets]\ncounty_code = 8\n"
+	    "spas_numbers = 0740 000 001\n";
+	struct gw_config *c;
+
+	(void)state;
+	c = config_parse_buffer("t.conf", text, strlen(text), "/srv/st", NULL,
+	    0, err, sizeof(err));
+	assert_null(c);
+	assert_string_equal(err, "t.conf:1: unknown section [sheets] (known: "
+	    "gateway, queue, http, flows, modem NAME)");
+	c = parse(text);
+	assert_non_null(c);
+	assert_non_null(config_section_data(c, &sheet_config_section));
+	assert_int_equal(sheet_conf(c)->county_code, 8);
+	assert_string_equal(sheet_conf(c)->spas_numbers[0], "+40740000001");
+	config_free(c);
+	/* Loaded without the section, the service reads "not configured". */
+	c = config_parse_buffer("t.conf", "", 0, "/srv/st", NULL, 0, err,
+	    sizeof(err));
+	assert_non_null(c);
+	assert_null(config_section_data(c, &sheet_config_section));
+	assert_int_equal(sheet_conf(c)->county_code, 0);
+	config_free(c);
 }
 
 static void
@@ -527,7 +563,8 @@ test_state_dir(void **state)
 	assert_string_equal(c->database, "/srv/st/db/s.db");
 	config_free(c);
 	/* Without -S, the file's (trailing slash dropped). */
-	c = config_parse_buffer("t.conf", text, strlen(text), NULL, err,
+	c = config_parse_buffer("t.conf", text, strlen(text), NULL, SECTIONS,
+	    err,
 	    sizeof(err));
 	assert_non_null(c);
 	assert_string_equal(c->state_dir, "/var/x");
@@ -535,12 +572,14 @@ test_state_dir(void **state)
 	assert_string_equal(c->modems[0].device, "/var/x/modem-dummy0");
 	config_free(c);
 	/* Without either, the built-in default. */
-	c = config_parse_buffer("t.conf", "", 0, NULL, err, sizeof(err));
+	c = config_parse_buffer("t.conf", "", 0, NULL, SECTIONS, err,
+	    sizeof(err));
 	assert_non_null(c);
 	assert_string_equal(c->state_dir, CONFIG_DEFAULT_STATE_DIR);
 	config_free(c);
 	/* A relative -S is made absolute from the current directory. */
-	c = config_parse_buffer("t.conf", text, strlen(text), "rel/st", err,
+	c = config_parse_buffer("t.conf", text, strlen(text), "rel/st",
+	    SECTIONS, err,
 	    sizeof(err));
 	assert_non_null(c);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
@@ -561,7 +600,8 @@ test_missing_file(void **state)
 	struct gw_config *c;
 
 	(void)state;
-	c = config_load(DATA_DIR "/no-such.conf", "/srv/st", err, sizeof(err));
+	c = config_load(DATA_DIR "/no-such.conf", "/srv/st", SECTIONS, err,
+	    sizeof(err));
 	assert_null(c);
 	assert_string_equal(err, DATA_DIR "/no-such.conf: cannot open: "
 					  "No such file or directory");
@@ -576,7 +616,7 @@ test_example(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	c = config_load(EXAMPLE, dir, err, sizeof(err));
+	c = config_load(EXAMPLE, dir, SECTIONS, err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_string_equal(c->state_dir, dir);
@@ -591,8 +631,8 @@ test_example(void **state)
 	free(want);
 	assert_string_equal(c->http_listen, "127.0.0.1:8080");
 	assert_string_equal(c->http_secret, "change-me");
-	assert_int_equal(c->county_code, 8);
-	assert_string_equal(c->commune, "Apața");
+	assert_int_equal(sheet_conf(c)->county_code, 8);
+	assert_string_equal(sheet_conf(c)->commune, "Apața");
 	config_free(c);
 	assert_int_equal(rmdir(dir), 0);
 }
@@ -621,7 +661,8 @@ test_data_files(void **state)
 		    strncmp(e->d_name, "bad-", 4) != 0)
 			continue;
 		path = xasprintf("%s/%s", DATA_DIR, e->d_name);
-		c = config_load(path, "/srv/st", err, sizeof(err));
+		c = config_load(path, "/srv/st", SECTIONS, err,
+		    sizeof(err));
 		if (e->d_name[0] == 'g') {
 			if (c == NULL)
 				fail_msg("%s", err);
@@ -663,6 +704,7 @@ main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_service_sections),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_modem_names),

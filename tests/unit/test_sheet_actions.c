@@ -39,6 +39,7 @@ struct fixture {
 	char path[64];
 	struct store *st;
 	struct gw_config conf;
+	struct sheet_conf sc;	/* its [sheets] section */
 	char *spas[1];
 	struct flow_session *sess;
 	struct buf reply;
@@ -84,10 +85,13 @@ setup(void **state)
 		fail_msg("%s", err);
 	f->svc = sheet_state_new(t);
 	f->spas[0] = (char *)(uintptr_t)"+40700000001";
-	f->conf.county_code = 22;
-	f->conf.spas_numbers = f->spas;
-	f->conf.n_spas_numbers = 1;
-	f->conf.digest_time = (char *)(uintptr_t)"18:00";
+	f->conf.sections[0] = &sheet_config_section;
+	f->conf.section_data[0] = &f->sc;
+	f->conf.n_sections = 1;
+	f->sc.county_code = 22;
+	f->sc.spas_numbers = f->spas;
+	f->sc.n_spas_numbers = 1;
+	f->sc.digest_time = (char *)(uintptr_t)"18:00";
 	f->conf.default_country = (char *)(uintptr_t)"40";
 	memset(&r, 0, sizeof(r));
 	r.phone = (char *)(uintptr_t)TEACHER;
@@ -297,7 +301,7 @@ test_compact_invalid(void **state)
 	assert_string_equal(f->reply.data, "ERROR: unknown indicator '4X'. "
 	    "Sheet NOT recorded.");
 	/* Not configured. */
-	f->conf.county_code = 0;
+	f->sc.county_code = 0;
 	ctx_reset(f, TEACHER, FLOW_CHANNEL_SMS, "FO 48219303 40", T0);
 	assert_string_equal(sheet_action_compact(&f->ctx), "error");
 	assert_non_null(strstr(f->reply.data, "nu este configurat"));

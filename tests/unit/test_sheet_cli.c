@@ -33,6 +33,7 @@ struct fixture {
 	char path[64];
 	struct store *st;
 	struct gw_config conf;
+	struct sheet_conf sc;	/* its [sheets] section */
 	struct cli_ctx ctx;
 	struct sheet_table *t;
 	char out[65536];
@@ -59,10 +60,13 @@ setup(void **state)
 	f->t = sheet_table_load("flows/sheet/indicators.csv", err, sizeof(err));
 	if (f->t == NULL)
 		fail_msg("%s", err);
-	f->conf.county_code = 22;
-	f->conf.indicators = (char *)(uintptr_t)"flows/sheet/indicators.csv";
+	f->conf.sections[0] = &sheet_config_section;
+	f->conf.section_data[0] = &f->sc;
+	f->conf.n_sections = 1;
+	f->sc.county_code = 22;
+	f->sc.indicators = (char *)(uintptr_t)"flows/sheet/indicators.csv";
 	f->conf.default_country = (char *)(uintptr_t)"40";
-	f->conf.commune = (char *)(uintptr_t)"Tinca";
+	f->sc.commune = (char *)(uintptr_t)"Tinca";
 	f->ctx.conf = &f->conf;
 	f->ctx.store = f->st;
 	*state = f;
@@ -206,9 +210,9 @@ test_sheets_cli(void **state)
 	submit(f, "+40722000001", "FO NOU 6b2 U", now);
 	/* Old enough to be overdue; another county so that its number does
 	 * not depend on whether 80 hours ago was still this year. */
-	f->conf.county_code = 8;
+	f->sc.county_code = 8;
 	submit(f, "+40722000001", "FO 73051267 5a", now - 80 * 3600 * 1000LL);
-	f->conf.county_code = 22;
+	f->sc.county_code = 22;
 
 	/* The export header: the contract, then every indicator id. */
 	assert_int_equal(run(f, "sheets", "export", "--csv", NULL), 0);

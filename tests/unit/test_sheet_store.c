@@ -33,6 +33,7 @@ struct fixture {
 	char path[64];
 	struct store *st;
 	struct gw_config conf;
+	struct sheet_conf sc;	/* its [sheets] section */
 	char *spas[2];
 	struct sheet_table *t;
 	int64_t teacher;  /* reporter ids */
@@ -93,10 +94,13 @@ setup(void **state)
 		fail_msg("%s", err);
 	f->spas[0] = (char *)(uintptr_t)"+40700000001";
 	f->spas[1] = (char *)(uintptr_t)"+40700000002";
-	f->conf.county_code = 22;
-	f->conf.spas_numbers = f->spas;
-	f->conf.n_spas_numbers = 2;
-	f->conf.digest_time = (char *)(uintptr_t)"18:00";
+	f->conf.sections[0] = &sheet_config_section;
+	f->conf.section_data[0] = &f->sc;
+	f->conf.n_sections = 1;
+	f->sc.county_code = 22;
+	f->sc.spas_numbers = f->spas;
+	f->sc.n_spas_numbers = 2;
+	f->sc.digest_time = (char *)(uintptr_t)"18:00";
 	f->conf.default_country = (char *)(uintptr_t)"40";
 	f->teacher = add_reporter(f, "+40722000001", "Ana Pop", "teacher");
 	f->doctor = add_reporter(f, "+40722000002", "Dr Ion", "family_doctor");
@@ -255,12 +259,12 @@ test_sequence(void **state)
 	    &res), 0);
 	assert_int_equal(res.seq, 3);
 	/* Another county has its own sequence. */
-	f->conf.county_code = 8;
+	f->sc.county_code = 8;
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", T0 + 3 * MIN,
 	    &res), 0);
 	assert_int_equal(res.county, 8);
 	assert_int_equal(res.seq, 1);
-	f->conf.county_code = 22;
+	f->sc.county_code = 22;
 	/* A new calendar year starts again at 001. */
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan, &res), 0);
 	assert_int_equal(res.seq, 1);
@@ -300,7 +304,7 @@ test_sequence(void **state)
 	    &res), SHEET_SUBMIT_EXHAUSTED);
 	store_sheet_clear(&s);
 	/* Not configured: refused. */
-	f->conf.county_code = 0;
+	f->sc.county_code = 0;
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", T0, &res),
 	    SHEET_SUBMIT_NOCOUNTY);
 }
@@ -544,7 +548,7 @@ test_deadline_alerts(void **state)
 	struct store_sheet s;
 
 	/* Digest at 23:59 so that it stays out of the way. */
-	f->conf.digest_time = (char *)(uintptr_t)"23:59";
+	f->sc.digest_time = (char *)(uintptr_t)"23:59";
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b", T0, &r1), 0);
 	assert_int_equal(submit(f, f->doctor, "FO 73051267 3a", T0, &r2), 0);
 	assert_int_equal(submit(f, f->doctor, "FO NOU 30", T0, &r3), 0);
@@ -594,7 +598,7 @@ test_deadline_alert_late_start(void **state)
 	struct sheet_submit_result res;
 	struct outbox_seen seen;
 
-	f->conf.digest_time = (char *)(uintptr_t)"23:59";
+	f->sc.digest_time = (char *)(uintptr_t)"23:59";
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b", T0, &res), 0);
 	/* Gateway down past both: only the 48 h alert goes out. */
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 50 * HOUR),
@@ -651,7 +655,7 @@ test_digest(void **state)
 	outbox(f, &seen);
 	assert_int_equal(seen.n, 2);
 	/* Next day: nothing new and nothing overdue, nothing sent. */
-	f->conf.n_spas_numbers = 1;
+	f->sc.n_spas_numbers = 1;
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf,
 	    T0 + DAY + 18 * HOUR), 0);
 	outbox(f, &seen);
