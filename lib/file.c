@@ -22,7 +22,8 @@ file_read(const char *path, size_t max, char **out, size_t *len, char *err,
 
 	f = fopen(path, "rb");
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
 		return -1;
 	}
 	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
