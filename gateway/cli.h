@@ -6,9 +6,16 @@
  * command.  Each command gets argv starting at its own name, prints to
  * stdout, reports errors on stderr and returns the exit code (0 ok, 1
  * failure, 2 usage).
+ *
+ * Each command also has a cli_*_usage(FILE *) printing its usage lines,
+ * which the command itself prints to stderr on a wrong argument (exit 2)
+ * and stafeta_main.c prints to stdout when -h or --help is among the
+ * command's arguments (exit 0, before the configuration is loaded).
  */
 #ifndef STAFETA_CLI_H
 #define STAFETA_CLI_H
+
+#include <stdio.h>
 
 struct gw_config;
 struct store;
@@ -36,13 +43,21 @@ int cli_status_main(struct cli_ctx *, int argc, char **argv);
 int cli_inbox_main(struct cli_ctx *, int argc, char **argv);
 int cli_outbox_main(struct cli_ctx *, int argc, char **argv);
 int cli_send_main(struct cli_ctx *, int argc, char **argv);
+void cli_status_usage(FILE *);
+void cli_inbox_usage(FILE *);
+void cli_outbox_usage(FILE *);
+void cli_send_usage(FILE *);
 /* cli_reporter.c */
 int cli_reporter_main(struct cli_ctx *, int argc, char **argv);
+void cli_reporter_usage(FILE *);
 /* cli_sheets.c */
 int cli_sheets_main(struct cli_ctx *, int argc, char **argv);
+void cli_sheets_usage(FILE *);
 /* cli_flow.c */
 int cli_flow_main(struct cli_ctx *, int argc, char **argv);
+void cli_flow_usage(FILE *);
 /* cli_simulate.c */
 int cli_simulate_main(struct cli_ctx *, int argc, char **argv);
+void cli_simulate_usage(FILE *);
 
 #endif /* STAFETA_CLI_H */

@@ -32,12 +32,18 @@ static int flow_list(struct cli_ctx *);
 static int flow_check(struct cli_ctx *, int, char **);
 static int flow_start(struct cli_ctx *, int, char **);
 
+void
+cli_flow_usage(FILE *f)
+{
+	fprintf(f, "usage: stafeta flow list\n"
+	    "       stafeta flow check [DIR]\n"
+	    "       stafeta flow start FLOW NUMBER...\n");
+}
+
 static int
 flow_usage(void)
 {
-	fprintf(stderr, "usage: stafeta flow list\n"
-	    "       stafeta flow check [DIR]\n"
-	    "       stafeta flow start FLOW NUMBER...\n");
+	cli_flow_usage(stderr);
 	return 2;
 }
 

@@ -43,6 +43,7 @@ struct status_ctx {
 	size_t n;
 };
 
+static void list_usage(FILE *, const char *);
 static int list_parse(int, char **, const char *, struct list_opts *);
 static const char *cli_time(int64_t, char *, size_t);
 static const char *cli_age(int64_t, int64_t, char *, size_t);
@@ -55,6 +56,39 @@ static int inbox_csv_cb(const struct store_inbound *, void *);
 static int inbox_human_cb(const struct store_inbound *, void *);
 static int outbox_csv_cb(const struct store_outbound *, void *);
 static int outbox_human_cb(const struct store_outbound *, void *);
+
+/* ---- usage ------------------------------------------------------------ */
+
+void
+cli_status_usage(FILE *f)
+{
+	fprintf(f, "usage: stafeta status\n");
+}
+
+static void
+list_usage(FILE *f, const char *cmd)
+{
+	fprintf(f, "usage: stafeta %s [--csv] [--limit N]  (N = 0 lists all)\n",
+	    cmd);
+}
+
+void
+cli_inbox_usage(FILE *f)
+{
+	list_usage(f, "inbox");
+}
+
+void
+cli_outbox_usage(FILE *f)
+{
+	list_usage(f, "outbox");
+}
+
+void
+cli_send_usage(FILE *f)
+{
+	fprintf(f, "usage: stafeta send [--force] NUMBER TEXT...\n");
+}
 
 /*
  * Parses "[--csv] [--limit N]" after the command name.  Returns 0, or 2
@@ -80,8 +114,7 @@ list_parse(int argc, char **argv, const char *cmd, struct list_opts *o)
 		else if (strncmp(argv[i], "--limit=", 8) == 0)
 			val = argv[i] + 8;
 		if (val == NULL || parse_int64(val, 0, 10000000, &n) == -1) {
-			fprintf(stderr, "usage: stafeta %s [--csv] "
-			    "[--limit N]  (N = 0 lists all)\n", cmd);
+			list_usage(stderr, cmd);
 			return 2;
 		}
 		o->limit = (int)n;
@@ -261,8 +294,9 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 	size_t i;
 	int namew = 5, up = 0, sent = 0, rc = 0, len;
 
+	(void)argv;
 	if (argc > 1) {
-		fprintf(stderr, "usage: stafeta %s\n", argv[0]);
+		cli_status_usage(stderr);
 		return 2;
 	}
 	now = clock_now_ms();
@@ -490,8 +524,7 @@ cli_send_main(struct cli_ctx *ctx, int argc, char **argv)
 		first++;
 	}
 	if (argc - first < 2) {
-		fprintf(stderr, "usage: stafeta %s [--force] NUMBER TEXT...\n",
-		    argv[0]);
+		cli_send_usage(stderr);
 		return 2;
 	}
 	cc = ctx->conf->default_country != NULL ?

@@ -67,12 +67,12 @@ static int list_csv_cb(const struct store_reporter *, void *);
 static int list_human_cb(const struct store_reporter *, void *);
 static const char *pin_state(const struct store_reporter *);
 
-static void
-usage(void)
+void
+cli_reporter_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: stafeta reporter add --phone NUMBER "
+	fprintf(f, "usage: stafeta reporter add --phone NUMBER "
 	    "--name NAME --profession CODE --commune NAME\n"
 	    "           [--language ro|hu|en] [--pin PIN] "
 	    "[--institution NAME]\n"
@@ -81,8 +81,14 @@ usage(void)
 	    "       stafeta reporter pin PHONE PIN\n"
 	    "professions:");
 	for (i = 0; i < NELEM(professions); i++)
-		fprintf(stderr, " %s", professions[i].code);
-	fprintf(stderr, "\n");
+		fprintf(f, " %s", professions[i].code);
+	fprintf(f, "\n");
+}
+
+static void
+usage(void)
+{
+	cli_reporter_usage(stderr);
 }
 
 static const char *

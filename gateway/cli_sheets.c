@@ -55,16 +55,22 @@ static int sheets_export(struct cli_ctx *, int, char **);
 static int sheets_visit(struct cli_ctx *, int, char **);
 static int valid_date(const char *);
 
-static void
-usage(void)
+void
+cli_sheets_usage(FILE *f)
 {
-	fprintf(stderr, "usage: stafeta sheets list [--new|--needs-visit|"
+	fprintf(f, "usage: stafeta sheets list [--new|--needs-visit|"
 	    "--overdue] [--commune NAME]\n"
 	    "           [--reporter PHONE] [--all] [--csv]\n"
 	    "       stafeta sheets show ID\n"
 	    "       stafeta sheets export --csv [--all]\n"
 	    "       stafeta sheets visit ID --done|--scheduled YYYY-MM-DD\n"
 	    "ID: sheet number (22-041 or 22041) or internal id\n");
+}
+
+static void
+usage(void)
+{
+	cli_sheets_usage(stderr);
 }
 
 static struct sheet_table *

@@ -110,11 +110,17 @@ static void chomp(char *);
 static void print_prefixed(const char *, const char *);
 static int is_dial(const char *);
 
+void
+cli_simulate_usage(FILE *f)
+{
+	fprintf(f, "usage: stafeta simulate NUMBER [--channel sms|ussd] "
+	    "[--db FILE] [--transcript FILE] [--code CODE]\n");
+}
+
 static int
 sim_usage(void)
 {
-	fprintf(stderr, "usage: stafeta simulate NUMBER [--channel sms|ussd] "
-	    "[--db FILE] [--transcript FILE] [--code CODE]\n");
+	cli_simulate_usage(stderr);
 	return 2;
 }
 

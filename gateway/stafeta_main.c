@@ -6,7 +6,13 @@
  * Loads the same configuration file as the daemon, opens the database
  * (a second, short-lived connection next to the daemon's, which WAL and
  * busy_timeout make safe) and runs one command from the table below.
+ *
+ * `stafeta -h`, `stafeta help` and `stafeta help COMMAND` print usage on
+ * stdout; so does -h or --help anywhere among a command's arguments (up
+ * to a "--"), checked here once for every command, before the
+ * configuration is loaded.  Wrong arguments print usage on stderr, exit 2.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,30 +29,40 @@
 struct cli_command {
 	const char *name;				 /* as typed */
 	int (*main)(struct cli_ctx *, int, char **); /* the command */
+	void (*usage)(FILE *);			 /* full usage */
 	const char *help;				 /* one line */
 };
 
 static const struct cli_command cli_commands[] = {
 	{ .name = "status", .main = cli_status_main,
+	  .usage = cli_status_usage,
 	  .help = "modems, signal, credit and queue depths" },
 	{ .name = "inbox", .main = cli_inbox_main,
+	  .usage = cli_inbox_usage,
 	  .help = "[--csv] [--limit N]  received messages, newest first" },
 	{ .name = "outbox", .main = cli_outbox_main,
+	  .usage = cli_outbox_usage,
 	  .help = "[--csv] [--limit N]  outgoing messages, newest first" },
 	{ .name = "send", .main = cli_send_main,
+	  .usage = cli_send_usage,
 	  .help = "NUMBER TEXT...  queue an SMS" },
 	{ .name = "reporter", .main = cli_reporter_main,
+	  .usage = cli_reporter_usage,
 	  .help = "...  manage community reporters" },
 	{ .name = "sheets", .main = cli_sheets_main,
+	  .usage = cli_sheets_usage,
 	  .help = "...  observation sheets" },
 	{ .name = "flow", .main = cli_flow_main,
+	  .usage = cli_flow_usage,
 	  .help = "...  check and inspect dialogue flows" },
 	{ .name = "simulate", .main = cli_simulate_main,
+	  .usage = cli_simulate_usage,
 	  .help = "...  try a flow without a modem" },
 };
 
 static void usage(FILE *);
 static const struct cli_command *cli_find(const char *);
+static int help_wanted(int, char **);
 
 static void
 usage(FILE *f)
@@ -57,10 +73,27 @@ usage(FILE *f)
 	    "  -c FILE  configuration (default %s)\n"
 	    "  -S DIR   state directory (database, dummy modems)\n"
 	    "  -v       debug logging on stderr\n"
+	    "  -h       this help; COMMAND --help: that command's\n"
 	    "commands:\n", CONFIG_DEFAULT_PATH);
 	for (i = 0; i < NELEM(cli_commands); i++)
 		fprintf(f, "  %-9s %s\n", cli_commands[i].name,
 		    cli_commands[i].help);
+}
+
+/* 1 if -h or --help is among argv[1..] before a "--". */
+static int
+help_wanted(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static const struct cli_command *
@@ -114,11 +147,16 @@ main(int argc, char **argv)
 	const char *state_dir = NULL;
 	struct cli_ctx ctx;
 	char err[CONFIG_ERR_LEN];
-	int ch, rc, verbose = 0;
+	int ch, rc, verbose = 0, help = 0;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 
 	log_init(LOG_LEVEL_WARN, "stafeta");
 	/* "+": options end at the command; its own options are its own. */
-	while ((ch = getopt(argc, argv, "+c:S:vh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:S:vh", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -144,14 +182,24 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[0], "help") == 0) {
-		usage(stdout);
-		return 0;
+		/* "help" or "help COMMAND". */
+		if (argc < 2) {
+			usage(stdout);
+			return 0;
+		}
+		help = 1;
+		argc--;
+		argv++;
 	}
 	cmd = cli_find(argv[0]);
 	if (cmd == NULL) {
 		fprintf(stderr, "stafeta: unknown command \"%s\"\n", argv[0]);
 		usage(stderr);
 		return 2;
+	}
+	if (help || help_wanted(argc, argv)) {
+		cmd->usage(stdout);
+		return 0;
 	}
 
 	memset(&ctx, 0, sizeof(ctx));

@@ -45,7 +45,7 @@ struct daemon_timers {
 	int64_t last_prune;	  /* ms */
 };
 
-static void usage(void) __attribute__((noreturn));
+static void usage(FILE *, int) __attribute__((noreturn));
 static int check_only(const char *, const char *);
 static int lock_state_dir(const char *);
 static void signal_stop_cb(evutil_socket_t, short, void *);
@@ -53,16 +53,18 @@ static void signal_hup_cb(evutil_socket_t, short, void *);
 static void housekeeping_cb(evutil_socket_t, short, void *);
 static void watchdog_cb(evutil_socket_t, short, void *);
 
+/* Prints usage on f and exits with code (0 for -h/--help, 2 otherwise). */
 static void
-usage(void)
+usage(FILE *f, int code)
 {
-	fprintf(stderr, "usage: stafetad [-c FILE] [-S DIR] [-n] [-f] [-d]\n"
+	fprintf(f, "usage: stafetad [-c FILE] [-S DIR] [-n] [-f] [-d]\n"
 	    "  -c FILE  configuration (default %s)\n"
 	    "  -S DIR   state directory: database, dummy modem folders\n"
 	    "  -n       check the configuration and exit\n"
 	    "  -f       stay in the foreground\n"
-	    "  -d       debug logging\n", CONFIG_DEFAULT_PATH);
-	exit(2);
+	    "  -d       debug logging\n"
+	    "  -h       this help\n", CONFIG_DEFAULT_PATH);
+	exit(code);
 }
 
 /* Everything -n checks, the same steps as a start and a reload;
@@ -249,8 +251,13 @@ main(int argc, char **argv)
 	struct gateway gw;
 	struct daemon_timers t;
 	uint64_t wd_usec = 0;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 
-	while ((opt = getopt(argc, argv, "c:S:nfdh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:S:nfdh", longopts,
+	    NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -267,12 +274,14 @@ main(int argc, char **argv)
 		case 'd':
 			debug = 1;
 			break;
+		case 'h':
+			usage(stdout, 0);
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 2);
 	log_init(LOG_LEVEL_INFO, "stafetad");
 	if (check)
 		return check_only(config_path, state);
