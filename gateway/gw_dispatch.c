@@ -21,6 +21,8 @@
 #include "util.h"
 #include "gw_modems_int.h"
 
+#define GW_MS_PER_DAY (86400 * 1000LL)
+
 static const char **gw_modems_down_list(struct gw_modems *);
 static int gw_worker_take(struct gw_worker *, int64_t, const char *const *,
     struct store_outbound *);
@@ -59,6 +61,8 @@ gw_worker_send_result(struct gw_worker *w, struct modem_ipc_msg *msg)
 	if (r.ok && store_modem_count_sent(gw->store, w->name, r.parts, now,
 	    &w->sent_today) != 0)
 		goto fail_rollback;
+	if (r.ok)
+		w->sent_day = now / GW_MS_PER_DAY;
 	/* The modem's next message rides in the same commit: one disk sync
 	 * per message sent instead of two. */
 	if (r.ok && w->state == GW_WORKER_UP) {
@@ -134,8 +138,14 @@ gw_worker_take(struct gw_worker *w, int64_t now, const char *const *down,
 	if (mc == NULL || w->sending_id != 0 || w->receiving ||
 	    mono < w->next_send_at)
 		return 0;
-	if (mc->daily_cap > 0 && w->sent_today >= mc->daily_cap)
-		return 0;
+	/* The mirror is refreshed only by a send, and a capped modem sends
+	 * nothing: a new UTC day (as the store counts) starts it at zero,
+	 * or the queue would stay stuck after midnight. */
+	if (mc->daily_cap > 0 && w->sent_today >= mc->daily_cap) {
+		if (now / GW_MS_PER_DAY == w->sent_day)
+			return 0;
+		w->sent_today = 0;
+	}
 	rc = store_outbox_take(w->mods->gw->store, w->name, down, now, out);
 	if (rc <= 0)
 		return 0;

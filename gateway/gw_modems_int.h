@@ -52,6 +52,7 @@ struct gw_worker {
 	int concat_ref;		   /* next concatenation reference */
 	int64_t next_send_at;	   /* mono ms: rate limit */
 	int sent_today;		   /* parts, mirrored from the store */
+	int64_t sent_day;	   /* UTC day number sent_today counts */
 	int fail_streak;	   /* consecutive failed sends */
 	int down_alerted;	   /* an admin alert for DOWN went out */
 	int ussd_pending;	   /* a balance check is running */

@@ -17,6 +17,7 @@ static const char *clock_file;	   /* its value, NULL = real clock */
 static int64_t clock_offset;	   /* last offset read from clock_file */
 static struct timespec clock_mtime; /* clock_file's mtime when read */
 static off_t clock_size;	   /* and its size */
+static ino_t clock_ino;		   /* and its inode */
 
 static int64_t clock_real_ms(void);
 static void clock_file_refresh(void);
@@ -31,7 +32,9 @@ clock_real_ms(void)
 }
 
 /* Re-reads the offset only when the file changed: one stat() per call,
- * and only in test runs. */
+ * and only in test runs.  The inode is compared too: timestamps are only
+ * as fine as the kernel tick, so two quick writes of same-length offsets
+ * can share an mtime, and tests replace the file by rename(). */
 static void
 clock_file_refresh(void)
 {
@@ -45,7 +48,7 @@ clock_file_refresh(void)
 	}
 	if (sb.st_mtim.tv_sec == clock_mtime.tv_sec &&
 	    sb.st_mtim.tv_nsec == clock_mtime.tv_nsec &&
-	    sb.st_size == clock_size)
+	    sb.st_size == clock_size && sb.st_ino == clock_ino)
 		return;
 	f = fopen(clock_file, "r");
 	if (f == NULL)
@@ -63,6 +66,7 @@ clock_file_refresh(void)
 	fclose(f);
 	clock_mtime = sb.st_mtim;
 	clock_size = sb.st_size;
+	clock_ino = sb.st_ino;
 }
 
 int64_t

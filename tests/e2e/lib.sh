@@ -7,6 +7,12 @@
 # asserts on what a user sees: stored rows, reply texts, exit codes.
 # Every wait is bounded; a test prints "ok - ..." / "FAIL - ..." lines
 # and exits non-zero if anything failed.
+#
+# Tests own time (lib/clock.h): the daemon, the CLI and the injector all
+# read the wall clock as real time plus the offset in $T/clock, so a
+# timeout, expiry or schedule is reached with clock_advance, never by
+# sleeping.  Randomised choices come from SEED (printed at the start; run
+# again with SEED=N to replay).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -16,6 +22,11 @@ DB="$T/state/stafeta.db"
 DPID=""
 FAILS=0
 PASSES=0
+export STAFETA_TEST_CLOCK="$T/clock"
+SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+SEED=$((SEED % 2147483648))
+RNG=$SEED
+echo "# seed: $SEED"
 
 e2e_cleanup() {
 	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
@@ -86,6 +97,51 @@ wait_for() {
 	return 1
 }
 
+# wait_log SECONDS ERE [COUNT]: polls until the daemon log has at least
+# COUNT (default 1) lines matching ERE.
+wait_log() {
+	_deadline=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -le "$_deadline" ]; do
+		_got=$(grep -Ec -- "$2" "$T/daemon.log" 2>/dev/null)
+		[ "${_got:-0}" -ge "${3:-1}" ] && return 0
+		sleep 0.05
+	done
+	echo "  (waited $1 s for ${3:-1} log line(s) /$2/, saw ${_got:-0})"
+	return 1
+}
+
+# now_ms: the test clock's "now" in ms, as the daemon sees it.
+now_ms() {
+	echo $(($(date +%s%3N) + $(cat "$T/clock" 2>/dev/null || echo 0)))
+}
+
+# housekeeping_now: has the daemon run its periodic housekeeping (due
+# timeouts, expiries, schedules, queue pick-up) at once (SIGUSR2, test
+# clock only) and waits until that pass is committed.  Also a barrier:
+# whatever the daemon would do on its next tick, it has done.
+housekeeping_now() {
+	_hk=$(grep -c "housekeeping done (SIGUSR2)" "$T/daemon.log" 2>/dev/null)
+	kill -USR2 "$DPID"
+	wait_log 10 "housekeeping done \(SIGUSR2\)" $((${_hk:-0} + 1))
+}
+
+# clock_advance SECONDS: moves the wall clock of the daemon, the CLI and
+# the injector forward, then runs the daemon's housekeeping.  The file is
+# replaced by rename, so no reader ever sees it half written.
+clock_advance() {
+	_off=$(($(cat "$T/clock" 2>/dev/null || echo 0) + $1 * 1000))
+	echo "$_off" > "$T/clock.new"
+	mv "$T/clock.new" "$T/clock"
+	if [ -n "$DPID" ]; then housekeeping_now; fi
+}
+
+# rng LO HI: sets RND to the next number in [LO, HI] of the sequence
+# seeded by SEED (an LCG: same SEED, same test run).
+rng() {
+	RNG=$(((RNG * 1103515245 + 12345) % 2147483648))
+	RND=$(($1 + RNG / 65536 % ($2 - $1 + 1)))
+}
+
 # start_daemon [N_MODEMS_UP]: starts stafetad and waits until the modems
 # reported up.
 start_daemon() {
@@ -109,10 +165,16 @@ stop_daemon() {
 	DPID=""
 }
 
-inject() { # inject MODEM ARGS... (stafeta-inject options, SENDER TEXT)
+# inject MODEM ARGS... (stafeta-inject options, SENDER TEXT).  Every call
+# gets its own seed derived from SEED; the count is kept in a file because
+# callers often run inject in a subshell.
+inject() {
 	_m=$1
 	shift
-	"$B/tools/stafeta-inject" "$T/state/modem-$_m" "$@" > /dev/null
+	_k=$(($(cat "$T/inject.n" 2>/dev/null || echo 0) + 1))
+	echo "$_k" > "$T/inject.n"
+	"$B/tools/stafeta-inject" "$T/state/modem-$_m" \
+	    --seed $(((SEED + _k) % 2147483648)) "$@" > /dev/null
 }
 
 cli() { "$B/stafeta" -c "$T/stafeta.conf" -S "$T/state" "$@"; }

@@ -9,7 +9,7 @@ CONF
 # Queue before the daemon starts, in the worst order: bulk first.
 mkdir -p "$T/state"
 "$B/stafeta" -c "$T/stafeta.conf" -S "$T/state" status > /dev/null
-now=$(date +%s)000
+now=$(now_ms)
 sql "BEGIN;
 INSERT INTO outbox(created_at, recipient, text, priority, state, attempts, parts, next_attempt_at)
  VALUES ($now, '+40744100001', 'bulk 1', 50, 0, 0, 1, 0),
@@ -21,8 +21,10 @@ COMMIT;"
 start_daemon 1 || { e2e_done; exit 1; }
 wait_for 10 "SELECT count(*) FROM outbox WHERE state = 2" 3 &&
     ok "three messages sent" || fail "messages not sent"
-sleep 1.5
-assert_eq "$(sql "SELECT count(*) FROM outbox WHERE state = 2")" 3 \
+# A full housekeeping pass (queue pick-up included) after the third
+# send: a fourth message would now be sending or sent.
+housekeeping_now || fail "no housekeeping pass"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE state IN (1, 2)")" 3 \
     "no more than daily_cap parts sent"
 # The cap admits three: the alert and the reply overtake two of the bulk
 # messages queued before them.
@@ -31,6 +33,10 @@ assert_eq "$(sql "SELECT text FROM outbox WHERE state = 2 ORDER BY text" | tr '\
 assert_eq "$(sql "SELECT count(*) FROM outbox WHERE state = 0")" 2 \
     "the rest stays queued for tomorrow"
 assert_match "$(cli status)" "3/3" "status shows the cap reached"
+# Tomorrow (UTC, a second past midnight) the cap admits the rest.
+clock_advance $(((86400000 - $(now_ms) % 86400000) / 1000 + 1))
+wait_for 10 "SELECT count(*) FROM outbox WHERE state = 2" 5 &&
+    ok "the rest is sent the next day" || fail "queue stuck after midnight"
 stop_daemon
 assert_eq "$RC" 0 "clean stop"
 e2e_done

@@ -24,6 +24,8 @@
  *   --start N        first location number to try (default 1)
  *   --folder F       inbox folder, 1 (SIM) or 3 (phone); default 1
  *   --smsc NUMBER    SMSC number (default +40700000000; reports 123456)
+ *   --seed S         seed for the random references and part order, so a
+ *                    failing test can be replayed (default: time and pid)
  *
  * Message i is stamped with SMSC time T + i seconds: the gateway's dedup key
  * includes the SMSC time, so N copies of one text stay N messages.
@@ -42,6 +44,7 @@
 #include <gammu.h>
 #undef UNUSED
 
+#include "clock.h"
 #include "gsm_text.h"
 #include "modem.h"
 #include "util.h"
@@ -64,6 +67,7 @@ struct inject_opts {
 	long start;		/* first location to try */
 	long folder;		/* 1 or 3 */
 	const char *smsc;	/* SMSC number */
+	long seed;		/* --seed, -1 = from time and pid */
 };
 
 static void usage(void) __attribute__((noreturn));
@@ -81,7 +85,7 @@ usage(void)
 	    "[--number-texts] [--unicode] [--concat16] [--ref R] [--shuffle]\n"
 	    "       [--skip-part K] [--report MR:STATUS] "
 	    "[--time YYYYMMDDTHHMMSS] [--start N]\n"
-	    "       [--folder 1|3] [--smsc NUMBER] SENDER TEXT\n");
+	    "       [--folder 1|3] [--smsc NUMBER] [--seed S] SENDER TEXT\n");
 	exit(2);
 }
 
@@ -237,7 +241,10 @@ main(int argc, char **argv)
 	o.ref = -1;
 	o.start = 1;
 	o.folder = 1;
-	o.time0 = time(NULL);
+	o.seed = -1;
+	/* The phone network's clock follows the test clock (clock.h), like
+	 * the daemon's. */
+	o.time0 = (time_t)(clock_now_ms() / 1000);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -289,6 +296,9 @@ main(int argc, char **argv)
 				usage();
 			o.smsc = v;
 			i++;
+		} else if (strcmp(a, "--seed") == 0) {
+			o.seed = num_arg(a, v, 0, 2147483647);
+			i++;
 		} else if (strncmp(a, "--", 2) == 0 && a[2] != '\0')
 			usage();
 		else if (npos < 3)
@@ -320,7 +330,8 @@ main(int argc, char **argv)
 	bk = xcalloc(1, sizeof(*bk)); /* ~800 kB, never on the stack */
 	multi = xcalloc(1, sizeof(*multi));
 	ubuf = xcalloc(maxunits + 1, 2);
-	seed = (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 8);
+	seed = o.seed >= 0 ? (unsigned int)o.seed :
+	    (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 8);
 	ref_base = (long)(rand_r(&seed) % 65536);
 	next = o.start;
 
