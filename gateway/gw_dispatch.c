@@ -155,12 +155,15 @@ gw_worker_hand(struct gw_worker *w, const struct store_outbound *out)
 	struct modem_ipc_msg m;
 	int rc;
 
+	struct modem_send snd;
+
+	snd.outbox_id = out->id;
+	snd.recipient = out->recipient;
+	snd.text = out->text;
+	snd.concat_ref = w->concat_ref;
+	snd.want_report = mc != NULL && mc->delivery_reports ? 1 : 0;
 	modem_ipc_init(&m, MODEM_IPC_SEND);
-	modem_ipc_put_i64(&m, out->id);
-	modem_ipc_put_str(&m, out->recipient);
-	modem_ipc_put_str(&m, out->text);
-	modem_ipc_put_i64(&m, w->concat_ref);
-	modem_ipc_put_i64(&m, mc != NULL ? mc->delivery_reports : 0);
+	modem_ipc_put_send(&m, &snd);
 	w->concat_ref = (w->concat_ref + 1) % 256;
 	rc = modem_ipc_send(w->fd, &m);
 	modem_ipc_free(&m);

@@ -404,11 +404,18 @@ gw_worker_dispatch(struct gw_worker *w, struct modem_ipc_msg *msg)
 		}
 		w->n_batch++;
 		return;
-	case MODEM_IPC_BATCH_END:
-		(void)modem_ipc_get_i64(msg);
-		w->receiving = (int)modem_ipc_get_i64(msg) == 1 && !msg->bad;
+	case MODEM_IPC_BATCH_END: {
+		struct modem_batch_end be;
+
+		/* A malformed end still ends the batch: what we hold is
+		 * stored and acknowledged, and sends are not held. */
+		if (modem_ipc_get_batch_end(msg, &be) != 0)
+			log_warnx("modem %s: malformed BATCH_END from worker",
+			    w->name);
+		w->receiving = be.more;
 		gw_worker_batch_end(w);
 		return;
+	}
 	case MODEM_IPC_SEND_RESULT:
 		gw_worker_send_result(w, msg);
 		return;
@@ -430,6 +437,7 @@ static void
 gw_worker_batch_end(struct gw_worker *w)
 {
 	struct modem_ipc_msg ack;
+	int64_t *locs = NULL;
 
 	if (gw_inbound_batch(w->mods->gw, w->name, w->batch, w->n_batch) !=
 	    0) {
@@ -441,17 +449,26 @@ gw_worker_batch_end(struct gw_worker *w)
 		gw_worker_kill(w, "batch could not be stored");
 		return;
 	}
-	modem_ipc_init(&ack, MODEM_IPC_ACK);
-	modem_ipc_put_i64(&ack, (int64_t)w->n_batch);
-	for (size_t i = 0; i < w->n_batch; i++) {
-		modem_ipc_put_i64(&ack, w->batch[i].location);
-		modem_part_clear(&w->batch[i]);
+	/* One ACK datagram holds MODEM_IPC_ACK_MAX locations. */
+	for (size_t i = 0; i < w->n_batch; i += MODEM_IPC_ACK_MAX) {
+		size_t n = w->n_batch - i;
+
+		if (n > MODEM_IPC_ACK_MAX)
+			n = MODEM_IPC_ACK_MAX;
+		locs = xrealloc(locs, n * sizeof(*locs));
+		for (size_t j = 0; j < n; j++)
+			locs[j] = w->batch[i + j].location;
+		modem_ipc_init(&ack, MODEM_IPC_ACK);
+		modem_ipc_put_ack(&ack, locs, n);
+		if (w->fd >= 0 && modem_ipc_send(w->fd, &ack) != 0)
+			log_warn("modem %s: cannot send ACK (parts will be "
+			    "read again and recognised)", w->name);
+		modem_ipc_free(&ack);
 	}
+	for (size_t i = 0; i < w->n_batch; i++)
+		modem_part_clear(&w->batch[i]);
 	w->n_batch = 0;
-	if (modem_ipc_send(w->fd, &ack) != 0)
-		log_warn("modem %s: cannot send ACK (parts will be read "
-		    "again and recognised)", w->name);
-	modem_ipc_free(&ack);
+	free(locs);
 }
 
 static void
@@ -579,7 +596,7 @@ gw_modems_tick_cb(evutil_socket_t fd, short ev, void *arg)
 			struct modem_ipc_msg m;
 
 			modem_ipc_init(&m, MODEM_IPC_PING);
-			modem_ipc_put_i64(&m, ++w->ping_seq);
+			modem_ipc_put_seq(&m, ++w->ping_seq);
 			if (modem_ipc_send(w->fd, &m) != 0)
 				log_warn("modem %s: cannot ping", w->name);
 			modem_ipc_free(&m);
