@@ -69,20 +69,12 @@ gw_worker_ussd_result(struct gw_worker *w, struct modem_ipc_msg *msg)
 			if (*p == ',')
 				*p = '.';
 		value = strtod(amount, &end);
-		if (end != amount) {
-			log_info("modem %s: credit %.2f", w->name, value);
-			if (store_modem_set_balance(w->mods->gw->store, w->name,
-			    value, clock_now_ms()) != 0)
-				log_warnx("modem %s: cannot record balance",
-				    w->name);
-			if (value < mc->low_credit && !w->low_credit_alerted) {
-				w->low_credit_alerted = 1;
-				gw_modems_alert(w->mods, "Stafeta: credit redus "
-				    "pe modemul %s: %.2f. Reincarcati cartela.",
-				    w->name, value);
-			} else if (value >= mc->low_credit)
-				w->low_credit_alerted = 0;
-		}
+		/* Recording it and the low-credit latch are the channel's. */
+		if (end != amount && gw_channel_credit(&w->ch,
+		    w->mods->gw->store, value, clock_now_ms()) == 1)
+			gw_modems_alert(w->mods, "Stafeta: credit redus pe "
+			    "modemul %s: %.2f. Reincarcati cartela.", w->name,
+			    value);
 	} else
 		log_warnx("modem %s: balance answer did not match "
 		    "balance_regex", w->name);
