@@ -126,7 +126,7 @@ breakdown() {
 	local tool=$1 fn a b
 	command -v callgrind_annotate > /dev/null || return 0
 	case $tool in
-	sms-path) set -- gw_inbound_batch store_dedup_claim store_inbound_add store_contact_set_modem flow_engine_inbound store_outbox_add gsm_text_parts store_commit ;;
+	sms-path) set -- gw_inbound_batch store_dedup_claim store_inbound_add store_contact_set_channel flow_engine_inbound store_outbox_add gsm_text_parts store_commit ;;
 	simulate) set -- flow_engine_inbound store_commit ;;
 	esac
 	echo "  per inbound SMS, inclusive instructions of:"

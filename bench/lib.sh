@@ -81,7 +81,7 @@ stafeta_start() {
 	BENCH_PIDS="$BENCH_PIDS $SPID"
 	for i in $(seq 1 200); do
 		if [ "$(sqlite3 -cmd '.timeout 2000' "$d/state/stafeta.db" \
-		    "SELECT count(*) FROM modems WHERE state = 'up'" 2>/dev/null)" = 1 ]; then
+		    "SELECT count(*) FROM channels WHERE state = 'up'" 2>/dev/null)" = 1 ]; then
 			return 0
 		fi
 		kill -0 "$SPID" 2>/dev/null || { tail -n 20 "$d/daemon.log" >&2; die "stafetad exited during start"; }

@@ -663,7 +663,7 @@ done:
 
 int
 flow_engine_queue(struct store *st, const char *phone, const char *text,
-    int priority, const char *modem_hint)
+    int priority, const char *channel_hint)
 {
 	struct store_outbound o;
 
@@ -673,7 +673,7 @@ flow_engine_queue(struct store *st, const char *phone, const char *text,
 	o.recipient = (char *)(uintptr_t)phone;
 	o.text = (char *)(uintptr_t)text;
 	o.priority = priority;
-	o.modem_hint = (char *)(uintptr_t)modem_hint;
+	o.channel_hint = (char *)(uintptr_t)channel_hint;
 	return store_outbox_add(st, &o);
 }
 
@@ -721,7 +721,7 @@ flow_engine_start(struct flow_engine *e, struct store *st, const char *flow,
 	/* Pushed dialogues (polls, reminders) go at bulk priority so they
 	 * never hold up replies to people who wrote in. */
 	if (flow_engine_queue(st, phone, text, STORE_PRIO_BULK,
-	    c.last_modem) != 0)
+	    c.last_channel) != 0)
 		goto done;
 	rc = 1;
 done:

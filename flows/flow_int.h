@@ -287,7 +287,7 @@ void flow_engine_prune(struct flow_engine *, struct store *, int64_t now);
 int flow_engine_open(struct flow_engine *, struct flow_run *);
 /* Queues one SMS (nothing for empty text); 0 or -1. */
 int flow_engine_queue(struct store *, const char *phone, const char *text,
-    int priority, const char *modem_hint);
+    int priority, const char *channel_hint);
 
 /* flow_run.c */
 void flow_run_init(struct flow_run *, struct flow_engine *, struct store *,

@@ -69,7 +69,7 @@ tick_sms(struct flow_run *r, const struct store_contact *c)
 	}
 	text = flow_run_take(r);
 	rc = flow_engine_queue(r->store, r->phone, text, STORE_PRIO_REPLY,
-	    c->last_modem);
+	    c->last_channel);
 	free(text);
 	return rc;
 }
@@ -119,7 +119,7 @@ tick_ussd(struct flow_run *r, const struct store_contact *c)
 	} else
 		flow_session_enter_state(sms.s, FLOW_SESSION_SUSPENDED);
 	if (flow_run_save(&sms) != 0 || flow_engine_queue(r->store, r->phone,
-	    text, STORE_PRIO_REPLY, c->last_modem) != 0)
+	    text, STORE_PRIO_REPLY, c->last_channel) != 0)
 		goto done;
 	log_info("flows: broken-off USSD dialogue in %s continues by SMS",
 	    d->name);

@@ -35,7 +35,7 @@ struct list_opts {
 /* What `status` knows about one modem. */
 struct status_modem {
 	const struct modem_conf *conf; /* NULL: in the database only */
-	struct store_modem_row row;    /* row.name NULL: never seen */
+	struct store_channel_row row;  /* row.name NULL: never seen */
 };
 
 struct status_ctx {
@@ -49,7 +49,7 @@ static const char *cli_time(int64_t, char *, size_t);
 static const char *cli_age(int64_t, int64_t, char *, size_t);
 static const char *cli_snippet(const char *, char *, size_t);
 static const char *cli_prio(int);
-static int status_row_cb(const struct store_modem_row *, void *);
+static int status_row_cb(const struct store_channel_row *, void *);
 static void status_print(struct cli_ctx *, const struct status_modem *, int,
     int64_t);
 static int inbox_csv_cb(const struct store_inbound *, void *);
@@ -212,7 +212,7 @@ cli_prio(int prio)
 /* ---- status ---------------------------------------------------------- */
 
 static int
-status_row_cb(const struct store_modem_row *row, void *arg)
+status_row_cb(const struct store_channel_row *row, void *arg)
 {
 	struct status_ctx *sc = arg;
 	struct status_modem *m = NULL;
@@ -236,6 +236,7 @@ status_row_cb(const struct store_modem_row *row, void *arg)
 	m->row.state = row->state != NULL ? xstrdup(row->state) : NULL;
 	m->row.network = row->network != NULL ? xstrdup(row->network) : NULL;
 	m->row.error = row->error != NULL ? xstrdup(row->error) : NULL;
+	m->row.kind = row->kind != NULL ? xstrdup(row->kind) : NULL;
 	return 0;
 }
 
@@ -244,7 +245,7 @@ status_print(struct cli_ctx *ctx, const struct status_modem *m, int namew,
     int64_t now)
 {
 	char seen[32], bal[64], age[32], sig[16], sent[32], state[48];
-	const struct store_modem_row *r = &m->row;
+	const struct store_channel_row *r = &m->row;
 	const char *name;
 	int64_t queued = 0, sending = 0;
 	int today = 0;
@@ -305,7 +306,7 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 	sc.m = xcalloc(sc.n > 0 ? sc.n : 1, sizeof(*sc.m));
 	for (i = 0; i < sc.n; i++)
 		sc.m[i].conf = &ctx->conf->modems[i];
-	if (store_modem_list(ctx->store, status_row_cb, &sc) == -1 ||
+	if (store_channel_list(ctx->store, status_row_cb, &sc) == -1 ||
 	    store_outbox_depth(ctx->store, NULL, &queued, &sending) == -1 ||
 	    store_inbound_count(ctx->store, &inbound) == -1) {
 		fprintf(stderr, "stafeta: status: %s\n",
@@ -349,7 +350,7 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 	 * through any modem. */
 done:
 	for (i = 0; i < sc.n; i++)
-		store_modem_row_clear(&sc.m[i].row);
+		store_channel_row_clear(&sc.m[i].row);
 	free(sc.m);
 	return rc;
 }
@@ -365,7 +366,7 @@ inbox_csv_cb(const struct store_inbound *in, void *arg)
 	snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	csv_field(stdout, id, 0);
 	csv_field(stdout, cli_time(in->received_at, t, sizeof(t)), 0);
-	csv_field(stdout, in->modem, 0);
+	csv_field(stdout, in->channel, 0);
 	csv_field(stdout, in->sender, 0);
 	csv_field(stdout, in->text, 0);
 	snprintf(n, sizeof(n), "%d", in->parts);
@@ -389,7 +390,7 @@ inbox_human_cb(const struct store_inbound *in, void *arg)
 		strlcpy_s(flags + strlen(flags), "[incomplete] ",
 		    sizeof(flags) - strlen(flags));
 	printf("%6lld  %-19s  %-8s  %-16s  %s%s\n", (long long)in->id,
-	    cli_time(in->received_at, t, sizeof(t)), in->modem, in->sender,
+	    cli_time(in->received_at, t, sizeof(t)), in->channel, in->sender,
 	    flags, in->text != NULL ? cli_snippet(in->text, snip,
 	    sizeof(snip)) : "(text not kept)");
 	return 0;
@@ -438,7 +439,7 @@ outbox_csv_cb(const struct store_outbound *out, void *arg)
 	snprintf(n, sizeof(n), "%lld", (long long)out->id);
 	csv_field(stdout, n, 0);
 	csv_field(stdout, cli_time(out->created_at, t, sizeof(t)), 0);
-	csv_field(stdout, out->modem, 0);
+	csv_field(stdout, out->channel, 0);
 	csv_field(stdout, out->recipient, 0);
 	csv_field(stdout, out->text, 0);
 	csv_field(stdout, store_out_strstate(out->state), 0);
@@ -449,7 +450,7 @@ outbox_csv_cb(const struct store_outbound *out, void *arg)
 	csv_field(stdout, n, 0);
 	csv_field(stdout, cli_time(out->sent_at, t, sizeof(t)), 0);
 	csv_field(stdout, out->error, 0);
-	csv_field(stdout, out->modem_hint, 0);
+	csv_field(stdout, out->channel_hint, 0);
 	csv_field(stdout, cli_time(out->delivered_at, t, sizeof(t)), 0);
 	if (out->in_reply_to > 0)
 		snprintf(n, sizeof(n), "%lld", (long long)out->in_reply_to);
@@ -467,7 +468,7 @@ outbox_human_cb(const struct store_outbound *out, void *arg)
 	(void)arg;
 	printf("%6lld  %-19s  %-8s  %-16s  %-11s %-5s %5d %5d  %s\n",
 	    (long long)out->id, cli_time(out->created_at, t, sizeof(t)),
-	    out->modem != NULL ? out->modem : "-", out->recipient,
+	    out->channel != NULL ? out->channel : "-", out->recipient,
 	    store_out_strstate(out->state), cli_prio(out->priority),
 	    out->attempts, out->parts,
 	    cli_snippet(out->text, snip, sizeof(snip)));
@@ -567,9 +568,9 @@ cli_send_main(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	/* Reply from the number the person knows, if that modem is still
 	 * configured (a hint to a removed modem would wait for ever). */
-	if (found == 1 && c.last_modem != NULL &&
-	    config_modem(ctx->conf, c.last_modem) != NULL)
-		out.modem_hint = c.last_modem;
+	if (found == 1 && c.last_channel != NULL &&
+	    config_modem(ctx->conf, c.last_channel) != NULL)
+		out.channel_hint = c.last_channel;
 	out.recipient = number;
 	out.text = text.data;
 	out.priority = STORE_PRIO_REPLY;

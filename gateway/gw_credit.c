@@ -24,33 +24,33 @@ void
 gw_worker_ussd_result(struct gw_worker *w, struct modem_ipc_msg *msg)
 {
 	const struct modem_conf *mc = gw_worker_conf(w);
-	const char *code, *text;
-	int ok;
+	struct modem_ussd_result u;
+	const char *text;
 	pcre2_code *re;
 	pcre2_match_data *md;
 	int errcode, rc;
 	PCRE2_SIZE erroff;
 
 	w->ussd_pending = 0;
-	code = modem_ipc_get_str(msg);
-	ok = (int)modem_ipc_get_i64(msg);
-	text = modem_ipc_get_str(msg);
-	if (msg->bad || mc == NULL) {
+	if (modem_ipc_get_ussd_result(msg, &u) != 0) {
 		log_warnx("modem %s: malformed USSD result", w->name);
 		return;
 	}
-	if (!ok) {
+	text = u.text;
+	if (mc == NULL)
+		goto out;
+	if (!u.ok) {
 		log_warnx("modem %s: balance check %s failed: %s", w->name,
-		    code, text);
-		return;
+		    u.code, u.text);
+		goto out;
 	}
 	if (mc->balance_regex == NULL)
-		return;
+		goto out;
 	re = pcre2_compile((PCRE2_SPTR)mc->balance_regex, PCRE2_ZERO_TERMINATED,
 	    PCRE2_UTF, &errcode, &erroff, NULL);
 	if (re == NULL) {
 		log_warnx("modem %s: balance_regex does not compile", w->name);
-		return;
+		goto out;
 	}
 	md = pcre2_match_data_create_from_pattern(re, NULL);
 	rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
@@ -69,25 +69,19 @@ gw_worker_ussd_result(struct gw_worker *w, struct modem_ipc_msg *msg)
 			if (*p == ',')
 				*p = '.';
 		value = strtod(amount, &end);
-		if (end != amount) {
-			log_info("modem %s: credit %.2f", w->name, value);
-			if (store_modem_set_balance(w->mods->gw->store, w->name,
-			    value, clock_now_ms()) != 0)
-				log_warnx("modem %s: cannot record balance",
-				    w->name);
-			if (value < mc->low_credit && !w->low_credit_alerted) {
-				w->low_credit_alerted = 1;
-				gw_modems_alert(w->mods, "Stafeta: credit redus "
-				    "pe modemul %s: %.2f. Reincarcati cartela.",
-				    w->name, value);
-			} else if (value >= mc->low_credit)
-				w->low_credit_alerted = 0;
-		}
+		/* Recording it and the low-credit latch are the channel's. */
+		if (end != amount && gw_channel_credit(&w->ch,
+		    w->mods->gw->store, value, clock_now_ms()) == 1)
+			gw_modems_alert(w->mods, "Stafeta: credit redus pe "
+			    "modemul %s: %.2f. Reincarcati cartela.", w->name,
+			    value);
 	} else
 		log_warnx("modem %s: balance answer did not match "
 		    "balance_regex", w->name);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
+out:
+	modem_ussd_result_clear(&u);
 }
 
 void
@@ -101,7 +95,7 @@ gw_worker_balance(struct gw_worker *w, int64_t mono)
 		return;
 	w->next_balance_at = mono + (int64_t)mc->balance_every_s * 1000;
 	modem_ipc_init(&m, MODEM_IPC_USSD);
-	modem_ipc_put_str(&m, mc->balance_ussd);
+	modem_ipc_put_ussd(&m, mc->balance_ussd);
 	if (modem_ipc_send(w->fd, &m) == 0)
 		w->ussd_pending = 1;
 	modem_ipc_free(&m);

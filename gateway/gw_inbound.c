@@ -113,7 +113,7 @@ inbound_store_route(struct gateway *gw, const char *modem, const char *sender,
 
 	memset(&in, 0, sizeof(in));
 	in.received_at = now;
-	in.modem = (char *)(uintptr_t)modem;
+	in.channel = (char *)(uintptr_t)modem;
 	in.sender = (char *)(uintptr_t)sender;
 	in.text = (char *)(uintptr_t)(text != NULL ? text : "");
 	in.parts = nparts;
@@ -141,7 +141,7 @@ gw_inbound_route(struct gateway *gw, const char *modem, int64_t inbound_id,
 		    (long long)inbound_id);
 		return 0;
 	}
-	if (store_contact_set_modem(gw->store, phone, modem, now) != 0)
+	if (store_contact_set_channel(gw->store, phone, modem, now) != 0)
 		return -1;
 	memset(&reply, 0, sizeof(reply));
 	if (flow_engine_inbound(gw->flows, gw->store, FLOW_CHANNEL_SMS, phone,
@@ -162,7 +162,7 @@ gw_inbound_route(struct gateway *gw, const char *modem, int64_t inbound_id,
 	out.recipient = phone;
 	out.text = reply.text;
 	out.priority = STORE_PRIO_REPLY;
-	out.modem_hint = (char *)(uintptr_t)modem;
+	out.channel_hint = (char *)(uintptr_t)modem;
 	out.in_reply_to = inbound_id;
 	if (store_outbox_add(gw->store, &out) != 0) {
 		flow_reply_clear(&reply);

@@ -5,8 +5,9 @@
  * SOCK_SEQPACKET socketpair.  The supervisor reads the worker's messages
  * from the event loop, restarts a worker that died or stopped answering
  * PING (watchdog) with exponential backoff, and marks a modem down when it
- * loses its device or keeps failing.  Sending is gw_dispatch.c's, the
- * credit check gw_credit.c's.
+ * loses its device or keeps failing.  Each worker is also an outbound
+ * channel (gw_dispatch.c, gw_channel.c); the credit check is
+ * gw_credit.c's.
  *
  * Worker state machine (gw_worker_enter_state is the only writer):
  *   STARTING -> UP <-> DOWN,  any -> DEAD -> (backoff) -> STARTING
@@ -83,7 +84,7 @@ gw_worker_enter_state(struct gw_worker *w, enum gw_worker_state next,
 	w->state = next;
 	/* The reason is the modem's last error only when it is not usable;
 	 * coming up clears it. */
-	if (store_modem_set_state(gw->store, w->name, gw_worker_strstate(next),
+	if (store_channel_set_state(gw->store, w->name, gw_worker_strstate(next),
 	    next == GW_WORKER_UP ? "" : why, clock_now_ms()) != 0)
 		log_warnx("modem %s: cannot record state", w->name);
 }
@@ -153,6 +154,8 @@ gw_modems_apply_config(struct gw_modems *mods)
 			mods->w[mods->n++] = w;
 			w->mods = mods;
 			w->name = xstrdup(mc->name);
+			gw_channel_init(&w->ch, &gw_worker_channel_ops, w,
+			    w->name);
 			w->fd = -1;
 			w->backoff_s = 1;
 			w->concat_ref = (int)(clock_now_ms() % 256);
@@ -232,7 +235,7 @@ gw_worker_spawn(struct gw_worker *w)
 	w->started_at = clock_mono_ms();
 	w->last_heard = w->started_at;
 	w->ping_at = w->started_at;
-	w->sending_id = 0;
+	gw_channel_reset(&w->ch);
 	w->receiving = 0;
 	w->ussd_pending = 0;
 	/* First balance check soon after start, then every balance_every_s. */
@@ -296,7 +299,7 @@ gw_worker_died(struct gw_worker *w, int status)
 	if (store_outbox_requeue_sending(gw->store, w->name) != 0)
 		log_warnx("modem %s: cannot requeue in-flight messages",
 		    w->name);
-	w->sending_id = 0;
+	gw_channel_reset(&w->ch);
 	if (w->state == GW_WORKER_STOPPED || w->mods->stopping) {
 		log_info("modem %s: worker %s", w->name, why);
 		return;
@@ -404,11 +407,18 @@ gw_worker_dispatch(struct gw_worker *w, struct modem_ipc_msg *msg)
 		}
 		w->n_batch++;
 		return;
-	case MODEM_IPC_BATCH_END:
-		(void)modem_ipc_get_i64(msg);
-		w->receiving = (int)modem_ipc_get_i64(msg) == 1 && !msg->bad;
+	case MODEM_IPC_BATCH_END: {
+		struct modem_batch_end be;
+
+		/* A malformed end still ends the batch: what we hold is
+		 * stored and acknowledged, and sends are not held. */
+		if (modem_ipc_get_batch_end(msg, &be) != 0)
+			log_warnx("modem %s: malformed BATCH_END from worker",
+			    w->name);
+		w->receiving = be.more;
 		gw_worker_batch_end(w);
 		return;
+	}
 	case MODEM_IPC_SEND_RESULT:
 		gw_worker_send_result(w, msg);
 		return;
@@ -430,6 +440,7 @@ static void
 gw_worker_batch_end(struct gw_worker *w)
 {
 	struct modem_ipc_msg ack;
+	int64_t *locs = NULL;
 
 	if (gw_inbound_batch(w->mods->gw, w->name, w->batch, w->n_batch) !=
 	    0) {
@@ -441,17 +452,26 @@ gw_worker_batch_end(struct gw_worker *w)
 		gw_worker_kill(w, "batch could not be stored");
 		return;
 	}
-	modem_ipc_init(&ack, MODEM_IPC_ACK);
-	modem_ipc_put_i64(&ack, (int64_t)w->n_batch);
-	for (size_t i = 0; i < w->n_batch; i++) {
-		modem_ipc_put_i64(&ack, w->batch[i].location);
-		modem_part_clear(&w->batch[i]);
+	/* One ACK datagram holds MODEM_IPC_ACK_MAX locations. */
+	for (size_t i = 0; i < w->n_batch; i += MODEM_IPC_ACK_MAX) {
+		size_t n = w->n_batch - i;
+
+		if (n > MODEM_IPC_ACK_MAX)
+			n = MODEM_IPC_ACK_MAX;
+		locs = xrealloc(locs, n * sizeof(*locs));
+		for (size_t j = 0; j < n; j++)
+			locs[j] = w->batch[i + j].location;
+		modem_ipc_init(&ack, MODEM_IPC_ACK);
+		modem_ipc_put_ack(&ack, locs, n);
+		if (w->fd >= 0 && modem_ipc_send(w->fd, &ack) != 0)
+			log_warn("modem %s: cannot send ACK (parts will be "
+			    "read again and recognised)", w->name);
+		modem_ipc_free(&ack);
 	}
+	for (size_t i = 0; i < w->n_batch; i++)
+		modem_part_clear(&w->batch[i]);
 	w->n_batch = 0;
-	if (modem_ipc_send(w->fd, &ack) != 0)
-		log_warn("modem %s: cannot send ACK (parts will be read "
-		    "again and recognised)", w->name);
-	modem_ipc_free(&ack);
+	free(locs);
 }
 
 static void
@@ -472,7 +492,7 @@ gw_worker_status(struct gw_worker *w, struct modem_ipc_msg *msg, int hello)
 		    st.network_name[0] && st.network_code[0] ? " (" : "",
 		    st.network_code, st.network_name[0] && st.network_code[0] ?
 		    ")" : "");
-		if (store_modem_set_health(gw->store, w->name,
+		if (store_channel_set_health(gw->store, w->name,
 		    st.signal_percent, net, clock_now_ms()) != 0)
 			log_warnx("modem %s: cannot record health", w->name);
 		/* We delete every part as soon as it is stored, so a full SIM
@@ -492,7 +512,7 @@ gw_worker_status(struct gw_worker *w, struct modem_ipc_msg *msg, int hello)
 		if (w->state != GW_WORKER_UP) {
 			int was_down = w->down_alerted;
 
-			w->fail_streak = 0;
+			w->ch.fail_streak = 0;
 			gw_worker_enter_state(w, GW_WORKER_UP,
 			    hello ? "connected" : NULL);
 			if (was_down) {
@@ -570,8 +590,8 @@ gw_modems_tick_cb(evutil_socket_t fd, short ev, void *arg)
 			gw_worker_kill(w, "watchdog: no answer");
 			continue;
 		}
-		if (w->sending_id != 0 &&
-		    mono - w->sending_at > GW_SEND_TIMEOUT_MS) {
+		if (w->ch.sending_id != 0 &&
+		    mono - w->ch.sending_at > GW_SEND_TIMEOUT_MS) {
 			gw_worker_kill(w, "send did not complete");
 			continue;
 		}
@@ -579,7 +599,7 @@ gw_modems_tick_cb(evutil_socket_t fd, short ev, void *arg)
 			struct modem_ipc_msg m;
 
 			modem_ipc_init(&m, MODEM_IPC_PING);
-			modem_ipc_put_i64(&m, ++w->ping_seq);
+			modem_ipc_put_seq(&m, ++w->ping_seq);
 			if (modem_ipc_send(w->fd, &m) != 0)
 				log_warn("modem %s: cannot ping", w->name);
 			modem_ipc_free(&m);

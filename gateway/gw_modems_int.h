@@ -1,6 +1,6 @@
 /*
- * gw_modems_int.h - what the modem supervisor (gw_modems.c), the outbound
- * dispatcher (gw_dispatch.c) and the credit check (gw_credit.c) share;
+ * gw_modems_int.h - what the modem supervisor (gw_modems.c), the modem
+ * channel (gw_dispatch.c) and the credit check (gw_credit.c) share;
  * nothing outside those three files includes it.
  *
  * A struct gw_worker is one configured modem: its child process, the
@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include <event2/event.h>
+
+#include "gw_channel.h"
 
 struct modem_conf;
 struct modem_ipc_msg;
@@ -44,20 +46,13 @@ struct gw_worker {
 	int64_t last_heard;	   /* mono ms of the last message */
 	int64_t ping_seq;	   /* last PING sent */
 	int64_t ping_at;	   /* mono ms of the last PING */
-	/* One message in flight per modem: a crash can then send at most
-	 * that one twice (the queue row is marked SENDING before the worker
-	 * sees it, and stays so until its result is committed). */
-	int64_t sending_id;	   /* outbox id handed to the worker, 0 none */
-	int64_t sending_at;	   /* mono ms it was handed over */
+	/* The modem as an outbound channel: in-flight message, rate limit,
+	 * daily cap, failure streak and credit latch (gw_channel.h). */
+	struct gw_channel ch;
 	int concat_ref;		   /* next concatenation reference */
-	int64_t next_send_at;	   /* mono ms: rate limit */
-	int sent_today;		   /* parts, mirrored from the store */
-	int64_t sent_day;	   /* UTC day number sent_today counts */
-	int fail_streak;	   /* consecutive failed sends */
 	int down_alerted;	   /* an admin alert for DOWN went out */
 	int ussd_pending;	   /* a balance check is running */
 	int64_t next_balance_at;   /* mono ms */
-	int low_credit_alerted;	   /* latched until credit recovers */
 	int sim_full_alerted;	   /* latched until the SIM has room */
 	int receiving;		   /* mid-pass: sends wait for its end, so a
 				    * full inbox drains at read speed */
@@ -84,7 +79,8 @@ void gw_worker_kill(struct gw_worker *, const char *why);
 void gw_modems_alert(struct gw_modems *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* gw_dispatch.c */
+/* gw_dispatch.c: the modem worker as a gw_channel */
+extern const struct gw_channel_ops gw_worker_channel_ops;
 void gw_worker_send_result(struct gw_worker *, struct modem_ipc_msg *);
 
 /* gw_credit.c */

@@ -192,7 +192,7 @@ reasm_deliver(struct gateway *gw, const struct store_part_group *g,
 		text = reasm_join(parts, n, g->total);
 		memset(&in, 0, sizeof(in));
 		in.received_at = now;
-		in.modem = g->modem;
+		in.channel = g->modem;
 		in.sender = g->sender;
 		in.text = text;
 		in.parts = (int)n;

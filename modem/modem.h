@@ -118,18 +118,26 @@ struct modem_ussd_result {
 };
 
 /*
+ * End of one batch of a read pass (MODEM_IPC_BATCH_END).  Wire order:
+ * i64 parts, i64 more.
+ */
+struct modem_batch_end {
+	int parts;		/* parts sent in this batch */
+	int more;		/* 1 = the pass continues; sends wait for 0 */
+};
+
+/*
  * Payloads of the other messages (all integers are i64):
  *   HELLO, STATUS  struct modem_status (modem_ipc_put_status)
  *   SMS            struct modem_part (modem_ipc_put_part)
- *   BATCH_END      i64 parts sent in this batch, i64 more (1 = the
- *                  pass continues; the gateway holds sends until 0)
+ *   BATCH_END      struct modem_batch_end (modem_ipc_put_batch_end)
  *   ACK            i64 n, then n x i64 location (modem_ipc_put_ack)
  *   SEND           struct modem_send (modem_ipc_put_send)
  *   SEND_RESULT    struct modem_send_result
- *   USSD           str code
+ *   USSD           str code (modem_ipc_put_ussd)
  *   USSD_RESULT    struct modem_ussd_result
- *   PING, PONG     i64 seq (the PONG echoes the PING's)
- *   STOP           nothing
+ *   PING, PONG     i64 seq, the PONG echoing the PING's (modem_ipc_put_seq)
+ *   STOP           nothing (modem_ipc_init alone)
  * On the wire a datagram is u32 type (little-endian) then the payload.
  */
 #define MODEM_IPC_ACK_MAX 4096 /* locations in one ACK datagram */
@@ -186,6 +194,15 @@ void modem_ipc_put_ack(struct modem_ipc_msg *, const int64_t *locs,
 /* Returns the count (0..MODEM_IPC_ACK_MAX) with a new array in *locs
  * (caller frees; NULL when 0), or -1 if malformed. */
 long modem_ipc_get_ack(struct modem_ipc_msg *, int64_t **locs);
+void modem_ipc_put_batch_end(struct modem_ipc_msg *,
+    const struct modem_batch_end *);
+int modem_ipc_get_batch_end(struct modem_ipc_msg *, struct modem_batch_end *);
+/* PING and PONG payload. */
+void modem_ipc_put_seq(struct modem_ipc_msg *, int64_t seq);
+int modem_ipc_get_seq(struct modem_ipc_msg *, int64_t *seq);
+/* USSD request: the code to dial.  Get allocates *code (caller frees). */
+void modem_ipc_put_ussd(struct modem_ipc_msg *, const char *code);
+int modem_ipc_get_ussd(struct modem_ipc_msg *, char **code);
 const char *modem_ipc_strtype(int type);
 
 /* modem_worker.c */

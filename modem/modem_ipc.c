@@ -529,6 +529,62 @@ modem_ipc_get_ack(struct modem_ipc_msg *m, int64_t **locs)
 	return n;
 }
 
+void
+modem_ipc_put_batch_end(struct modem_ipc_msg *m,
+    const struct modem_batch_end *be)
+{
+	modem_ipc_put_i64(m, be->parts);
+	modem_ipc_put_i64(m, be->more);
+}
+
+int
+modem_ipc_get_batch_end(struct modem_ipc_msg *m, struct modem_batch_end *be)
+{
+	memset(be, 0, sizeof(*be));
+	be->parts = ipc_get_int(m, 0, INT32_MAX);
+	be->more = ipc_get_int(m, 0, 1);
+	if (m->bad) {
+		memset(be, 0, sizeof(*be));
+		return -1;
+	}
+	return 0;
+}
+
+void
+modem_ipc_put_seq(struct modem_ipc_msg *m, int64_t seq)
+{
+	modem_ipc_put_i64(m, seq);
+}
+
+int
+modem_ipc_get_seq(struct modem_ipc_msg *m, int64_t *seq)
+{
+	*seq = modem_ipc_get_i64(m);
+	if (m->bad) {
+		*seq = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+modem_ipc_put_ussd(struct modem_ipc_msg *m, const char *code)
+{
+	modem_ipc_put_str(m, code);
+}
+
+int
+modem_ipc_get_ussd(struct modem_ipc_msg *m, char **code)
+{
+	*code = ipc_get_dup(m);
+	if (m->bad) {
+		free(*code);
+		*code = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 modem_ipc_strtype(int type)
 {

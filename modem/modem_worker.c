@@ -35,6 +35,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "gsm_text.h"
 #include "log.h"
 #include "modem.h"
 #include "modem_int.h"
@@ -338,10 +339,10 @@ static void
 worker_end_pass(struct worker *w, int batch)
 {
 	struct modem_ipc_msg m;
+	struct modem_batch_end be = { batch, 0 };	/* the pass is over */
 
 	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
-	modem_ipc_put_i64(&m, batch);
-	modem_ipc_put_i64(&m, 0);	/* the pass is over */
+	modem_ipc_put_batch_end(&m, &be);
 	worker_send(w, &m);
 	w->pass_active = 0;
 	w->repoll = w->pass_new > 0;
@@ -426,10 +427,11 @@ worker_pass(struct worker *w)
 	/* A full or timed batch: the gateway commits it while we read on. */
 	{
 		struct modem_ipc_msg m;
+		/* more of this pass follows */
+		struct modem_batch_end be = { batch, 1 };
 
 		modem_ipc_init(&m, MODEM_IPC_BATCH_END);
-		modem_ipc_put_i64(&m, batch);
-		modem_ipc_put_i64(&m, 1);	/* more of this pass follows */
+		modem_ipc_put_batch_end(&m, &be);
 		worker_send(w, &m);
 	}
 out:
@@ -472,7 +474,16 @@ worker_do_send(struct worker *w, struct modem_ipc_msg *m)
 		log_warnx("modem %s: malformed SEND ignored", w->conf->name);
 		return;
 	}
-	if (!w->connected) {
+	if (!gsm_text_sendable(snd.text)) {
+		/* modem.h's send contract: libgammu would send a truncated or
+		 * garbled message, and retrying cannot change the text. */
+		memset(&res, 0, sizeof(res));
+		res.outbox_id = snd.outbox_id;
+		res.mr = -1;
+		res.permanent = 1;
+		res.error = xstrdup("text cannot be sent whole");
+		rc = MG_OK;
+	} else if (!w->connected) {
 		memset(&res, 0, sizeof(res));
 		res.outbox_id = snd.outbox_id;
 		res.mr = -1;
@@ -500,10 +511,10 @@ worker_do_ussd(struct worker *w, struct modem_ipc_msg *m)
 {
 	struct modem_ussd_result res;
 	struct modem_ipc_msg out;
-	const char *code = modem_ipc_get_str(m);
+	char *code;
 	int rc = MG_OK;
 
-	if (m->bad) {
+	if (modem_ipc_get_ussd(m, &code) != 0) {
 		log_warnx("modem %s: malformed USSD ignored", w->conf->name);
 		return;
 	}
@@ -519,6 +530,7 @@ worker_do_ussd(struct worker *w, struct modem_ipc_msg *m)
 	if (w->connected)
 		worker_rc(w, rc, res.text);
 	modem_ussd_result_clear(&res);
+	free(code);
 }
 
 static void
@@ -528,10 +540,15 @@ worker_handle(struct worker *w, struct modem_ipc_msg *m)
 
 	switch (m->type) {
 	case MODEM_IPC_PING: {
-		int64_t seq = modem_ipc_get_i64(m);
+		int64_t seq;
 
+		if (modem_ipc_get_seq(m, &seq) != 0) {
+			log_warnx("modem %s: malformed PING ignored",
+			    w->conf->name);
+			break;
+		}
 		modem_ipc_init(&out, MODEM_IPC_PONG);
-		modem_ipc_put_i64(&out, seq);
+		modem_ipc_put_seq(&out, seq);
 		worker_send(w, &out);
 		break;
 	}

@@ -8,6 +8,11 @@
  * cached on the handle.  Schema changes are named migrations applied in
  * order inside one transaction at open (store_migrate.c).
  *
+ * Outbound messages leave through channels (a modem today, a Kannel link
+ * or another later): the outbox, the contacts and the per-channel rows
+ * name channels, never modems.  Physical SMS parts (store_parts.c) stay
+ * keyed on the modem that read them: reassembly is a modem's business.
+ *
  * Transactions: the caller brackets a unit of work with store_begin() /
  * store_commit() (or store_rollback()); functions below never commit on
  * their own.  Inbound processing, session advance and reply queueing
@@ -27,9 +32,9 @@
 struct store;
 
 enum store_out_state {
-	STORE_OUT_QUEUED = 0, /* waiting for a modem */
-	STORE_OUT_SENDING,    /* handed to a modem worker */
-	STORE_OUT_SENT,	      /* accepted by the modem */
+	STORE_OUT_QUEUED = 0, /* waiting for a channel */
+	STORE_OUT_SENDING,    /* handed to a channel */
+	STORE_OUT_SENT,	      /* accepted by the channel */
 	STORE_OUT_DELIVERED,  /* delivery report said delivered */
 	STORE_OUT_FAILED,     /* gave up after retries or permanent error */
 	STORE_OUT_EXPIRED,    /* too old to be worth sending */
@@ -45,7 +50,8 @@ enum store_priority {
 struct store_inbound {
 	int64_t id;
 	int64_t received_at; /* ms */
-	char *modem;	     /* modem name, or "ussd"/"sim" for other channels */
+	char *channel;	     /* channel it came in on: a modem's name, or
+			      * "ussd"/"sim" for the other inbound paths */
 	char *sender;
 	char *text;	     /* UTF-8; NULL when not kept (privacy) */
 	int parts;	     /* physical parts assembled */
@@ -56,8 +62,8 @@ struct store_inbound {
 struct store_outbound {
 	int64_t id;
 	int64_t created_at;
-	char *modem;	   /* modem that sent / is sending it, or NULL */
-	char *modem_hint;  /* preferred modem, or NULL */
+	char *channel;	   /* channel that sent / is sending it, or NULL */
+	char *channel_hint; /* preferred channel, or NULL */
 	char *recipient;
 	char *text;
 	int priority;	   /* enum store_priority */
@@ -77,11 +83,13 @@ struct store_contact {
 	char *phone;
 	char *language;	 /* "ro", "hu", "en" */
 	int opted_out;	 /* 1 after STOP */
-	char *last_modem; /* modem the contact last wrote to, or NULL */
+	char *last_channel; /* channel the contact last wrote to, or NULL */
 };
 
-struct store_modem_row {
+/* One outbound channel's row (store_channels.c). */
+struct store_channel_row {
 	char *name;
+	char *kind;	     /* "modem" (the only kind so far) */
 	char *state;	     /* "up", "down", "starting", ... */
 	int signal_percent;  /* -1 unknown */
 	char *network;	     /* operator name / code */
@@ -95,7 +103,7 @@ struct store_modem_row {
 
 typedef int store_inbound_cb(const struct store_inbound *, void *arg);
 typedef int store_outbound_cb(const struct store_outbound *, void *arg);
-typedef int store_modem_cb(const struct store_modem_row *, void *arg);
+typedef int store_channel_cb(const struct store_channel_row *, void *arg);
 
 /* store_sqlite.c */
 /* Opens (creating if needed) and migrates the database at path. */
@@ -127,7 +135,7 @@ void store_inbound_clear(struct store_inbound *);
 /* store_outbox.c */
 /* Queues a message; counts its parts (gsm_text_parts); fills out->id,
  * out->parts and out->state.  created_at 0 means now; next_attempt_at 0
- * means created_at; out->modem is ignored.  -1 if the text is not valid
+ * means created_at; out->channel is ignored.  -1 if the text is not valid
  * UTF-8 or there is no recipient. */
 int store_outbox_add(struct store *, struct store_outbound *out)
     __attribute__((warn_unused_result));
@@ -137,10 +145,10 @@ int store_outbox_add_each(struct store *, char *const *recipients, size_t n,
     const char *text, int priority, int64_t now)
     __attribute__((warn_unused_result));
 /*
- * Picks the next message modem `name` should send at `now`: queued, due,
- * and hinted to this modem, unhinted, or hinted to a modem listed in
+ * Picks the next message channel `name` should send at `now`: queued, due,
+ * and hinted to this channel, unhinted, or hinted to a channel listed in
  * `down` (NULL-terminated).  Highest priority first, then oldest.  Marks
- * it SENDING on this modem and fills *out.  Returns 1 if one was taken,
+ * it SENDING on this channel and fills *out.  Returns 1 if one was taken,
  * 0 if none, -1 on error.
  */
 int store_outbox_take(struct store *, const char *name,
@@ -151,26 +159,26 @@ int store_outbox_take(struct store *, const char *name,
  * next_attempt_at = now + retry_base_s * 2^(attempts-1) s (attempts
  * counting this one; capped at one hour), or to FAILED when permanent or
  * attempts >= max_attempts.  A result for a row that was requeued in the
- * meantime is still recorded (the modem did send it); a result for a row
+ * meantime is still recorded (the channel did send it); a result for a row
  * in any other state, or an unknown id, is logged and ignored (0). */
 int store_outbox_result(struct store *, int64_t id, int ok, int parts, int mr,
     const char *error, int permanent, int64_t now, int retry_base_s,
     int max_attempts);
 /* Returns SENDING messages to QUEUED (after a crash or a dead worker);
- * modem NULL means all modems.  Does not count an attempt. */
-int store_outbox_requeue_sending(struct store *, const char *modem);
+ * channel NULL means all channels.  Does not count an attempt. */
+int store_outbox_requeue_sending(struct store *, const char *channel);
 /* Marks QUEUED messages created before `before` EXPIRED; *n_out = count. */
 int store_outbox_expire(struct store *, int64_t before, int *n_out);
 /* Matches a delivery report to the newest SENT message to recipient with
  * that TP-MR sent at most 3 days before `at` (10 minutes of clock skew
- * allowed after it), by that modem unless modem is NULL; sets DELIVERED
+ * allowed after it), by that channel unless channel is NULL; sets DELIVERED
  * or UNDELIVERED and delivered_at = at.  1 if matched, 0 if not. */
-int store_outbox_report(struct store *, const char *modem,
+int store_outbox_report(struct store *, const char *channel,
     const char *recipient, int mr, int delivered, int64_t at);
-/* Counts QUEUED and SENDING messages (for status); modem NULL = all.  For
- * one modem, queued counts the messages hinted to it and sending those it
- * is sending.  Either out pointer may be NULL. */
-int store_outbox_depth(struct store *, const char *modem, int64_t *queued,
+/* Counts QUEUED and SENDING messages (for status); channel NULL = all.
+ * For one channel, queued counts the messages hinted to it and sending
+ * those it is sending.  Either out pointer may be NULL. */
+int store_outbox_depth(struct store *, const char *channel, int64_t *queued,
     int64_t *sending);
 /* Newest first; at most limit rows (0 = all); as store_inbound_list. */
 int store_outbox_list(struct store *, int limit, store_outbound_cb *, void *);
@@ -191,31 +199,31 @@ int store_contact_get(struct store *, const char *phone,
  * found, -1 on error. */
 int store_contact_find(struct store *, const char *phone,
     struct store_contact *out);
-int store_contact_set_modem(struct store *, const char *phone,
-    const char *modem, int64_t now);
+int store_contact_set_channel(struct store *, const char *phone,
+    const char *channel, int64_t now);
 int store_contact_set_language(struct store *, const char *phone,
     const char *lang);
 int store_contact_set_opt_out(struct store *, const char *phone, int out);
 void store_contact_clear(struct store_contact *);
 
-/* store_modems.c */
-/* Inserts or updates the row of modem name (NULL fields unchanged; error
+/* store_channels.c: one row per outbound channel (a modem today) */
+/* Inserts or updates the row of channel name (NULL fields unchanged; error
  * "" clears the error).  State "up" also sets last_seen; so do the health,
  * balance and sent-count updates. */
-int store_modem_set_state(struct store *, const char *name,
+int store_channel_set_state(struct store *, const char *name,
     const char *state, const char *error, int64_t now);
-int store_modem_set_health(struct store *, const char *name,
+int store_channel_set_health(struct store *, const char *name,
     int signal_percent, const char *network, int64_t now);
 /* Balance NAN records "could not read". */
-int store_modem_set_balance(struct store *, const char *name, double balance,
+int store_channel_set_balance(struct store *, const char *name, double balance,
     int64_t now);
 /* Adds parts to today's sent count (resetting on a new UTC day) and
  * returns the new count in *today. */
-int store_modem_count_sent(struct store *, const char *name, int parts,
+int store_channel_count_sent(struct store *, const char *name, int parts,
     int64_t now, int *today);
-/* Every modem row ever written, by name. */
-int store_modem_list(struct store *, store_modem_cb *, void *);
-void store_modem_row_clear(struct store_modem_row *);
+/* Every channel row ever written, by name. */
+int store_channel_list(struct store *, store_channel_cb *, void *);
+void store_channel_row_clear(struct store_channel_row *);
 
 /* store_sessions.c: dialogue state for flows/ (owned by the flow engine) */
 /* One contact's dialogue on one channel.  Strings owned; see

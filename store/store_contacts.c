@@ -1,6 +1,6 @@
 /*
  * store_contacts.c - people who wrote to or are written to by the gateway:
- * language, STOP opt-out, and the modem they last wrote to (outbound
+ * language, STOP opt-out, and the channel they last wrote to (outbound
  * routing prefers it, so a reply comes from the number they know).
  */
 #include <sqlite3.h>
@@ -18,14 +18,14 @@ static const char create_sql[] =
     "INSERT OR IGNORE INTO contacts (phone, language, created_at,"
     " updated_at) VALUES (?1, ?2, ?3, ?3)";
 static const char get_sql[] =
-    "SELECT id, phone, language, opted_out, last_modem FROM contacts"
+    "SELECT id, phone, language, opted_out, last_channel FROM contacts"
     " WHERE phone = ?1";
 /* The setters create a missing contact (with the default language), so
  * that an opt-out or a language choice is never lost. */
-static const char set_modem_sql[] =
-    "INSERT INTO contacts (phone, language, last_modem, created_at,"
+static const char set_channel_sql[] =
+    "INSERT INTO contacts (phone, language, last_channel, created_at,"
     " updated_at) VALUES (?1, '" CONTACT_DEFAULT_LANG "', ?2, ?3, ?3)"
-    " ON CONFLICT (phone) DO UPDATE SET last_modem = excluded.last_modem,"
+    " ON CONFLICT (phone) DO UPDATE SET last_channel = excluded.last_channel,"
     " updated_at = excluded.updated_at";
 static const char set_lang_sql[] =
     "INSERT INTO contacts (phone, language, created_at, updated_at)"
@@ -64,7 +64,7 @@ store_contact_find(struct store *st, const char *phone,
 	out->phone = store_col_strdup(stmt, 1);
 	out->language = store_col_strdup(stmt, 2);
 	out->opted_out = sqlite3_column_int(stmt, 3);
-	out->last_modem = store_col_strdup(stmt, 4);
+	out->last_channel = store_col_strdup(stmt, 4);
 	store_stmt_done(stmt);
 	return 1;
 }
@@ -92,18 +92,18 @@ store_contact_get(struct store *st, const char *phone,
 }
 
 int
-store_contact_set_modem(struct store *st, const char *phone,
-    const char *modem, int64_t now)
+store_contact_set_channel(struct store *st, const char *phone,
+    const char *channel, int64_t now)
 {
 	sqlite3_stmt *stmt;
 
-	stmt = store_stmt(st, set_modem_sql);
+	stmt = store_stmt(st, set_channel_sql);
 	if (stmt == NULL)
 		return -1;
 	store_bind_text(stmt, 1, phone);
-	store_bind_text(stmt, 2, modem);
+	store_bind_text(stmt, 2, channel);
 	sqlite3_bind_int64(stmt, 3, now);
-	return store_exec_stmt(st, stmt, "contact set modem");
+	return store_exec_stmt(st, stmt, "contact set channel");
 }
 
 int
@@ -142,6 +142,6 @@ store_contact_clear(struct store_contact *c)
 		return;
 	free(c->phone);
 	free(c->language);
-	free(c->last_modem);
+	free(c->last_channel);
 	memset(c, 0, sizeof(*c));
 }

@@ -12,10 +12,10 @@
 static void inbound_from_row(sqlite3_stmt *, struct store_inbound *);
 
 static const char add_sql[] =
-    "INSERT INTO inbound (received_at, modem, sender, text, parts,"
+    "INSERT INTO inbound (received_at, channel, sender, text, parts,"
     " incomplete, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char list_sql[] =
-    "SELECT id, received_at, modem, sender, text, parts, incomplete, kind"
+    "SELECT id, received_at, channel, sender, text, parts, incomplete, kind"
     " FROM inbound ORDER BY id DESC LIMIT ?1";
 static const char count_sql[] = "SELECT count(*) FROM inbound";
 
@@ -28,7 +28,7 @@ store_inbound_add(struct store *st, struct store_inbound *in)
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, in->received_at);
-	store_bind_text(stmt, 2, in->modem != NULL ? in->modem : "");
+	store_bind_text(stmt, 2, in->channel != NULL ? in->channel : "");
 	store_bind_text(stmt, 3, in->sender != NULL ? in->sender : "");
 	store_bind_text(stmt, 4, in->text);
 	sqlite3_bind_int(stmt, 5, in->parts > 0 ? in->parts : 1);
@@ -46,7 +46,7 @@ inbound_from_row(sqlite3_stmt *stmt, struct store_inbound *in)
 	memset(in, 0, sizeof(*in));
 	in->id = sqlite3_column_int64(stmt, 0);
 	in->received_at = sqlite3_column_int64(stmt, 1);
-	in->modem = store_col_strdup(stmt, 2);
+	in->channel = store_col_strdup(stmt, 2);
 	in->sender = store_col_strdup(stmt, 3);
 	in->text = store_col_strdup(stmt, 4);
 	in->parts = sqlite3_column_int(stmt, 5);
@@ -109,7 +109,7 @@ store_inbound_clear(struct store_inbound *in)
 {
 	if (in == NULL)
 		return;
-	free(in->modem);
+	free(in->channel);
 	free(in->sender);
 	free(in->text);
 	free(in->kind);

@@ -93,6 +93,21 @@ const char store_schema_core[] =
     ") WITHOUT ROWID;";
 
 /*
+ * Outbound goes through channels, not only modems: rename what said
+ * "modem" for a sender in place, so an existing database keeps its rows.
+ * RENAME COLUMN also rewrites the indexes that name the column.  The
+ * physical parts table (sms_parts.modem) keeps its name: parts are read
+ * on a modem whatever channel answers.
+ */
+static const char store_schema_channels[] =
+    "ALTER TABLE inbound RENAME COLUMN modem TO channel;"
+    "ALTER TABLE outbox RENAME COLUMN modem TO channel;"
+    "ALTER TABLE outbox RENAME COLUMN modem_hint TO channel_hint;"
+    "ALTER TABLE contacts RENAME COLUMN last_modem TO last_channel;"
+    "ALTER TABLE modems RENAME TO channels;"
+    "ALTER TABLE channels ADD COLUMN kind TEXT NOT NULL DEFAULT 'modem';";
+
+/*
  * THE list of migrations, in order.  To add tables: define
  * `const char store_schema_foo[] = "CREATE TABLE ...";` in your store file,
  * declare it `extern` in store_int.h, and append one line here with the
@@ -104,6 +119,7 @@ static const struct store_migration store_migrations[] = {
 	{ "0003_parts", store_schema_parts },
 	{ "0004_reporters", store_schema_reporters },
 	{ "0005_sheets", store_schema_sheets },
+	{ "0006_channels", store_schema_channels },
 };
 
 static const char create_sql[] =

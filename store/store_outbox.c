@@ -9,7 +9,7 @@
  * The state column is written only by the statements below.  A message is
  * SENDING from the moment a worker was given it until its result is
  * recorded; after a crash store_outbox_requeue_sending() puts those rows
- * back, so a message stays queued until a modem accepted it.
+ * back, so a message stays queued until a channel accepted it.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@
 /* The SMSC clock and ours may disagree by a few minutes. */
 #define OUTBOX_REPORT_SKEW_MS (10 * 60 * 1000LL)
 #define OUTBOX_REPORT_WINDOW_MS (3 * 86400 * 1000LL)
-/* Separates names in the `down` list bound to take_sql; modem names are
+/* Separates names in the `down` list bound to take_sql; channel names are
  * [A-Za-z0-9_-] (config.h), so it cannot occur inside one. */
 #define OUTBOX_NAME_SEP "\x1f"
 
@@ -35,12 +35,12 @@ static void outbound_from_row(sqlite3_stmt *, struct store_outbound *);
 static int64_t outbox_backoff_ms(int attempts, int retry_base_s);
 
 #define OUTBOX_COLS                                                   \
-	"id, created_at, modem, modem_hint, recipient, text, priority," \
+	"id, created_at, channel, channel_hint, recipient, text, priority," \
 	" state, attempts, parts, next_attempt_at, sent_at, mr, error," \
 	" in_reply_to, delivered_at"
 
 static const char add_sql[] =
-    "INSERT INTO outbox (created_at, modem_hint, recipient, text, priority,"
+    "INSERT INTO outbox (created_at, channel_hint, recipient, text, priority,"
     " state, attempts, parts, next_attempt_at, in_reply_to)"
     " VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, ?7, ?8)";
 /*
@@ -49,11 +49,11 @@ static const char add_sql[] =
  * in sending order.
  */
 static const char take_sql[] =
-    "UPDATE outbox SET state = 1, modem = ?1"
+    "UPDATE outbox SET state = 1, channel = ?1"
     " WHERE id = (SELECT id FROM outbox"
     "  WHERE state = 0 AND next_attempt_at <= ?2"
-    "   AND (modem_hint IS NULL OR modem_hint = ?1"
-    "    OR instr(?3, char(31) || modem_hint || char(31)) > 0)"
+    "   AND (channel_hint IS NULL OR channel_hint = ?1"
+    "    OR instr(?3, char(31) || channel_hint || char(31)) > 0)"
     "  ORDER BY priority, created_at, id LIMIT 1)"
     " RETURNING " OUTBOX_COLS;
 static const char attempts_sql[] =
@@ -67,7 +67,7 @@ static const char failed_sql[] =
     " error = ?5 WHERE id = ?1";
 static const char requeue_sql[] =
     "UPDATE outbox SET state = 0 WHERE state = 1"
-    " AND (?1 IS NULL OR modem = ?1)";
+    " AND (?1 IS NULL OR channel = ?1)";
 static const char expire_sql[] =
     "UPDATE outbox SET state = 5, error = 'expired'"
     " WHERE state = 0 AND created_at < ?1";
@@ -76,12 +76,12 @@ static const char report_sql[] =
     " delivered_at = ?4"
     " WHERE id = (SELECT id FROM outbox"
     "  WHERE recipient = ?1 AND mr = ?2 AND state = 2"
-    "   AND (?3 IS NULL OR modem = ?3)"
+    "   AND (?3 IS NULL OR channel = ?3)"
     "   AND sent_at >= ?4 - ?6 AND sent_at <= ?4 + ?7"
     "  ORDER BY sent_at DESC, id DESC LIMIT 1)";
 static const char depth_sql[] =
-    "SELECT sum(state = 0 AND (?1 IS NULL OR modem_hint = ?1)),"
-    " sum(state = 1 AND (?1 IS NULL OR modem = ?1))"
+    "SELECT sum(state = 0 AND (?1 IS NULL OR channel_hint = ?1)),"
+    " sum(state = 1 AND (?1 IS NULL OR channel = ?1))"
     " FROM outbox WHERE state IN (0, 1)";
 static const char list_sql[] =
     "SELECT " OUTBOX_COLS " FROM outbox ORDER BY id DESC LIMIT ?1";
@@ -127,7 +127,7 @@ store_outbox_add(struct store *st, struct store_outbound *out)
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, out->created_at);
-	store_bind_text(stmt, 2, out->modem_hint);
+	store_bind_text(stmt, 2, out->channel_hint);
 	store_bind_text(stmt, 3, out->recipient);
 	store_bind_text(stmt, 4, out->text != NULL ? out->text : "");
 	sqlite3_bind_int(stmt, 5, out->priority);
@@ -167,8 +167,8 @@ outbound_from_row(sqlite3_stmt *stmt, struct store_outbound *out)
 	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_column_int64(stmt, 0);
 	out->created_at = sqlite3_column_int64(stmt, 1);
-	out->modem = store_col_strdup(stmt, 2);
-	out->modem_hint = store_col_strdup(stmt, 3);
+	out->channel = store_col_strdup(stmt, 2);
+	out->channel_hint = store_col_strdup(stmt, 3);
 	out->recipient = store_col_strdup(stmt, 4);
 	out->text = store_col_strdup(stmt, 5);
 	out->priority = sqlite3_column_int(stmt, 6);
@@ -315,14 +315,14 @@ store_outbox_result(struct store *st, int64_t id, int ok, int parts, int mr,
 }
 
 int
-store_outbox_requeue_sending(struct store *st, const char *modem)
+store_outbox_requeue_sending(struct store *st, const char *channel)
 {
 	sqlite3_stmt *stmt;
 
 	stmt = store_stmt(st, requeue_sql);
 	if (stmt == NULL)
 		return -1;
-	store_bind_text(stmt, 1, modem);
+	store_bind_text(stmt, 1, channel);
 	return store_exec_stmt(st, stmt, "outbox requeue");
 }
 
@@ -343,7 +343,7 @@ store_outbox_expire(struct store *st, int64_t before, int *n_out)
 }
 
 int
-store_outbox_report(struct store *st, const char *modem,
+store_outbox_report(struct store *st, const char *channel,
     const char *recipient, int mr, int delivered, int64_t at)
 {
 	sqlite3_stmt *stmt;
@@ -353,7 +353,7 @@ store_outbox_report(struct store *st, const char *modem,
 		return -1;
 	store_bind_text(stmt, 1, recipient);
 	sqlite3_bind_int(stmt, 2, mr);
-	store_bind_text(stmt, 3, modem);
+	store_bind_text(stmt, 3, channel);
 	sqlite3_bind_int64(stmt, 4, at);
 	sqlite3_bind_int(stmt, 5, delivered != 0);
 	sqlite3_bind_int64(stmt, 6, OUTBOX_REPORT_WINDOW_MS);
@@ -364,7 +364,7 @@ store_outbox_report(struct store *st, const char *modem,
 }
 
 int
-store_outbox_depth(struct store *st, const char *modem, int64_t *queued,
+store_outbox_depth(struct store *st, const char *channel, int64_t *queued,
     int64_t *sending)
 {
 	sqlite3_stmt *stmt;
@@ -372,7 +372,7 @@ store_outbox_depth(struct store *st, const char *modem, int64_t *queued,
 	stmt = store_stmt(st, depth_sql);
 	if (stmt == NULL)
 		return -1;
-	store_bind_text(stmt, 1, modem);
+	store_bind_text(stmt, 1, channel);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		store_log_error(st, "outbox depth");
 		store_stmt_done(stmt);
@@ -423,8 +423,8 @@ store_outbound_clear(struct store_outbound *out)
 {
 	if (out == NULL)
 		return;
-	free(out->modem);
-	free(out->modem_hint);
+	free(out->channel);
+	free(out->channel_hint);
 	free(out->recipient);
 	free(out->text);
 	free(out->error);

@@ -150,7 +150,7 @@ start_daemon() {
 	    >> "$T/daemon.log" 2>&1 &
 	DPID=$!
 	_n=${1:-1}
-	if ! wait_for 20 "SELECT count(*) FROM modems WHERE state = 'up'" "$_n"; then
+	if ! wait_for 20 "SELECT count(*) FROM channels WHERE state = 'up'" "$_n"; then
 		fail "daemon did not bring $_n modem(s) up"
 		return 1
 	fi

@@ -57,7 +57,7 @@ assert_eq "$(sql "SELECT text FROM inbound WHERE sender = '+40733000021'")" \
 assert_match "$(sql "SELECT parts FROM inbound WHERE sender = '+40733000021'")" \
     '^(39|40)$' "recorded with all its 40 parts"
 
-wait_for 20 "SELECT balance FROM modems WHERE name = 'm3'" "133.0" &&
+wait_for 20 "SELECT balance FROM channels WHERE name = 'm3'" "133.0" &&
     ok "SIM credit read by USSD and stored" || fail "no balance"
 wait_for 10 "SELECT count(*) FROM outbox WHERE recipient = '+40700000999' AND text LIKE '%credit%m3%'" 1 &&
     ok "low-credit alert queued to the administrator" || fail "no low-credit alert"
@@ -72,7 +72,7 @@ queue_bulk() { # queue_bulk N PREFIX HINT
 		while [ "$_i" -lt "$1" ]; do
 			_i=$((_i + 1))
 			echo "INSERT INTO outbox(created_at, recipient, text, priority,
-			    state, attempts, parts, next_attempt_at, modem_hint)
+			    state, attempts, parts, next_attempt_at, channel_hint)
 			    VALUES ($(date +%s)000, '+4074400$(printf %04d "$_i")',
 			    '$2 $_i', 50, 0, 0, 1, 0, $3);"
 		done
@@ -87,7 +87,7 @@ kill -KILL "$w1"
 wait_for 30 "SELECT count(*) FROM outbox WHERE text LIKE 'bulk %' AND state = 2" 200 &&
     ok "200 messages sent although a worker was killed mid-send" ||
     fail "messages lost after a worker kill"
-wait_for 20 "SELECT count(*) FROM modems WHERE state = 'up'" 3 &&
+wait_for 20 "SELECT count(*) FROM channels WHERE state = 'up'" 3 &&
     ok "killed worker restarted" || fail "worker not restarted"
 
 # 3. A stalled worker (SIGSTOP) is detected by the watchdog and restarted.
@@ -100,7 +100,7 @@ wait_for 30 "SELECT count(*) FROM outbox WHERE text LIKE 'stall %' AND state = 2
 wait_log 15 "watchdog" && ok "watchdog killed the stalled worker" ||
     fail "watchdog did not act"
 kill -CONT "$w" 2>/dev/null
-wait_for 30 "SELECT count(*) FROM modems WHERE state = 'up'" 3 &&
+wait_for 30 "SELECT count(*) FROM channels WHERE state = 'up'" 3 &&
     ok "stalled worker replaced" || fail "stalled worker not replaced"
 
 # At most one message per worker kill may have gone out twice (the one in
@@ -138,10 +138,10 @@ assert_match "$(sql "SELECT text FROM inbound WHERE sender = '+40733000009'")" \
 #    marked down, the administrator is told, and m2's queue drains
 #    through m1.
 rm -rf "$T/state/modem-m2"
-wait_for 20 "SELECT state FROM modems WHERE name = 'm2'" "down" &&
+wait_for 20 "SELECT state FROM channels WHERE name = 'm2'" "down" &&
     ok "modem with a vanished device marked down" || fail "m2 not marked down"
 queue_bulk 10 "hinted" "'m2'"
-wait_for 20 "SELECT count(*) FROM outbox WHERE text LIKE 'hinted %' AND state = 2 AND modem = 'm1'" 10 &&
+wait_for 20 "SELECT count(*) FROM outbox WHERE text LIKE 'hinted %' AND state = 2 AND channel = 'm1'" 10 &&
     ok "queue of the dead modem drained through the other" ||
     fail "hinted messages stuck"
 wait_for 10 "SELECT count(*) FROM outbox WHERE recipient = '+40700000999' AND text LIKE '%m2%'" 1 &&

@@ -174,11 +174,14 @@ ping(int fd, int64_t seq)
 {
 	struct modem_ipc_msg m;
 
+	int64_t got;
+
 	modem_ipc_init(&m, MODEM_IPC_PING);
-	modem_ipc_put_i64(&m, seq);
+	modem_ipc_put_seq(&m, seq);
 	send_msg(fd, &m);
 	expect(fd, MODEM_IPC_PONG, &m, 5000);
-	assert_true(modem_ipc_get_i64(&m) == seq);
+	assert_int_equal(modem_ipc_get_seq(&m, &got), 0);
+	assert_true(got == seq);
 	modem_ipc_free(&m);
 }
 
@@ -433,7 +436,7 @@ test_receive_ack_send(void **state)
 		struct modem_ussd_result u;
 
 		modem_ipc_init(&m, MODEM_IPC_USSD);
-		modem_ipc_put_str(&m, "*100#");
+		modem_ipc_put_ussd(&m, "*100#");
 		send_msg(fx->fd, &m);
 		expect(fx->fd, MODEM_IPC_USSD_RESULT, &m, 5000);
 		assert_int_equal(modem_ipc_get_ussd_result(&m, &u), 0);
@@ -519,6 +522,83 @@ test_missing_device_eof(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Sends one message and returns its result (caller clears). */
+static void
+send_text(struct fixture *fx, int64_t id, const char *text,
+    struct modem_send_result *r)
+{
+	struct modem_send snd = { id, (char *)"+40744555666", (char *)text,
+		0, 0 };
+	struct modem_ipc_msg m;
+
+	modem_ipc_init(&m, MODEM_IPC_SEND);
+	modem_ipc_put_send(&m, &snd);
+	send_msg(fx->fd, &m);
+	expect(fx->fd, MODEM_IPC_SEND_RESULT, &m, 10000);
+	assert_int_equal(modem_ipc_get_send_result(&m, r), 0);
+	modem_ipc_free(&m);
+	assert_true(r->outbox_id == id);
+}
+
+/* modem.h's contract: a text gsm_text_sendable() refuses fails for good,
+ * connected or not, and the worker keeps serving. */
+static void
+test_unsendable(void **state)
+{
+	struct fixture *fx = *state;
+	struct modem_send_result r;
+	struct modem_ipc_msg m;
+	char *big = malloc(GSM_TEXT_MAX_SEPTETS + 2);
+
+	assert_non_null(big);
+	memset(big, 'a', GSM_TEXT_MAX_SEPTETS + 1);
+	big[GSM_TEXT_MAX_SEPTETS + 1] = '\0';
+	assert_false(gsm_text_sendable(big));
+	start_worker(fx);
+	expect(fx->fd, MODEM_IPC_HELLO, &m, 5000);
+	modem_ipc_free(&m);
+
+	/* 5001 septets: libgammu would pad it to 50 parts. */
+	send_text(fx, 21, big, &r);
+	assert_int_equal(r.ok, 0);
+	assert_int_equal(r.permanent, 1);
+	assert_int_equal(r.parts, 0);
+	modem_send_result_clear(&r);
+	/* Invalid UTF-8 likewise. */
+	send_text(fx, 22, "abc\xff", &r);
+	assert_int_equal(r.ok, 0);
+	assert_int_equal(r.permanent, 1);
+	modem_send_result_clear(&r);
+	/* The limit itself still goes, and the worker is still up. */
+	big[GSM_TEXT_MAX_SEPTETS] = '\0';
+	send_text(fx, 23, big, &r);
+	assert_int_equal(r.ok, 1);
+	assert_int_equal(r.parts, 33);
+	modem_send_result_clear(&r);
+	ping(fx->fd, 7);
+
+	/* Without a modem the refusal is still permanent. */
+	rm_rf(fx->phone);
+	for (;;) {
+		struct modem_status st;
+		int up;
+
+		expect(fx->fd, MODEM_IPC_STATUS, &m, 5000);
+		assert_int_equal(modem_ipc_get_status(&m, &st), 0);
+		modem_ipc_free(&m);
+		up = st.connected;
+		modem_status_clear(&st);
+		if (!up)
+			break;
+	}
+	big[GSM_TEXT_MAX_SEPTETS] = 'a';
+	send_text(fx, 24, big, &r);
+	assert_int_equal(r.ok, 0);
+	assert_int_equal(r.permanent, 1);
+	modem_send_result_clear(&r);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -526,6 +606,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_receive_ack_send, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_missing_device_eof, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unsendable, setup,
 		    teardown),
 	};
 

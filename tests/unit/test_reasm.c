@@ -187,7 +187,7 @@ collect_cb(const struct store_inbound *in, void *arg)
 	assert_true(r->n < NELEM(r->rows));
 	c = &r->rows[r->n++];
 	*c = *in;
-	c->modem = in->modem != NULL ? xstrdup(in->modem) : NULL;
+	c->channel = in->channel != NULL ? xstrdup(in->channel) : NULL;
 	c->sender = in->sender != NULL ? xstrdup(in->sender) : NULL;
 	c->text = in->text != NULL ? xstrdup(in->text) : NULL;
 	c->kind = in->kind != NULL ? xstrdup(in->kind) : NULL;

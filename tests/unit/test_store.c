@@ -2,7 +2,7 @@
  * test_store.c - the core store against a fresh temporary database file
  * per test (WAL needs a real file): migrations, dedup, inbound, the
  * outbox state machine (priority, hints, retries, expiry, delivery
- * reports), contacts and modem rows.
+ * reports), contacts and channel rows.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -67,7 +67,7 @@ queue(struct store *st, const char *to, const char *text, int prio,
 	o.recipient = (char *)to;
 	o.text = (char *)text;
 	o.priority = prio;
-	o.modem_hint = (char *)hint;
+	o.channel_hint = (char *)hint;
 	o.created_at = created_at;
 	assert_int_equal(store_outbox_add(st, &o), 0);
 	assert_true(o.id > 0);
@@ -89,7 +89,7 @@ take(struct store *st, const char *modem, const char *const *down,
 	if (r == 0)
 		return 0;
 	assert_int_equal(o.state, STORE_OUT_SENDING);
-	assert_string_equal(o.modem, modem);
+	assert_string_equal(o.channel, modem);
 	id = o.id;
 	store_outbound_clear(&o);
 	return id;
@@ -110,8 +110,8 @@ find_cb(const struct store_outbound *o, void *arg)
 		return 0;
 	fd->found = 1;
 	fd->row = *o;
-	fd->row.modem = o->modem ? xstrdup(o->modem) : NULL;
-	fd->row.modem_hint = o->modem_hint ? xstrdup(o->modem_hint) : NULL;
+	fd->row.channel = o->channel ? xstrdup(o->channel) : NULL;
+	fd->row.channel_hint = o->channel_hint ? xstrdup(o->channel_hint) : NULL;
 	fd->row.recipient = xstrdup(o->recipient);
 	fd->row.text = xstrdup(o->text);
 	fd->row.error = o->error ? xstrdup(o->error) : NULL;
@@ -155,7 +155,7 @@ test_open_twice(void **state)
 
 	memset(&in, 0, sizeof(in));
 	in.received_at = T0;
-	in.modem = (char *)"m1";
+	in.channel = (char *)"m1";
 	in.sender = (char *)"+40722000001";
 	in.text = (char *)"salut";
 	assert_int_equal(store_inbound_add(f->st, &in), 0);
@@ -241,7 +241,7 @@ test_transactions(void **state)
 
 	memset(&in, 0, sizeof(in));
 	in.received_at = T0;
-	in.modem = (char *)"m1";
+	in.channel = (char *)"m1";
 	in.sender = (char *)"+40722000001";
 	in.text = (char *)"x";
 	assert_int_equal(store_begin(f->st), 0);
@@ -315,7 +315,7 @@ test_inbound(void **state)
 	for (i = 0; i < 3; i++) {
 		memset(&in, 0, sizeof(in));
 		in.received_at = T0 + i;
-		in.modem = (char *)"m1";
+		in.channel = (char *)"m1";
 		in.sender = (char *)"+40722000001";
 		in.text = i == 1 ? NULL : (char *)"Ajutor ăâîșț";
 		in.parts = 2;
@@ -666,7 +666,7 @@ test_contacts(void **state)
 	assert_string_equal(c.phone, "+40722000001");
 	assert_string_equal(c.language, "hu");
 	assert_int_equal(c.opted_out, 0);
-	assert_null(c.last_modem);
+	assert_null(c.last_channel);
 	id = c.id;
 	store_contact_clear(&c);
 
@@ -674,7 +674,7 @@ test_contacts(void **state)
 	    0);
 	assert_int_equal(store_contact_set_language(f->st, "+40722000001",
 	    "en"), 0);
-	assert_int_equal(store_contact_set_modem(f->st, "+40722000001", "m2",
+	assert_int_equal(store_contact_set_channel(f->st, "+40722000001", "m2",
 	    T0), 0);
 	/* An existing contact keeps its language whatever the default. */
 	assert_int_equal(store_contact_get(f->st, "+40722000001", "ro", &c),
@@ -682,11 +682,11 @@ test_contacts(void **state)
 	assert_int_equal(c.id, id);
 	assert_string_equal(c.language, "en");
 	assert_int_equal(c.opted_out, 1);
-	assert_string_equal(c.last_modem, "m2");
+	assert_string_equal(c.last_channel, "m2");
 	store_contact_clear(&c);
 	assert_int_equal(store_contact_find(f->st, "+40722000001", &c), 1);
 	assert_int_equal(c.id, id);
-	assert_string_equal(c.last_modem, "m2");
+	assert_string_equal(c.last_channel, "m2");
 	store_contact_clear(&c);
 	assert_int_equal(store_contact_set_opt_out(f->st, "+40722000001", 0),
 	    0);
@@ -711,52 +711,54 @@ test_contacts(void **state)
 	store_contact_clear(NULL);
 }
 
-struct modem_walk {
+struct channel_walk {
 	int n;
-	struct store_modem_row rows[4];
+	struct store_channel_row rows[4];
 };
 
 static int
-modem_cb(const struct store_modem_row *r, void *arg)
+channel_cb(const struct store_channel_row *r, void *arg)
 {
-	struct modem_walk *w = arg;
-	struct store_modem_row *d = &w->rows[w->n++];
+	struct channel_walk *w = arg;
+	struct store_channel_row *d = &w->rows[w->n++];
 
 	*d = *r;
 	d->name = xstrdup(r->name);
 	d->state = xstrdup(r->state);
 	d->network = r->network ? xstrdup(r->network) : NULL;
 	d->error = r->error ? xstrdup(r->error) : NULL;
+	d->kind = r->kind ? xstrdup(r->kind) : NULL;
 	return 0;
 }
 
 static void
-walk_clear(struct modem_walk *w)
+walk_clear(struct channel_walk *w)
 {
 	int i;
 
 	for (i = 0; i < w->n; i++)
-		store_modem_row_clear(&w->rows[i]);
+		store_channel_row_clear(&w->rows[i]);
 	memset(w, 0, sizeof(*w));
 }
 
 static void
-test_modems(void **state)
+test_channels(void **state)
 {
 	struct fixture *f = *state;
-	struct modem_walk w;
+	struct channel_walk w;
 	int today = -1;
 
 	memset(&w, 0, sizeof(w));
-	assert_int_equal(store_modem_set_state(f->st, "m2", "starting", NULL,
+	assert_int_equal(store_channel_set_state(f->st, "m2", "starting", NULL,
 	    T0), 0);
-	assert_int_equal(store_modem_set_state(f->st, "m1", "down",
+	assert_int_equal(store_channel_set_state(f->st, "m1", "down",
 	    "device gone", T0), 0);
-	assert_int_equal(store_modem_list(f->st, modem_cb, &w), 0);
+	assert_int_equal(store_channel_list(f->st, channel_cb, &w), 0);
 	assert_int_equal(w.n, 2);
 	assert_string_equal(w.rows[0].name, "m1"); /* by name */
 	assert_string_equal(w.rows[0].state, "down");
 	assert_string_equal(w.rows[0].error, "device gone");
+	assert_string_equal(w.rows[0].kind, "modem");
 	assert_int_equal(w.rows[0].last_seen, 0);
 	assert_int_equal(w.rows[0].signal_percent, -1);
 	assert_true(isnan(w.rows[0].balance));
@@ -764,25 +766,26 @@ test_modems(void **state)
 	walk_clear(&w);
 
 	/* NULL error keeps the last one; "" clears it. */
-	assert_int_equal(store_modem_set_state(f->st, "m1", "up", NULL,
+	assert_int_equal(store_channel_set_state(f->st, "m1", "up", NULL,
 	    T0 + SEC), 0);
-	assert_int_equal(store_modem_set_health(f->st, "m1", 73, "Orange RO",
+	assert_int_equal(store_channel_set_health(f->st, "m1", 73, "Orange RO",
 	    T0 + 2 * SEC), 0);
-	assert_int_equal(store_modem_set_balance(f->st, "m1", 4.5,
+	assert_int_equal(store_channel_set_balance(f->st, "m1", 4.5,
 	    T0 + 3 * SEC), 0);
-	assert_int_equal(store_modem_list(f->st, modem_cb, &w), 0);
+	assert_int_equal(store_channel_list(f->st, channel_cb, &w), 0);
 	assert_string_equal(w.rows[0].state, "up");
 	assert_string_equal(w.rows[0].error, "device gone");
+	assert_string_equal(w.rows[0].kind, "modem");
 	assert_int_equal(w.rows[0].signal_percent, 73);
 	assert_string_equal(w.rows[0].network, "Orange RO");
 	assert_true(fabs(w.rows[0].balance - 4.5) < 1e-9);
 	assert_int_equal(w.rows[0].balance_at, T0 + 3 * SEC);
 	assert_int_equal(w.rows[0].last_seen, T0 + 3 * SEC);
 	walk_clear(&w);
-	assert_int_equal(store_modem_set_state(f->st, "m1", NULL, "", T0), 0);
-	assert_int_equal(store_modem_set_health(f->st, "m1", -1, NULL,
+	assert_int_equal(store_channel_set_state(f->st, "m1", NULL, "", T0), 0);
+	assert_int_equal(store_channel_set_health(f->st, "m1", -1, NULL,
 	    T0 + 4 * SEC), 0);
-	assert_int_equal(store_modem_list(f->st, modem_cb, &w), 0);
+	assert_int_equal(store_channel_list(f->st, channel_cb, &w), 0);
 	assert_null(w.rows[0].error);
 	assert_string_equal(w.rows[0].state, "up");
 	assert_string_equal(w.rows[0].network, "Orange RO");
@@ -790,19 +793,19 @@ test_modems(void **state)
 	walk_clear(&w);
 
 	/* Daily count, rolling over at UTC midnight; a new modem too. */
-	assert_int_equal(store_modem_count_sent(f->st, "m1", 3,
+	assert_int_equal(store_channel_count_sent(f->st, "m1", 3,
 	    T0 + 10 * 3600 * SEC, &today), 0);
 	assert_int_equal(today, 3);
-	assert_int_equal(store_modem_count_sent(f->st, "m1", 2,
+	assert_int_equal(store_channel_count_sent(f->st, "m1", 2,
 	    T0 + DAY - 1, &today), 0);
 	assert_int_equal(today, 5);
-	assert_int_equal(store_modem_count_sent(f->st, "m1", 1, T0 + DAY,
+	assert_int_equal(store_channel_count_sent(f->st, "m1", 1, T0 + DAY,
 	    &today), 0);
 	assert_int_equal(today, 1);
-	assert_int_equal(store_modem_count_sent(f->st, "m3", 4, T0 + DAY,
+	assert_int_equal(store_channel_count_sent(f->st, "m3", 4, T0 + DAY,
 	    &today), 0);
 	assert_int_equal(today, 4);
-	assert_int_equal(store_modem_list(f->st, modem_cb, &w), 0);
+	assert_int_equal(store_channel_list(f->st, channel_cb, &w), 0);
 	assert_int_equal(w.n, 3);
 	assert_int_equal(w.rows[0].sent_today, 1);
 	assert_int_equal(w.rows[0].day, T0 / DAY + 1);
@@ -846,7 +849,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_contacts, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_modems, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_channels, setup, teardown),
 	};
 
 	log_init(LOG_LEVEL_ERROR, "test_store");

@@ -1,7 +1,8 @@
 /*
- * store_modems.c - one row per modem: state, health, SIM credit and the
+ * store_channels.c - one row per outbound channel (a modem today): state,
+ * health, credit and the
  * parts sent today (for the daily cap).  The daemon writes these rows;
- * `stafeta status` reads them.  A modem's row is created by the first
+ * `stafeta status` reads them.  A channel's row is created by the first
  * write that names it.
  */
 #include <math.h>
@@ -17,10 +18,10 @@
 
 /*
  * last_seen moves only on evidence that the worker is talking to the
- * modem: an "up" state, a health snapshot, a balance, a send.
+ * channel: an "up" state, a health snapshot, a balance, a send.
  */
 static const char set_state_sql[] =
-    "INSERT INTO modems (name, state, error, last_seen, updated_at)"
+    "INSERT INTO channels (name, state, error, last_seen, updated_at)"
     " VALUES (?1, coalesce(?2, 'unknown'), nullif(?3, ''),"
     "  CASE WHEN ?2 = 'up' THEN ?4 ELSE 0 END, ?4)"
     " ON CONFLICT (name) DO UPDATE SET"
@@ -29,17 +30,17 @@ static const char set_state_sql[] =
     "  last_seen = CASE WHEN ?2 = 'up' THEN ?4 ELSE last_seen END,"
     "  updated_at = ?4";
 static const char set_health_sql[] =
-    "INSERT INTO modems (name, signal_percent, network, last_seen,"
+    "INSERT INTO channels (name, signal_percent, network, last_seen,"
     " updated_at) VALUES (?1, ?2, ?3, ?4, ?4)"
     " ON CONFLICT (name) DO UPDATE SET signal_percent = ?2,"
     "  network = coalesce(?3, network), last_seen = ?4, updated_at = ?4";
 static const char set_balance_sql[] =
-    "INSERT INTO modems (name, balance, balance_at, last_seen, updated_at)"
+    "INSERT INTO channels (name, balance, balance_at, last_seen, updated_at)"
     " VALUES (?1, ?2, ?3, ?3, ?3)"
     " ON CONFLICT (name) DO UPDATE SET balance = ?2, balance_at = ?3,"
     "  last_seen = ?3, updated_at = ?3";
 static const char count_sent_sql[] =
-    "INSERT INTO modems (name, sent_today, day, last_seen, updated_at)"
+    "INSERT INTO channels (name, sent_today, day, last_seen, updated_at)"
     " VALUES (?1, ?2, ?3, ?4, ?4)"
     " ON CONFLICT (name) DO UPDATE SET"
     "  sent_today = CASE WHEN day = ?3 THEN sent_today + ?2 ELSE ?2 END,"
@@ -47,10 +48,10 @@ static const char count_sent_sql[] =
     " RETURNING sent_today";
 static const char list_sql[] =
     "SELECT name, state, signal_percent, network, last_seen, balance,"
-    " balance_at, sent_today, day, error FROM modems ORDER BY name";
+    " balance_at, sent_today, day, error, kind FROM channels ORDER BY name";
 
 int
-store_modem_set_state(struct store *st, const char *name, const char *state,
+store_channel_set_state(struct store *st, const char *name, const char *state,
     const char *error, int64_t now)
 {
 	sqlite3_stmt *stmt;
@@ -62,11 +63,11 @@ store_modem_set_state(struct store *st, const char *name, const char *state,
 	store_bind_text(stmt, 2, state);
 	store_bind_text(stmt, 3, error);
 	sqlite3_bind_int64(stmt, 4, now);
-	return store_exec_stmt(st, stmt, "modem set state");
+	return store_exec_stmt(st, stmt, "channel set state");
 }
 
 int
-store_modem_set_health(struct store *st, const char *name,
+store_channel_set_health(struct store *st, const char *name,
     int signal_percent, const char *network, int64_t now)
 {
 	sqlite3_stmt *stmt;
@@ -78,11 +79,11 @@ store_modem_set_health(struct store *st, const char *name,
 	sqlite3_bind_int(stmt, 2, signal_percent);
 	store_bind_text(stmt, 3, network);
 	sqlite3_bind_int64(stmt, 4, now);
-	return store_exec_stmt(st, stmt, "modem set health");
+	return store_exec_stmt(st, stmt, "channel set health");
 }
 
 int
-store_modem_set_balance(struct store *st, const char *name, double balance,
+store_channel_set_balance(struct store *st, const char *name, double balance,
     int64_t now)
 {
 	sqlite3_stmt *stmt;
@@ -96,11 +97,11 @@ store_modem_set_balance(struct store *st, const char *name, double balance,
 	else
 		sqlite3_bind_double(stmt, 2, balance);
 	sqlite3_bind_int64(stmt, 3, now);
-	return store_exec_stmt(st, stmt, "modem set balance");
+	return store_exec_stmt(st, stmt, "channel set balance");
 }
 
 int
-store_modem_count_sent(struct store *st, const char *name, int parts,
+store_channel_count_sent(struct store *st, const char *name, int parts,
     int64_t now, int *today)
 {
 	sqlite3_stmt *stmt;
@@ -122,7 +123,7 @@ store_modem_count_sent(struct store *st, const char *name, int parts,
 		rc = sqlite3_step(stmt);
 	}
 	if (rc != SQLITE_DONE) {
-		store_log_error(st, "modem count sent");
+		store_log_error(st, "channel count sent");
 		store_stmt_done(stmt);
 		return -1;
 	}
@@ -130,16 +131,16 @@ store_modem_count_sent(struct store *st, const char *name, int parts,
 	return 0;
 }
 
-struct store_modem_walk {
-	store_modem_cb *cb;
+struct store_channel_walk {
+	store_channel_cb *cb;
 	void *arg;
 };
 
 static int
-modem_walk_row(sqlite3_stmt *stmt, void *p)
+channel_walk_row(sqlite3_stmt *stmt, void *p)
 {
-	struct store_modem_walk *w = p;
-	struct store_modem_row row;
+	struct store_channel_walk *w = p;
+	struct store_channel_row row;
 	int stop;
 
 	memset(&row, 0, sizeof(row));
@@ -156,25 +157,26 @@ modem_walk_row(sqlite3_stmt *stmt, void *p)
 	row.sent_today = sqlite3_column_int(stmt, 7);
 	row.day = sqlite3_column_int64(stmt, 8);
 	row.error = store_col_strdup(stmt, 9);
+	row.kind = store_col_strdup(stmt, 10);
 	stop = w->cb(&row, w->arg);
-	store_modem_row_clear(&row);
+	store_channel_row_clear(&row);
 	return stop;
 }
 
 int
-store_modem_list(struct store *st, store_modem_cb *cb, void *arg)
+store_channel_list(struct store *st, store_channel_cb *cb, void *arg)
 {
-	struct store_modem_walk w = { cb, arg };
+	struct store_channel_walk w = { cb, arg };
 	sqlite3_stmt *stmt;
 
 	stmt = store_stmt(st, list_sql);
 	if (stmt == NULL)
 		return -1;
-	return store_walk(st, stmt, modem_walk_row, &w, "modem list");
+	return store_walk(st, stmt, channel_walk_row, &w, "channel list");
 }
 
 void
-store_modem_row_clear(struct store_modem_row *row)
+store_channel_row_clear(struct store_channel_row *row)
 {
 	if (row == NULL)
 		return;
@@ -182,5 +184,6 @@ store_modem_row_clear(struct store_modem_row *row)
 	free(row->state);
 	free(row->network);
 	free(row->error);
+	free(row->kind);
 	memset(row, 0, sizeof(*row));
 }
