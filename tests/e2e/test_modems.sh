@@ -113,7 +113,7 @@ dups=$(grep -o "outbox [0-9]* sent in" "$T/daemon.log" | sort | uniq -d | wc -l)
 # with that TP-MR (the dummy modem gives every message TP-MR 255), by
 # the modem that sent it: the report comes back through that modem (which
 # of the three sent "stall 5" depends on scheduling).
-inject "$(sql "SELECT modem FROM outbox WHERE text = 'stall 5'")" \
+inject "$(sql "SELECT channel FROM outbox WHERE text = 'stall 5'")" \
     --report 255:0 "+40744000005" "Delivered"
 wait_for 10 "SELECT text FROM outbox WHERE recipient = '+40744000005' AND state = 3" "stall 5" &&
     ok "delivery report marks the message delivered" ||
