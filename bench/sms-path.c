@@ -59,7 +59,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "config: %s\n", err);
 		return 1;
 	}
-	gw.store = store_open(gw.conf->database, err, sizeof(err));
+	gw.store = gw_store_open(gw.conf->database, err, sizeof(err));
 	if (gw.store == NULL) {
 		fprintf(stderr, "store: %s\n", err);
 		return 1;

@@ -11,6 +11,8 @@
  *   stafeta reporter pin PHONE PIN      (new USSD PIN; unlocks)
  *
  * The PIN is stored only as a salted PBKDF2 hash and is never printed.
+ * The rules (professions, required fields, PIN, phone) are the sheet
+ * service's (flows/sheet/sheet_reporters.c); this file parses and prints.
  * The `list --csv` columns are a contract: new ones are only appended.
  */
 #include <stdio.h>
@@ -21,51 +23,19 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
-#include "phone.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
 
-#define PIN_HASH_MAX 192
-
-/* Reporter categories of observation-sheet.md 1.2 and their aliases. */
-static const struct {
-	const char *code;  /* stored */
-	const char *alias; /* also accepted, or NULL */
-} professions[] = {
-	{ "teacher", NULL },
-	{ "priest", NULL },
-	{ "family_doctor", NULL },
-	{ "community_nurse", NULL },
-	{ "nurse", NULL },
-	{ "police", "police_officer" },
-	{ "school_mediator", NULL },
-	{ "health_mediator", NULL },
-	{ "spas", "spas_worker" },
-	{ "ngo", "ngo_specialist" },
-};
-
-struct add_opts {
-	const char *phone;
-	const char *name;
-	const char *profession;
-	const char *commune;
-	const char *language;
-	const char *pin;
-	const char *institution;
-};
-
 static void usage(void);
-static const char *profession_code(const char *);
-static int normalize_phone(struct cli_ctx *, const char *, char *, size_t);
+static int bad_phone(enum sheet_rep_status, const char *);
 static int opt_value(int, char **, int *, const char *, const char **);
 static int reporter_add(struct cli_ctx *, int, char **);
 static int reporter_list(struct cli_ctx *, int, char **);
 static int reporter_set_active(struct cli_ctx *, int, char **, int);
 static int reporter_pin(struct cli_ctx *, int, char **);
-static int list_csv_cb(const struct store_reporter *, void *);
-static int list_human_cb(const struct store_reporter *, void *);
-static const char *pin_state(const struct store_reporter *);
+static int list_csv_cb(const struct sheet_reporter *, void *);
+static int list_human_cb(const struct sheet_reporter *, void *);
 
 void
 cli_reporter_usage(FILE *f)
@@ -80,8 +50,8 @@ cli_reporter_usage(FILE *f)
 	    "       stafeta reporter disable|enable PHONE\n"
 	    "       stafeta reporter pin PHONE PIN\n"
 	    "professions:");
-	for (i = 0; i < NELEM(professions); i++)
-		fprintf(f, " %s", professions[i].code);
+	for (i = 0; i < sheet_profession_count(); i++)
+		fprintf(f, " %s", sheet_profession_at(i));
 	fprintf(f, "\n");
 }
 
@@ -91,32 +61,16 @@ usage(void)
 	cli_reporter_usage(stderr);
 }
 
-static const char *
-profession_code(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(professions); i++) {
-		if (strcmp(s, professions[i].code) == 0 ||
-		    (professions[i].alias != NULL &&
-		    strcmp(s, professions[i].alias) == 0))
-			return professions[i].code;
-	}
-	return NULL;
-}
-
+/* Prints the "not a phone number" message for SHEET_REP_PHONE: 1 if it
+ * did (the caller exits 2), 0 otherwise. */
 static int
-normalize_phone(struct cli_ctx *ctx, const char *in, char *out, size_t len)
+bad_phone(enum sheet_rep_status rs, const char *in)
 {
-	const char *cc = ctx->conf->default_country != NULL ?
-	    ctx->conf->default_country : "40";
-
-	if (phone_normalize(in, cc, out, len) == -1) {
-		fprintf(stderr, "stafeta reporter: \"%s\" is not a phone "
-		    "number\n", in);
-		return -1;
-	}
-	return 0;
+	if (rs != SHEET_REP_PHONE)
+		return 0;
+	fprintf(stderr, "stafeta reporter: \"%s\" is not a phone number\n",
+	    in);
+	return 1;
 }
 
 /*
@@ -151,11 +105,10 @@ reporter_add(struct cli_ctx *ctx, int argc, char **argv)
 	static const char *const names[] = { "--phone", "--name",
 		"--profession", "--commune", "--language", "--pin",
 		"--institution" };
-	struct add_opts o;
+	struct sheet_enrol o;
+	struct sheet_enrolled done;
 	const char **slots[NELEM(names)];
-	struct store_reporter r;
-	char phone[32], hash[PIN_HASH_MAX];
-	const char *prof;
+	enum sheet_rep_status rs;
 	int i, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -183,82 +136,54 @@ reporter_add(struct cli_ctx *ctx, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (o.commune == NULL)
-		o.commune = sheet_conf(ctx->conf)->commune;
-	if (o.phone == NULL || o.name == NULL || o.profession == NULL ||
-	    o.commune == NULL || o.name[0] == '\0' || o.commune[0] == '\0') {
+	rs = sheet_reporter_enrol(ctx->store, ctx->conf, &o, clock_now_ms(),
+	    &done);
+	switch (rs) {
+	case SHEET_REP_OK:
+		printf("reporter %s enrolled (%s, %s)%s\n", done.phone,
+		    done.profession, done.commune, done.with_pin ?
+		    " with a USSD PIN" : "");
+		return 0;
+	case SHEET_REP_MISSING:
 		fprintf(stderr, "stafeta reporter add: --phone, --name, "
 		    "--profession and --commune are required\n");
 		usage();
 		return 2;
-	}
-	prof = profession_code(o.profession);
-	if (prof == NULL) {
+	case SHEET_REP_PROFESSION:
 		fprintf(stderr, "stafeta reporter add: unknown profession "
 		    "\"%s\"\n", o.profession);
 		usage();
 		return 2;
-	}
-	if (o.language == NULL)
-		o.language = "ro";
-	if (strcmp(o.language, "ro") != 0 && strcmp(o.language, "hu") != 0 &&
-	    strcmp(o.language, "en") != 0) {
+	case SHEET_REP_LANGUAGE:
 		fprintf(stderr, "stafeta reporter add: --language must be ro, "
 		    "hu or en\n");
 		return 2;
-	}
-	if (o.pin != NULL && !sheet_pin_valid(o.pin)) {
+	case SHEET_REP_PIN:
 		fprintf(stderr, "stafeta reporter add: the PIN must be 4 to 8 "
 		    "digits\n");
 		return 2;
-	}
-	if (normalize_phone(ctx, o.phone, phone, sizeof(phone)) == -1)
+	case SHEET_REP_PHONE:
+		bad_phone(rs, o.phone);
 		return 2;
-	if (o.pin != NULL && sheet_pin_hash(o.pin, hash, sizeof(hash)) == -1) {
+	case SHEET_REP_RANDOM:
 		fprintf(stderr, "stafeta reporter add: no randomness for the "
 		    "PIN salt\n");
 		return 1;
-	}
-	memset(&r, 0, sizeof(r));
-	r.phone = phone;
-	r.name = (char *)(uintptr_t)o.name;
-	r.profession = (char *)(uintptr_t)prof;
-	r.institution = (char *)(uintptr_t)o.institution;
-	r.commune = (char *)(uintptr_t)o.commune;
-	r.language = (char *)(uintptr_t)o.language;
-	r.pin_hash = o.pin != NULL ? hash : NULL;
-	if (store_begin(ctx->store) == -1)
-		return 1;
-	rc = store_reporter_add(ctx->store, &r, clock_now_ms());
-	if (rc == -1 || store_commit(ctx->store) == -1) {
-		store_rollback(ctx->store);
-		fprintf(stderr, "stafeta reporter add: %s\n",
-		    store_errmsg(ctx->store));
-		return 1;
-	}
-	memset(hash, 0, sizeof(hash));
-	if (rc == 0) {
+	case SHEET_REP_EXISTS:
 		fprintf(stderr, "stafeta reporter add: %s is already enrolled "
-		    "(see `stafeta reporter list`)\n", phone);
+		    "(see `stafeta reporter list`)\n", done.phone);
 		return 1;
+	case SHEET_REP_UNKNOWN:
+	case SHEET_REP_STORE:
+		break;
 	}
-	printf("reporter %s enrolled (%s, %s)%s\n", phone, prof, o.commune,
-	    o.pin != NULL ? " with a USSD PIN" : "");
-	return 0;
-}
-
-static const char *
-pin_state(const struct store_reporter *r)
-{
-	if (r->pin_hash == NULL)
-		return "none";
-	if (r->pin_failures >= SHEET_PIN_MAX_TRIES)
-		return "locked";
-	return "set";
+	fprintf(stderr, "stafeta reporter add: %s\n",
+	    store_errmsg(ctx->store));
+	return 1;
 }
 
 static int
-list_csv_cb(const struct store_reporter *r, void *arg)
+list_csv_cb(const struct sheet_reporter *r, void *arg)
 {
 	char when[32], id[24], active[4];
 
@@ -273,14 +198,14 @@ list_csv_cb(const struct store_reporter *r, void *arg)
 	csv_field(stdout, r->commune, 0);
 	csv_field(stdout, r->language, 0);
 	csv_field(stdout, active, 0);
-	csv_field(stdout, pin_state(r), 0);
+	csv_field(stdout, sheet_reporter_pin_state(r), 0);
 	csv_field(stdout, when, 0);
 	csv_field(stdout, id, 1);
 	return 0;
 }
 
 static int
-list_human_cb(const struct store_reporter *r, void *arg)
+list_human_cb(const struct sheet_reporter *r, void *arg)
 {
 	char when[32];
 
@@ -288,7 +213,7 @@ list_human_cb(const struct store_reporter *r, void *arg)
 	clock_fmt_utc(r->enrolled_at / 1000, when, sizeof(when));
 	printf("%-15s %-8s %-16s %-4s %-6s %-16.16s %.10s  %s%s%s\n", r->phone,
 	    r->active ? "active" : "disabled", r->profession, r->language,
-	    pin_state(r), r->commune, when, r->name,
+	    sheet_reporter_pin_state(r), r->commune, when, r->name,
 	    r->institution != NULL ? ", " : "",
 	    r->institution != NULL ? r->institution : "");
 	return 0;
@@ -308,13 +233,13 @@ reporter_list(struct cli_ctx *ctx, int argc, char **argv)
 	if (csv) {
 		printf("phone,name,profession,institution,commune,language,"
 		    "active,pin,enrolled_at,id\r\n");
-		return store_reporter_list(ctx->store, list_csv_cb, NULL) == 0 ?
-		    0 : 1;
+		return sheet_store_reporter_list(ctx->store, list_csv_cb,
+		    NULL) == 0 ? 0 : 1;
 	}
 	printf("%-15s %-8s %-16s %-4s %-6s %-16s %-10s  %s\n", "PHONE",
 	    "STATE", "PROFESSION", "LANG", "PIN", "COMMUNE", "ENROLLED",
 	    "NAME");
-	if (store_reporter_list(ctx->store, list_human_cb, &n) != 0)
+	if (sheet_store_reporter_list(ctx->store, list_human_cb, &n) != 0)
 		return 1;
 	if (n == 0)
 		printf("(no reporters; add one with `stafeta reporter "
@@ -325,27 +250,24 @@ reporter_list(struct cli_ctx *ctx, int argc, char **argv)
 static int
 reporter_set_active(struct cli_ctx *ctx, int argc, char **argv, int active)
 {
+	enum sheet_rep_status rs;
 	char phone[32];
-	int rc;
 
 	if (argc != 3) {
 		usage();
 		return 2;
 	}
-	if (normalize_phone(ctx, argv[2], phone, sizeof(phone)) == -1)
+	rs = sheet_reporter_set_active(ctx->store, ctx->conf, argv[2], active,
+	    clock_now_ms(), phone, sizeof(phone));
+	if (bad_phone(rs, argv[2]))
 		return 2;
-	if (store_begin(ctx->store) == -1)
-		return 1;
-	rc = store_reporter_set_active(ctx->store, phone, active, clock_now_ms());
-	if (rc == -1 || store_commit(ctx->store) == -1) {
-		store_rollback(ctx->store);
-		return 1;
-	}
-	if (rc == 0) {
+	if (rs == SHEET_REP_UNKNOWN) {
 		fprintf(stderr, "stafeta reporter: %s is not enrolled\n",
 		    phone);
 		return 1;
 	}
+	if (rs != SHEET_REP_OK)
+		return 1;
 	printf("reporter %s %s\n", phone, active ? "enabled" : "disabled");
 	return 0;
 }
@@ -353,34 +275,29 @@ reporter_set_active(struct cli_ctx *ctx, int argc, char **argv, int active)
 static int
 reporter_pin(struct cli_ctx *ctx, int argc, char **argv)
 {
-	char phone[32], hash[PIN_HASH_MAX];
-	int rc;
+	enum sheet_rep_status rs;
+	char phone[32];
 
 	if (argc != 4) {
 		usage();
 		return 2;
 	}
-	if (!sheet_pin_valid(argv[3])) {
+	rs = sheet_reporter_set_pin(ctx->store, ctx->conf, argv[2], argv[3],
+	    clock_now_ms(), phone, sizeof(phone));
+	if (rs == SHEET_REP_PIN) {
 		fprintf(stderr, "stafeta reporter pin: the PIN must be 4 to 8 "
 		    "digits\n");
 		return 2;
 	}
-	if (normalize_phone(ctx, argv[2], phone, sizeof(phone)) == -1)
+	if (bad_phone(rs, argv[2]))
 		return 2;
-	if (sheet_pin_hash(argv[3], hash, sizeof(hash)) == -1)
-		return 1;
-	if (store_begin(ctx->store) == -1)
-		return 1;
-	rc = store_reporter_set_pin(ctx->store, phone, hash, clock_now_ms());
-	if (rc == -1 || store_commit(ctx->store) == -1) {
-		store_rollback(ctx->store);
-		return 1;
-	}
-	if (rc == 0) {
+	if (rs == SHEET_REP_UNKNOWN) {
 		fprintf(stderr, "stafeta reporter: %s is not enrolled\n",
 		    phone);
 		return 1;
 	}
+	if (rs != SHEET_REP_OK)
+		return 1;
 	printf("reporter %s: new USSD PIN set\n", phone);
 	return 0;
 }

@@ -16,22 +16,22 @@
  * sheet_no,household,reporter_phone,received_at,channel,risk_count,urgent
  * followed by one column per indicator id of the table, in table order,
  * with values 1/0/9.  Times are UTC "YYYY-MM-DD HH:MM:SS".
+ *
+ * The rules (sheet references, superseded rows, open and overdue visits,
+ * assessed domains, recording a visit) are the sheet service's
+ * (flows/sheet/sheet_visits.c); this file parses and prints.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
-#include "phone.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
-
-#define HOUR_MS (3600 * 1000LL)
 
 struct list_ctx {
 	struct cli_ctx *cli;
@@ -43,17 +43,16 @@ struct list_ctx {
 
 static void usage(void);
 static struct sheet_table *load_table(struct cli_ctx *);
-static int parse_id(struct cli_ctx *, const char *, struct store_sheet *,
+static int find_sheet(struct cli_ctx *, const char *, struct sheet_row *,
     int);
-static const char *household_of(const struct store_sheet *);
-static int list_human_cb(const struct store_sheet *, void *);
-static int list_csv_cb(const struct store_sheet *, void *);
-static int export_cb(const struct store_sheet *, void *);
+static int ref_error(enum sheet_status, const char *);
+static int list_human_cb(const struct sheet_row *, void *);
+static int list_csv_cb(const struct sheet_row *, void *);
+static int export_cb(const struct sheet_row *, void *);
 static int sheets_list(struct cli_ctx *, int, char **);
 static int sheets_show(struct cli_ctx *, int, char **);
 static int sheets_export(struct cli_ctx *, int, char **);
 static int sheets_visit(struct cli_ctx *, int, char **);
-static int valid_date(const char *);
 
 void
 cli_sheets_usage(FILE *f)
@@ -90,54 +89,49 @@ load_table(struct cli_ctx *ctx)
 	return t;
 }
 
+/* Prints why a sheet reference failed; 1 (the exit status). */
+static int
+ref_error(enum sheet_status e, const char *s)
+{
+	switch (e) {
+	case SHEET_ERR_BAD_NUMBER:
+		fprintf(stderr, "stafeta sheets: \"%s\" is not a sheet "
+		    "number\n", s);
+		break;
+	case SHEET_ERR_BAD_REF:
+		fprintf(stderr, "stafeta sheets: \"%s\" is not a sheet number "
+		    "or id\n", s);
+		break;
+	case SHEET_ERR_NOT_FOUND:
+		fprintf(stderr, "stafeta sheets: no sheet %s\n", s);
+		break;
+	case SHEET_OK:
+	case SHEET_ERR_STORE:
+	case SHEET_ERR_BAD_DATE:
+	case SHEET_ERR_VISITED:
+		break;
+	}
+	return 1;
+}
+
 /*
  * Finds the sheet named by s: "AA-BBB", "AABBB" or an internal id.
  * Returns 0 with *out filled, or 1 after printing why not.
  */
 static int
-parse_id(struct cli_ctx *ctx, const char *s, struct store_sheet *out,
+find_sheet(struct cli_ctx *ctx, const char *s, struct sheet_row *out,
     int with_values)
 {
-	char aa[3], bbb[4];
-	int64_t county, seq, id;
-	size_t n = strlen(s);
-	int rc;
+	enum sheet_status e;
 
-	if ((n == 6 && s[2] == '-') || (n == 5 && strspn(s, "0123456789") ==
-	    5)) {
-		memcpy(aa, s, 2);
-		aa[2] = '\0';
-		memcpy(bbb, s + n - 3, 3);
-		bbb[3] = '\0';
-		if (parse_int64(aa, 1, 52, &county) == -1 ||
-		    parse_int64(bbb, 1, SHEET_SEQ_MAX, &seq) == -1) {
-			fprintf(stderr, "stafeta sheets: \"%s\" is not a "
-			    "sheet number\n", s);
-			return 1;
-		}
-		rc = store_sheet_get_by_no(ctx->store, (int)county, (int)seq,
-		    with_values, out);
-	} else {
-		if (parse_int64(s, 1, INT64_MAX, &id) == -1) {
-			fprintf(stderr, "stafeta sheets: \"%s\" is not a "
-			    "sheet number or id\n", s);
-			return 1;
-		}
-		rc = store_sheet_get(ctx->store, id, with_values, out);
-	}
-	if (rc == 0)
-		fprintf(stderr, "stafeta sheets: no sheet %s\n", s);
-	return rc == 1 ? 0 : 1;
-}
-
-static const char *
-household_of(const struct store_sheet *s)
-{
-	return s->household != NULL ? s->household : "NOU";
+	e = sheet_lookup(ctx->store, s, with_values, out);
+	if (e != SHEET_OK)
+		return ref_error(e, s);
+	return 0;
 }
 
 static int
-list_human_cb(const struct store_sheet *s, void *arg)
+list_human_cb(const struct sheet_row *s, void *arg)
 {
 	struct list_ctx *l = arg;
 	char no[16], when[32], due[32];
@@ -145,22 +139,21 @@ list_human_cb(const struct store_sheet *s, void *arg)
 	l->n++;
 	sheet_format_no(s->county, s->seq, no, sizeof(no));
 	clock_fmt_utc(s->received_at / 1000, when, sizeof(when));
-	if (s->any_risk && s->state != STORE_SHEET_VISITED)
+	if (sheet_row_visit_open(s))
 		clock_fmt_utc(s->visit_deadline / 1000, due, sizeof(due));
 	else
 		strlcpy_s(due, "-", sizeof(due));
 	printf("%-6s %-16.16s %-15s %5d %-3s %-8s %-4s %-15s %-16.16s%s%s\n",
-	    no, when, store_sheet_strstate(s->state), s->risk_count,
-	    s->urgent ? "U" : "", household_of(s), s->channel,
+	    no, when, sheet_strstate(s->state), s->risk_count,
+	    s->urgent ? "U" : "", sheet_row_household(s), s->channel,
 	    s->reporter_phone != NULL ? s->reporter_phone : "?", due,
-	    s->any_risk && s->state != STORE_SHEET_VISITED &&
-	    s->visit_deadline <= l->now ? " OVERDUE" : "",
+	    sheet_row_overdue(s, l->now) ? " OVERDUE" : "",
 	    s->superseded_by != 0 ? " (superseded)" : "");
 	return 0;
 }
 
 static int
-list_csv_cb(const struct store_sheet *s, void *arg)
+list_csv_cb(const struct sheet_row *s, void *arg)
 {
 	struct list_ctx *l = arg;
 	char no[16], when[32], due[32], num[8][24];
@@ -175,14 +168,14 @@ list_csv_cb(const struct store_sheet *s, void *arg)
 	snprintf(num[3], sizeof(num[3]), "%lld", (long long)s->id);
 	snprintf(num[4], sizeof(num[4]), "%lld", (long long)s->superseded_by);
 	csv_field(stdout, no, 0);
-	csv_field(stdout, household_of(s), 0);
+	csv_field(stdout, sheet_row_household(s), 0);
 	csv_field(stdout, s->reporter_phone, 0);
 	csv_field(stdout, when, 0);
 	csv_field(stdout, s->channel, 0);
 	csv_field(stdout, num[0], 0);
 	csv_field(stdout, num[1], 0);
 	csv_field(stdout, num[2], 0);
-	csv_field(stdout, store_sheet_strstate(s->state), 0);
+	csv_field(stdout, sheet_strstate(s->state), 0);
 	csv_field(stdout, s->visit_date, 0);
 	csv_field(stdout, due, 0);
 	csv_field(stdout, s->commune, 0);
@@ -194,7 +187,7 @@ list_csv_cb(const struct store_sheet *s, void *arg)
 static int
 sheets_list(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct store_sheet_filter f;
+	struct sheet_filter f;
 	struct list_ctx l;
 	char phone[32];
 	int i, rc;
@@ -205,7 +198,7 @@ sheets_list(struct cli_ctx *ctx, int argc, char **argv)
 	l.now = clock_now_ms();
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--new") == 0)
-			f.state_plus1 = STORE_SHEET_NEW + 1;
+			f.state_plus1 = SHEET_STATE_NEW + 1;
 		else if (strcmp(argv[i], "--needs-visit") == 0)
 			f.needs_visit = 1;
 		else if (strcmp(argv[i], "--overdue") == 0)
@@ -217,9 +210,7 @@ sheets_list(struct cli_ctx *ctx, int argc, char **argv)
 		else if (strcmp(argv[i], "--commune") == 0 && i + 1 < argc)
 			f.commune = argv[++i];
 		else if (strcmp(argv[i], "--reporter") == 0 && i + 1 < argc) {
-			if (phone_normalize(argv[++i],
-			    ctx->conf->default_country != NULL ?
-			    ctx->conf->default_country : "40", phone,
+			if (sheet_reporter_phone(ctx->conf, argv[++i], phone,
 			    sizeof(phone)) == -1) {
 				fprintf(stderr, "stafeta sheets: \"%s\" is not "
 				    "a phone number\n", argv[i]);
@@ -239,7 +230,7 @@ sheets_list(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%-6s %-16s %-15s %5s %-3s %-8s %-4s %-15s %s\n", "NO",
 		    "RECEIVED (UTC)", "STATE", "RISKS", "URG", "FAMILY",
 		    "CHAN", "REPORTER", "VISIT DEADLINE");
-	rc = store_sheet_list(ctx->store, &f, l.csv ? list_csv_cb :
+	rc = sheet_store_list(ctx->store, &f, l.csv ? list_csv_cb :
 	    list_human_cb, &l);
 	if (rc != 0)
 		return 1;
@@ -251,8 +242,8 @@ sheets_list(struct cli_ctx *ctx, int argc, char **argv)
 static int
 sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct store_sheet s;
-	struct store_reporter rep;
+	struct sheet_row s;
+	struct sheet_reporter rep;
 	struct sheet_table *t;
 	struct sheet_report r;
 	char no[16], when[32];
@@ -265,7 +256,7 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	t = load_table(ctx);
 	if (t == NULL)
 		return 1;
-	if (parse_id(ctx, argv[2], &s, 1) != 0) {
+	if (find_sheet(ctx, argv[2], &s, 1) != 0) {
 		sheet_table_free(t);
 		return 1;
 	}
@@ -274,12 +265,12 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	printf("sheet %s (id %lld, year %d)\n", no, (long long)s.id, s.year);
 	printf("  family:      %s\n", s.household != NULL ? s.household :
 	    "NOU (no code: call the reporter back to identify it)");
-	if (store_reporter_get(ctx->store, s.reporter_id, &rep) == 1) {
+	if (sheet_store_reporter_get(ctx->store, s.reporter_id, &rep) == 1) {
 		printf("  reporter:    %s, %s, %s%s%s (%s)\n", rep.name,
 		    rep.profession, rep.commune, rep.institution != NULL ?
 		    ", " : "", rep.institution != NULL ? rep.institution : "",
 		    rep.phone);
-		store_reporter_clear(&rep);
+		sheet_reporter_clear(&rep);
 	}
 	clock_fmt_utc(s.received_at / 1000, when, sizeof(when));
 	printf("  received:    %s UTC by %s\n", when, s.channel);
@@ -287,14 +278,13 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 		printf("  discussion:  %02d:%02d-%02d:%02d\n",
 		    s.time_start / 60, s.time_start % 60, s.time_end / 60,
 		    s.time_end % 60);
-	printf("  state:       %s%s%s\n", store_sheet_strstate(s.state),
+	printf("  state:       %s%s%s\n", sheet_strstate(s.state),
 	    s.visit_date != NULL ? ", visit " : "",
 	    s.visit_date != NULL ? s.visit_date : "");
 	if (s.any_risk) {
 		clock_fmt_utc(s.visit_deadline / 1000, when, sizeof(when));
 		printf("  visit due:   %s UTC%s\n", when,
-		    s.state != STORE_SHEET_VISITED &&
-		    s.visit_deadline <= clock_now_ms() ? " (OVERDUE)" : "");
+		    sheet_row_overdue(&s, clock_now_ms()) ? " (OVERDUE)" : "");
 	}
 	printf("  risks:       %d%s%s\n", s.risk_count,
 	    s.flags > 0 ? " + \"other situation\" flags to ask about" : "",
@@ -308,21 +298,12 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	printf("\n  indicators:  version %s\n", s.indicator_version);
 	for (d = 1; d <= SHEET_DOMAINS; d++) {
 		size_t i, n = sheet_table_count(t);
-		int unknown = 0, items = 0;
+		enum sheet_assessed how = sheet_domain_assessed(t, &r, d);
 
-		for (i = 0; i < n; i++) {
-			const struct sheet_indicator *ind;
-
-			ind = sheet_table_at(t, i);
-			if (ind->domain != d || ind->status == 'L')
-				continue;
-			items++;
-			if (r.values[i] == SHEET_VAL_UNKNOWN)
-				unknown++;
-		}
 		printf("  %d %-12s %s\n", d, sheet_domain_name(d),
-		    unknown == items ? "not assessed (9)" : unknown > 0 ?
-		    "partly assessed" : "assessed");
+		    how == SHEET_DOMAIN_NOT_ASSESSED ? "not assessed (9)" :
+		    how == SHEET_DOMAIN_PARTLY ? "partly assessed" :
+		    "assessed");
 		for (i = 0; i < n; i++) {
 			const struct sheet_indicator *ind;
 
@@ -333,34 +314,28 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 			    ind->label);
 		}
 	}
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	sheet_table_free(t);
 	return 0;
 }
 
 static int
-export_cb(const struct store_sheet *s0, void *arg)
+export_cb(const struct sheet_row *s0, void *arg)
 {
 	struct list_ctx *l = arg;
-	struct store_sheet s;
 	struct sheet_report r;
 	char no[16], when[32], num[2][16];
 	size_t i, n = sheet_table_count(l->t);
 
-	/* The walk gives rows without values; load them (another
-	 * statement, so the walk is not disturbed). */
-	memset(&s, 0, sizeof(s));
-	s.id = s0->id;
-	if (store_sheet_load_values(l->cli->store, &s) == -1)
+	/* The walk gives rows without values. */
+	if (sheet_row_report(l->cli->store, l->t, s0, &r) == -1)
 		return 1;
-	sheet_values_from_store(l->t, &s, 0, &r);
-	store_sheet_clear(&s);
 	sheet_format_no(s0->county, s0->seq, no, sizeof(no));
 	clock_fmt_utc(s0->received_at / 1000, when, sizeof(when));
 	snprintf(num[0], sizeof(num[0]), "%d", s0->risk_count);
 	snprintf(num[1], sizeof(num[1]), "%d", s0->urgent);
 	csv_field(stdout, no, 0);
-	csv_field(stdout, household_of(s0), 0);
+	csv_field(stdout, sheet_row_household(s0), 0);
 	csv_field(stdout, s0->reporter_phone, 0);
 	csv_field(stdout, when, 0);
 	csv_field(stdout, s0->channel, 0);
@@ -379,7 +354,7 @@ export_cb(const struct store_sheet *s0, void *arg)
 static int
 sheets_export(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct store_sheet_filter f;
+	struct sheet_filter f;
 	struct list_ctx l;
 	size_t i, n;
 	int csv = 0;
@@ -411,52 +386,21 @@ sheets_export(struct cli_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < n; i++)
 		printf(",%s", sheet_table_at(l.t, i)->id);
 	printf("\r\n");
-	i = store_sheet_list(ctx->store, &f, export_cb, &l) == 0 ? 0 : 1;
+	i = sheet_store_list(ctx->store, &f, export_cb, &l) == 0 ? 0 : 1;
 	sheet_table_free(l.t);
 	return (int)i;
-}
-
-/* YYYY-MM-DD naming a real calendar day. */
-static int
-valid_date(const char *s)
-{
-	struct tm tm;
-	int64_t y, m, d;
-	char buf[8];
-	time_t t;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	memcpy(buf, s, 4);
-	buf[4] = '\0';
-	if (parse_int64(buf, 2000, 2100, &y) == -1)
-		return 0;
-	memcpy(buf, s + 5, 2);
-	buf[2] = '\0';
-	if (parse_int64(buf, 1, 12, &m) == -1)
-		return 0;
-	if (parse_int64(s + 8, 1, 31, &d) == -1)
-		return 0;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)y - 1900;
-	tm.tm_mon = (int)m - 1;
-	tm.tm_mday = (int)d;
-	tm.tm_hour = 12;
-	t = timegm(&tm);
-	gmtime_r(&t, &tm);
-	return tm.tm_mday == d && tm.tm_mon == m - 1;
 }
 
 static int
 sheets_visit(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct store_sheet s;
+	struct sheet_visit_result res;
+	enum sheet_status e;
 	const char *date = NULL;
 	char no[16];
-	int done = 0, next, hops = 0;
 
 	if (argc == 4 && strcmp(argv[3], "--done") == 0)
-		done = 1;
+		date = NULL;
 	else if (argc == 5 && strcmp(argv[3], "--scheduled") == 0)
 		date = argv[4];
 	else if (argc == 4 && strncmp(argv[3], "--scheduled=", 12) == 0)
@@ -465,47 +409,30 @@ sheets_visit(struct cli_ctx *ctx, int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (date != NULL && !valid_date(date)) {
+	e = sheet_visit_record(ctx->store, argv[2], date, clock_now_ms(),
+	    &res);
+	sheet_format_no(res.county, res.seq, no, sizeof(no));
+	switch (e) {
+	case SHEET_OK:
+		break;
+	case SHEET_ERR_BAD_DATE:
 		fprintf(stderr, "stafeta sheets visit: \"%s\" is not a date "
 		    "(YYYY-MM-DD)\n", date);
 		return 2;
-	}
-	if (store_begin(ctx->store) == -1)
-		return 1;
-	if (parse_id(ctx, argv[2], &s, 0) != 0) {
-		store_rollback(ctx->store);
-		return 1;
-	}
-	/* An older number of the family's cycle: act on the current row. */
-	while (s.superseded_by != 0 && hops++ < 64) {
-		int64_t next_id = s.superseded_by;
-
-		store_sheet_clear(&s);
-		if (store_sheet_get(ctx->store, next_id, 0, &s) != 1) {
-			store_rollback(ctx->store);
-			return 1;
-		}
-	}
-	sheet_format_no(s.county, s.seq, no, sizeof(no));
-	if (s.state == STORE_SHEET_VISITED) {
-		store_rollback(ctx->store);
+	case SHEET_ERR_VISITED:
 		fprintf(stderr, "stafeta sheets visit: %s was already "
 		    "visited\n", no);
-		store_sheet_clear(&s);
 		return 1;
+	case SHEET_ERR_BAD_NUMBER:
+	case SHEET_ERR_BAD_REF:
+	case SHEET_ERR_NOT_FOUND:
+	case SHEET_ERR_STORE:
+		return ref_error(e, argv[2]);
 	}
-	next = done ? STORE_SHEET_VISITED : STORE_SHEET_VISIT_SCHEDULED;
-	if (sheet_enter_state(ctx->store, &s, next, date, clock_now_ms()) == -1 ||
-	    store_commit(ctx->store) == -1) {
-		store_rollback(ctx->store);
-		store_sheet_clear(&s);
-		return 1;
-	}
-	if (strcmp(argv[2], no) != 0 && hops > 0)
+	if (strcmp(argv[2], no) != 0 && res.hops > 0)
 		printf("%s is superseded; ", argv[2]);
-	printf("sheet %s: %s%s%s\n", no, store_sheet_strstate(next),
+	printf("sheet %s: %s%s%s\n", no, sheet_strstate(res.state),
 	    date != NULL ? " " : "", date != NULL ? date : "");
-	store_sheet_clear(&s);
 	return 0;
 }
 

@@ -39,6 +39,7 @@
 #include "clock.h"
 #include "config.h"
 #include "flow.h"
+#include "gateway.h"
 #include "log.h"
 #include "phone.h"
 #include "sheet.h"
@@ -555,7 +556,7 @@ sim_open(struct sim *s, const char *db)
 	int fd;
 
 	if (db != NULL) {
-		s->store = store_open(db, err, sizeof(err));
+		s->store = gw_store_open(db, err, sizeof(err));
 		if (s->store == NULL) {
 			fprintf(stderr, "stafeta: %s\n", err);
 			return -1;
@@ -580,7 +581,7 @@ sim_open(struct sim *s, const char *db)
 		    s->ctx->conf->database, store_errmsg(s->ctx->store));
 		return -1;
 	}
-	s->store = store_open(s->scratch, err, sizeof(err));
+	s->store = gw_store_open(s->scratch, err, sizeof(err));
 	if (s->store == NULL) {
 		fprintf(stderr, "stafeta: %s\n", err);
 		return -1;

@@ -44,6 +44,10 @@ struct flow_action_set;
  * daemon and the CLI read); as config_load. */
 struct gw_config *gw_config_load(const char *path, const char *state_dir,
     char *err, size_t errlen) __attribute__((warn_unused_result));
+/* Opens the database with the core schema and every service's tables
+ * (migrations applied in table order); as store_open. */
+struct store *gw_store_open(const char *path, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 /* Number of services in the table, and the i-th (NULL past the end). */
 size_t gw_services_count(void);
 const struct service *gw_services_at(size_t i);

@@ -56,6 +56,21 @@ gw_config_load(const char *path, const char *state_dir, char *err,
 	return config_load(path, state_dir, secs, n, err, errlen);
 }
 
+struct store *
+gw_store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *st = store_open(path, err, errlen);
+
+	for (size_t i = 0; st != NULL && i < NELEM(gw_service_table); i++) {
+		if (store_migrate_apply(st, gw_service_table[i]->migrations,
+		    err, errlen) != 0) {
+			store_close(st);
+			st = NULL;
+		}
+	}
+	return st;
+}
+
 struct gw_services *
 gw_services_new(const struct gw_config *conf, int checking, char *err,
     size_t errlen)

@@ -212,7 +212,7 @@ main(int argc, char **argv)
 	}
 	if (verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
-	ctx.store = store_open(ctx.conf->database, err, sizeof(err));
+	ctx.store = gw_store_open(ctx.conf->database, err, sizeof(err));
 	if (ctx.store == NULL) {
 		fprintf(stderr, "stafeta: %s\n", err);
 		config_free(ctx.conf);

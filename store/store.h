@@ -101,6 +101,17 @@ struct store_channel_row {
 	char *error;	     /* last error or NULL */
 };
 
+/*
+ * One named schema change.  Once applied, a name is recorded in the
+ * database and never run again, so a merged migration is never edited:
+ * change a schema with a new one.  Lists are arrays in order, terminated
+ * by an entry whose name is NULL.
+ */
+struct store_migration {
+	const char *name; /* "0005_sheets": unique in the database */
+	const char *sql;  /* one or more statements, no values */
+};
+
 typedef int store_inbound_cb(const struct store_inbound *, void *arg);
 typedef int store_outbound_cb(const struct store_outbound *, void *arg);
 typedef int store_channel_cb(const struct store_channel_row *, void *arg);
@@ -115,6 +126,17 @@ int store_commit(struct store *) __attribute__((warn_unused_result));
 void store_rollback(struct store *);
 /* Last SQLite error text of this handle (borrowed). */
 const char *store_errmsg(const struct store *);
+
+/* store_migrate.c */
+/*
+ * Applies the migrations of list (a service's tables, NULL-name
+ * terminated) not yet recorded, in order, in one transaction of their
+ * own (call outside any transaction), after the core ones that
+ * store_open() applied.  Names share one namespace with the core list.
+ * 0, or -1 with err (nothing of the list applied).
+ */
+int store_migrate_apply(struct store *, const struct store_migration *list,
+    char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* store_dedup.c */
 /* Records key: 1 if new, 0 if seen before, -1 on error. */
@@ -365,170 +387,5 @@ int store_parts_older(struct store *, int64_t before, size_t max,
     struct store_part_group **out, size_t *n)
     __attribute__((warn_unused_result));
 void store_part_groups_free(struct store_part_group *, size_t n);
-
-/* store_reporters.c: professionals enrolled to send Observation Sheets
- * (owned by flows/sheet/sheet_*.c and the `stafeta reporter` command) */
-struct store_reporter {
-	int64_t id;
-	char *phone;	     /* E.164, unique */
-	char *name;	     /* the professional's name */
-	char *profession;    /* canonical code: teacher, police, spas, ... */
-	char *institution;   /* school, practice, NGO; NULL if none */
-	char *commune;	     /* ATU the reporter serves */
-	char *language;	     /* replies: ro, hu, en */
-	char *pin_hash;	     /* sheet_pin_hash() text, NULL = no USSD PIN */
-	int pin_failures;    /* consecutive wrong PINs (locked at 3) */
-	int active;	     /* 0 after `stafeta reporter disable` */
-	int64_t enrolled_at; /* ms */
-};
-
-typedef int store_reporter_cb(const struct store_reporter *, void *arg);
-
-/* Migration text (applied by store_migrate.c). */
-extern const char store_schema_reporters[];
-
-/* Inserts r (fills r->id; enrolled_at = now): 1 added, 0 if the phone
- * is already enrolled, -1 on error. */
-int store_reporter_add(struct store *, struct store_reporter *r, int64_t now)
-    __attribute__((warn_unused_result));
-/* 1 and *out filled if phone is enrolled (active or not), 0 if not, -1. */
-int store_reporter_find(struct store *, const char *phone,
-    struct store_reporter *out) __attribute__((warn_unused_result));
-/* 1 and *out filled, 0 if no such id, -1. */
-int store_reporter_get(struct store *, int64_t id, struct store_reporter *out)
-    __attribute__((warn_unused_result));
-/* 1 if changed, 0 if the phone is not enrolled, -1. */
-int store_reporter_set_active(struct store *, const char *phone, int active,
-    int64_t now) __attribute__((warn_unused_result));
-/* Replaces the PIN hash (NULL removes it) and unlocks: 1, 0, -1 as above. */
-int store_reporter_set_pin(struct store *, const char *phone,
-    const char *pin_hash, int64_t now) __attribute__((warn_unused_result));
-/* Records a PIN check of reporter id: ok resets the failure count, a
- * failure adds one; the new count goes to *failures (OUT, may be NULL). */
-int store_reporter_pin_result(struct store *, int64_t id, int ok,
-    int64_t now, int *failures) __attribute__((warn_unused_result));
-/* Every reporter by phone; cb returning non-zero stops the walk. */
-int store_reporter_list(struct store *, store_reporter_cb *, void *);
-void store_reporter_clear(struct store_reporter *);
-
-/* store_sheets.c: stored Observation Sheets (owned by flows/sheet/sheet_*.c and
- * the `stafeta sheets` command).  Sheet rows are never edited in place
- * except for follow-up state and alert bookkeeping: an update of the
- * family's cycle is a new row that supersedes the previous one. */
-enum store_sheet_state {
-	STORE_SHEET_NEW = 0,	     /* received, SPAS not told yet */
-	STORE_SHEET_VISIT_PENDING,   /* RIS visit needed, none scheduled */
-	STORE_SHEET_VISIT_SCHEDULED, /* visit_date set */
-	STORE_SHEET_VISITED,	     /* RIS visit done */
-	STORE_SHEET_NO_SUSPICION,    /* every indicator 0 */
-	STORE_SHEET_INCOMPLETE,	     /* nothing suspected, some unknown */
-	STORE_SHEET_STATE_N,
-};
-
-struct store_sheet_value {
-	char *indicator; /* indicator id, e.g. "eco_poverty_monetary" */
-	int value;	 /* 1, 0, 9: the sheet (merged over the cycle) */
-	int own;	 /* 1, 0, 9: what this row's report itself said */
-};
-
-struct store_sheet {
-	int64_t id;		  /* internal id */
-	int county;		  /* AA */
-	int year;		  /* calendar year of the number */
-	int seq;		  /* BBB, 1..999 */
-	char *household;	  /* 8 digits, NULL = NOU (no code yet) */
-	int64_t reporter_id;
-	char *reporter_phone;	  /* read only (joined) */
-	char *commune;		  /* read only: the reporter's commune */
-	int64_t received_at;	  /* ms */
-	int time_start;		  /* minutes after midnight, -1 = not given */
-	int time_end;		  /* minutes after midnight, -1 = not given */
-	char *channel;		  /* "sms" or "ussd" */
-	int any_risk;		  /* some indicator 1: RIS visit required */
-	int risk_count;		  /* lettered indicators = 1 */
-	int flags;		  /* "other situation" flags = 1 */
-	int unknown;		  /* indicators still 9 (incomplete) */
-	int urgent;		  /* 6b2/6b3 or U */
-	int urgent_flag;	  /* U given */
-	int state;		  /* enum store_sheet_state */
-	char *visit_date;	  /* "YYYY-MM-DD" or NULL */
-	int64_t visit_deadline;	  /* ms: received (cycle start) + 72 h */
-	int alert_24_sent;	  /* 24 h deadline alert queued */
-	int alert_48_sent;	  /* 48 h deadline alert queued */
-	int64_t notified_at;	  /* ms SPAS was told (alert/digest), 0 */
-	int64_t supersedes;	  /* previous row of the cycle, 0 = none */
-	int64_t superseded_by;	  /* newer row of the cycle, 0 = live */
-	char *merge_kind;	  /* "new", "replaced", "merged" */
-	char *indicator_version;  /* indicator table version */
-	char *raw_hash;		  /* SHA-256 hex of the raw SMS, or NULL */
-	struct store_sheet_value *values; /* when loaded; by indicator id */
-	size_t n_values;
-};
-
-/* Which sheets store_sheet_list walks; zero means "no filter". */
-struct store_sheet_filter {
-	int all;		/* include superseded rows */
-	int state_plus1;	/* enum store_sheet_state + 1, 0 = any */
-	int needs_visit;	/* any_risk, not visited */
-	int64_t overdue_at;	/* needs visit and deadline <= this (ms) */
-	int unnotified;		/* notified_at not set */
-	int urgent_plus1;	/* urgent + 1 (1 = not urgent), 0 = any */
-	const char *commune;	/* reporter's commune, case-insensitive */
-	const char *reporter_phone;
-};
-
-typedef int store_sheet_cb(const struct store_sheet *, void *arg);
-
-/* Migration text (applied by store_migrate.c). */
-extern const char store_schema_sheets[];
-
-/* Next free BBB for county and year (max used + 1; may exceed 999). */
-int store_sheet_next_seq(struct store *, int county, int year, int *seq)
-    __attribute__((warn_unused_result));
-/* Inserts s and its values (fills s->id).  The (county, year, seq)
- * triple is unique: a reused number fails. */
-int store_sheet_insert(struct store *, struct store_sheet *s, int64_t now)
-    __attribute__((warn_unused_result));
-/* The live (not superseded) sheet of household received at or after
- * since and not yet visited, with values: 1 found, 0 none, -1. */
-int store_sheet_find_live(struct store *, const char *household,
-    int64_t since, struct store_sheet *out)
-    __attribute__((warn_unused_result));
-/* 1 and *out filled (values too if with_values), 0 if none, -1. */
-int store_sheet_get(struct store *, int64_t id, int with_values,
-    struct store_sheet *out) __attribute__((warn_unused_result));
-/* The newest sheet numbered county-seq (any year): 1, 0, -1. */
-int store_sheet_get_by_no(struct store *, int county, int seq,
-    int with_values, struct store_sheet *out)
-    __attribute__((warn_unused_result));
-/* Loads s->values of sheet s->id (replacing any loaded). */
-int store_sheet_load_values(struct store *, struct store_sheet *s)
-    __attribute__((warn_unused_result));
-/* Links old_id -> new_id (old becomes superseded). */
-int store_sheet_supersede(struct store *, int64_t old_id, int64_t new_id,
-    int64_t now) __attribute__((warn_unused_result));
-/* Writes the follow-up state (and visit date, NULL to keep it); only
- * sheet_enter_state() calls this. */
-int store_sheet_set_state(struct store *, int64_t id, int state,
-    const char *visit_date, int64_t now) __attribute__((warn_unused_result));
-/* Marks the 24 h (which = 24) or 48 h (which = 48) alert as queued. */
-int store_sheet_set_alert(struct store *, int64_t id, int which, int64_t now)
-    __attribute__((warn_unused_result));
-/* Sets notified_at = now. */
-int store_sheet_set_notified(struct store *, int64_t id, int64_t now)
-    __attribute__((warn_unused_result));
-/* Sheets matching f, oldest first (without values); cb returning
- * non-zero stops the walk.  Do not write sheets from cb. */
-int store_sheet_list(struct store *, const struct store_sheet_filter *f,
-    store_sheet_cb *, void *);
-void store_sheet_clear(struct store_sheet *);
-/* "new", "visit_pending", ...; "?" for bad values. */
-const char *store_sheet_strstate(int state);
-/* Small persistent key/value memory of the sheets module (e.g. the day
- * of the last digest): *value is a new string (caller frees) or NULL. */
-int store_sheet_meta_get(struct store *, const char *key, char **value)
-    __attribute__((warn_unused_result));
-int store_sheet_meta_set(struct store *, const char *key, const char *value)
-    __attribute__((warn_unused_result));
 
 #endif /* STAFETA_STORE_H */

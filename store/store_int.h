@@ -11,9 +11,11 @@
  * and blocks checkpoints).  A statement must not be reacquired while a
  * walk over it is in progress (e.g. from a list callback).
  *
- * Migrations: store_migrate.c holds the single ordered list.  A file that
- * owns tables defines its schema as `const char store_schema_xxx[]` and
- * declares it below, then appends one line to store_migrations[].
+ * Migrations: store_migrate.c holds the ordered list of the core tables.
+ * A store file that owns tables defines its schema as `const char
+ * store_schema_xxx[]` and declares it below, then appends one line to
+ * store_migrations[].  Services bring their own list (store.h,
+ * store_migrate_apply()).
  */
 #ifndef STAFETA_STORE_INT_H
 #define STAFETA_STORE_INT_H
@@ -33,11 +35,6 @@ struct store {
 	struct store_stmt_slot *slots; /* statement cache */
 	size_t n_slots;		     /* slots used */
 	size_t cap_slots;	     /* slots allocated */
-};
-
-struct store_migration {
-	const char *name; /* "0001_core": unique, applied in array order */
-	const char *sql;  /* one or more statements, no values */
 };
 
 /* Schemas defined by their owning files (one line per migration). */
@@ -71,7 +68,7 @@ int store_walk(struct store *, sqlite3_stmt *,
 void store_log_error(const struct store *, const char *what);
 
 /* store_migrate.c */
-/* Applies every migration not yet recorded; 0 or -1 with err. */
+/* Applies every core migration not yet recorded; 0 or -1 with err. */
 int store_migrate(struct store *, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

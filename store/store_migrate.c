@@ -18,7 +18,10 @@
 #include "util.h"
 
 static int migration_applied(struct store *, const char *, char *, size_t);
-static int migrations_pending(struct store *, char *, size_t);
+static int migrations_pending(struct store *, const struct store_migration *,
+    char *, size_t);
+static int migrate_list(struct store *, const struct store_migration *,
+    char *, size_t);
 
 /* The message states as stored; the SQL below writes them as literals. */
 _Static_assert(STORE_OUT_QUEUED == 0 && STORE_OUT_SENDING == 1 &&
@@ -108,18 +111,20 @@ static const char store_schema_channels[] =
     "ALTER TABLE channels ADD COLUMN kind TEXT NOT NULL DEFAULT 'modem';";
 
 /*
- * THE list of migrations, in order.  To add tables: define
+ * THE list of core migrations, in order.  To add tables: define
  * `const char store_schema_foo[] = "CREATE TABLE ...";` in your store file,
- * declare it `extern` in store_int.h, and append one line here with the
- * next free number.  Never edit or reorder a line that has been merged.
+ * declare it `extern` in store_int.h, and append one line here with a
+ * free number.  Never edit or reorder a line that has been merged.
+ * 0004_reporters and 0005_sheets moved to the sheet service
+ * (flows/sheet/sheet_store.c, sheet_migrations[]) under the same names, so
+ * databases that have them do not run them again; do not reuse 0004/0005.
  */
 static const struct store_migration store_migrations[] = {
 	{ "0001_core", store_schema_core },
 	{ "0002_flow_sessions", store_schema_sessions },
 	{ "0003_parts", store_schema_parts },
-	{ "0004_reporters", store_schema_reporters },
-	{ "0005_sheets", store_schema_sheets },
 	{ "0006_channels", store_schema_channels },
+	{ NULL, NULL },
 };
 
 static const char create_sql[] =
@@ -166,10 +171,11 @@ migration_applied(struct store *st, const char *name, char *err,
  * queue behind the daemon's transactions just to learn nothing is to do.
  */
 static int
-migrations_pending(struct store *st, char *err, size_t errlen)
+migrations_pending(struct store *st, const struct store_migration *list,
+    char *err, size_t errlen)
 {
+	const struct store_migration *m;
 	sqlite3_stmt *stmt;
-	size_t i;
 	int rc;
 
 	stmt = store_stmt(st, has_table_sql);
@@ -187,9 +193,8 @@ migrations_pending(struct store *st, char *err, size_t errlen)
 		    sqlite3_errmsg(st->db));
 		return -1;
 	}
-	for (i = 0; i < NELEM(store_migrations); i++) {
-		rc = migration_applied(st, store_migrations[i].name, err,
-		    errlen);
+	for (m = list; m->name != NULL; m++) {
+		rc = migration_applied(st, m->name, err, errlen);
 		if (rc != 1)
 			return rc == 0 ? 1 : -1;
 	}
@@ -199,13 +204,30 @@ migrations_pending(struct store *st, char *err, size_t errlen)
 int
 store_migrate(struct store *st, char *err, size_t errlen)
 {
+	return migrate_list(st, store_migrations, err, errlen);
+}
+
+int
+store_migrate_apply(struct store *st, const struct store_migration *list,
+    char *err, size_t errlen)
+{
+	if (list == NULL)
+		return 0;
+	return migrate_list(st, list, err, errlen);
+}
+
+/* Applies the pending migrations of list (NULL-name terminated) in one
+ * transaction: 0, or -1 with err and nothing applied. */
+static int
+migrate_list(struct store *st, const struct store_migration *list, char *err,
+    size_t errlen)
+{
 	const struct store_migration *m;
 	sqlite3_stmt *stmt;
 	char *msg = NULL;
-	size_t i;
 	int n = 0, r;
 
-	r = migrations_pending(st, err, errlen);
+	r = migrations_pending(st, list, err, errlen);
 	if (r != 1)
 		return r;
 	/* Check again under the lock: another process may have won. */
@@ -216,8 +238,7 @@ store_migrate(struct store *st, char *err, size_t errlen)
 	}
 	if (sqlite3_exec(st->db, create_sql, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail_exec;
-	for (i = 0; i < NELEM(store_migrations); i++) {
-		m = &store_migrations[i];
+	for (m = list; m->name != NULL; m++) {
 		r = migration_applied(st, m->name, err, errlen);
 		if (r == -1)
 			goto fail;

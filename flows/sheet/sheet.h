@@ -13,6 +13,11 @@
  *     number, replace/merge with the family's current cycle);
  *   - sheet_actions.c are the flow actions, sheet_alerts.c the SPAS side
  *     (urgent alert, 24/48 h deadline alerts, daily digest);
+ *   - sheet_store.h (sheet_store.c, sheet_store_reporters.c) are the
+ *     service's tables and queries, on the store seam store_sql.h;
+ *   - sheet_reporters.c (enrolment) and sheet_visits.c (SPAS follow-up)
+ *     are the rules the CLI and the web pages call: they parse and print,
+ *     these decide;
  *   - sheet_service.c is the service (flows/service.h): its state holds
  *     the loaded table, which the actions reach through ctx->service.
  *
@@ -27,14 +32,15 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "sheet_store.h"
 
 struct gw_config;
 struct store;
 struct buf;
 struct flow_action_ctx;
-struct store_sheet;
+struct sheet_row;
 struct service;
-struct sheet_state;
+struct sheet_svc;
 
 #define SHEET_MAX_INDICATORS 128 /* table rows accepted at load */
 #define SHEET_DOMAINS	     6	 /* risk domains 1..6 (GD 691/2015 art. 4) */
@@ -271,21 +277,21 @@ int sheet_submit(struct store *, const struct gw_config *,
 /* Fills r->values (and derived fields) from a stored sheet's values:
  * the merged values, or with own = 1 what that row's report said. */
 void sheet_values_from_store(const struct sheet_table *,
-    const struct store_sheet *, int own, struct sheet_report *r);
+    const struct sheet_row *, int own, struct sheet_report *r);
 /*
  * The one writer of a stored sheet's follow-up state (convention 11):
  * logs "old -> next" and stores it, with visit_date (NULL keeps the
  * stored one).  s is updated to match.
  */
-int sheet_enter_state(struct store *, struct store_sheet *s, int next,
+int sheet_enter_state(struct store *, struct sheet_row *s, int next,
     const char *visit_date, int64_t now) __attribute__((warn_unused_result));
 /* The state a sheet takes once SPAS has been told about it: a visit is
  * pending if something is suspected, else no suspicion or incomplete. */
-int sheet_assessed_state(const struct store_sheet *);
+int sheet_assessed_state(const struct sheet_row *);
 
 /* sheet_actions.c */
 /* The flow actions the service provides (NULL-name terminated); each
- * runs with ctx->service a struct sheet_state. */
+ * runs with ctx->service a struct sheet_svc. */
 extern const struct flow_action sheet_actions[];
 /* The same actions by name, exposed for tests and for callers outside a
  * flow.  See the file comment of sheet_actions.c for fields and
@@ -307,6 +313,152 @@ const char *sheet_action_guided_submit(struct flow_action_ctx *);
 int sheet_guided_build(const struct sheet_table *,
     const char *(*get)(void *arg, const char *key), void *arg,
     struct sheet_report *r, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* sheet_reporters.c: enrolment rules, for the CLI and the web pages */
+/* Outcome of a reporter operation. */
+enum sheet_rep_status {
+	SHEET_REP_OK = 0,
+	SHEET_REP_MISSING,    /* phone, name, profession or commune missing */
+	SHEET_REP_PROFESSION, /* not a profession code or alias */
+	SHEET_REP_LANGUAGE,   /* not ro, hu or en */
+	SHEET_REP_PIN,	      /* not 4 to 8 digits */
+	SHEET_REP_PHONE,      /* not a phone number */
+	SHEET_REP_RANDOM,     /* no randomness for the PIN salt */
+	SHEET_REP_EXISTS,     /* the phone is already enrolled */
+	SHEET_REP_UNKNOWN,    /* the phone is not enrolled */
+	SHEET_REP_STORE,      /* database error (logged) */
+};
+
+/* An enrolment request as typed (strings borrowed for the call). */
+struct sheet_enrol {
+	const char *phone;	 /* any form phone_normalize accepts */
+	const char *name;	 /* required, non-empty */
+	const char *profession;	 /* a code or an alias */
+	const char *commune;	 /* NULL: the gateway's [sheets] commune */
+	const char *language;	 /* NULL: "ro" */
+	const char *pin;	 /* NULL: no USSD PIN */
+	const char *institution; /* NULL if none */
+};
+
+/* What an enrolment stored. */
+struct sheet_enrolled {
+	int64_t id;		/* reporter id */
+	char phone[32];		/* E.164 */
+	const char *profession; /* canonical code (static) */
+	const char *commune;	/* borrowed from the request or config */
+	int with_pin;		/* a USSD PIN was set */
+};
+
+/* Number of professions, and the canonical code of the i-th (NULL past
+ * the end), in the order of observation-sheet.md 1.2. */
+size_t sheet_profession_count(void);
+const char *sheet_profession_at(size_t i);
+/* The canonical code of a code or alias ("police_officer" -> "police"),
+ * or NULL if unknown. */
+const char *sheet_profession_code(const char *);
+/* 1 if lang is a reply language (ro, hu, en). */
+int sheet_language_valid(const char *lang);
+/* Short English text of a status, for messages and web pages. */
+const char *sheet_rep_strstatus(enum sheet_rep_status);
+/* Normalises a typed phone number with the configured default country
+ * into out (E.164): 0, or -1 if it is not a phone number. */
+int sheet_reporter_phone(const struct gw_config *, const char *in, char *out,
+    size_t outlen) __attribute__((warn_unused_result));
+/* "none" (no PIN), "locked" (SHEET_PIN_MAX_TRIES bad PINs) or "set". */
+const char *sheet_reporter_pin_state(const struct sheet_reporter *);
+/*
+ * Enrols a reporter, checking in this order: required fields (commune
+ * defaults to conf->commune), profession, language, PIN, phone; hashes
+ * the PIN and inserts in a transaction of its own (call outside one).
+ * Fills *out (out->profession is set from SHEET_REP_LANGUAGE on; the
+ * rest on SHEET_REP_OK, and out->phone from SHEET_REP_RANDOM on).
+ */
+enum sheet_rep_status sheet_reporter_enrol(struct store *,
+    const struct gw_config *, const struct sheet_enrol *req, int64_t now,
+    struct sheet_enrolled *out) __attribute__((warn_unused_result));
+/* Enables (active 1) or disables a reporter, in a transaction of its
+ * own; the normalised phone goes to phone_out.  OK, PHONE, UNKNOWN or
+ * STORE. */
+enum sheet_rep_status sheet_reporter_set_active(struct store *,
+    const struct gw_config *, const char *phone, int active, int64_t now,
+    char *phone_out, size_t outlen) __attribute__((warn_unused_result));
+/* Sets a new USSD PIN (unlocking), in a transaction of its own; checks
+ * the PIN, then the phone.  OK, PIN, PHONE, RANDOM, UNKNOWN or STORE. */
+enum sheet_rep_status sheet_reporter_set_pin(struct store *,
+    const struct gw_config *, const char *phone, const char *pin,
+    int64_t now, char *phone_out, size_t outlen)
+    __attribute__((warn_unused_result));
+
+/* sheet_visits.c: SPAS follow-up rules, for the CLI and the web pages */
+/* Outcome of a sheet look-up or follow-up operation. */
+enum sheet_status {
+	SHEET_OK = 0,
+	SHEET_ERR_STORE,      /* database error (logged) */
+	SHEET_ERR_BAD_NUMBER, /* shaped like AA-BBB but out of range */
+	SHEET_ERR_BAD_REF,    /* neither a sheet number nor an id */
+	SHEET_ERR_NOT_FOUND,  /* no such sheet */
+	SHEET_ERR_BAD_DATE,   /* not a calendar day YYYY-MM-DD */
+	SHEET_ERR_VISITED,    /* the visit is already recorded */
+};
+
+/* How much of a domain a sheet assessed (not counting legacy rows). */
+enum sheet_assessed {
+	SHEET_DOMAIN_NOT_ASSESSED = 0, /* every item 9 */
+	SHEET_DOMAIN_PARTLY,	       /* some items 9 */
+	SHEET_DOMAIN_ASSESSED,	       /* no item 9 */
+};
+
+/* What sheet_visit_record did. */
+struct sheet_visit_result {
+	int64_t sheet_id; /* the row acted on (current row of the cycle) */
+	int county;	  /* its number AA-BBB */
+	int seq;
+	int hops;	  /* > 0: the named sheet was superseded */
+	int state;	  /* enum sheet_state written */
+};
+
+const char *sheet_strstatus(enum sheet_status);
+/* Parses a sheet reference: "AA-BBB" or "AABBB" set *county and *seq
+ * (*id 0); anything else must be an internal id (> 0) in *id. */
+enum sheet_status sheet_ref_parse(const char *ref, int *county, int *seq,
+    int64_t *id) __attribute__((warn_unused_result));
+/* Finds the sheet named by ref (the newest year's for a number) into
+ * *out (values too if with_values; clear with sheet_row_clear).  OK,
+ * BAD_NUMBER, BAD_REF, NOT_FOUND or STORE; *out is zeroed unless OK. */
+enum sheet_status sheet_lookup(struct store *, const char *ref,
+    int with_values, struct sheet_row *out)
+    __attribute__((warn_unused_result));
+/* Replaces *s (without values) by the current row of its cycle,
+ * following superseded_by; *hops (OUT, may be NULL) counts the steps.
+ * OK or STORE. */
+enum sheet_status sheet_current(struct store *, struct sheet_row *s,
+    int *hops) __attribute__((warn_unused_result));
+/* The household code, or "NOU" when the family has none yet. */
+const char *sheet_row_household(const struct sheet_row *);
+/* 1 if a RIS visit is required and not yet done. */
+int sheet_row_visit_open(const struct sheet_row *);
+/* 1 if the visit is open and its 72 h deadline is at or before now. */
+int sheet_row_overdue(const struct sheet_row *, int64_t now);
+/* Loads the merged values of row s0 (e.g. from a list walk) into *r
+ * with the derived fields.  0 or -1. */
+int sheet_row_report(struct store *, const struct sheet_table *,
+    const struct sheet_row *s0, struct sheet_report *r)
+    __attribute__((warn_unused_result));
+/* How far report r assessed domain (1..SHEET_DOMAINS). */
+enum sheet_assessed sheet_domain_assessed(const struct sheet_table *,
+    const struct sheet_report *r, int domain);
+/* 1 if s is YYYY-MM-DD naming a real calendar day of 2000-2100. */
+int sheet_visit_date_valid(const char *s);
+/*
+ * Records the RIS visit of the sheet named by ref: done (date NULL) or
+ * scheduled on date.  A superseded number acts on the current row of its
+ * cycle.  Runs in a transaction of its own (call outside one).  OK,
+ * BAD_DATE, BAD_NUMBER, BAD_REF, NOT_FOUND, VISITED or STORE; res is
+ * filled from the row found on (county, seq, hops).
+ */
+enum sheet_status sheet_visit_record(struct store *, const char *ref,
+    const char *date, int64_t now, struct sheet_visit_result *res)
     __attribute__((warn_unused_result));
 
 /* sheet_alerts.c */
@@ -345,9 +497,9 @@ extern const struct service sheet_service;
 /* The service state: the loaded indicator table (NULL when sheets are
  * not configured).  _new takes ownership of t (tests and the CLI build
  * one around a table they loaded). */
-struct sheet_state *sheet_state_new(struct sheet_table *t);
-void sheet_state_free(struct sheet_state *);
+struct sheet_svc *sheet_svc_new(struct sheet_table *t);
+void sheet_svc_free(struct sheet_svc *);
 /* The table (borrowed), or NULL. */
-const struct sheet_table *sheet_state_table(const struct sheet_state *);
+const struct sheet_table *sheet_svc_table(const struct sheet_svc *);
 
 #endif /* STAFETA_SHEET_H */

@@ -40,16 +40,16 @@ enum reporter_status {
 };
 
 static enum reporter_status reporter_lookup(struct flow_action_ctx *,
-    struct store_reporter *);
+    struct sheet_reporter *);
 static const char *reply_lang(const struct flow_action_ctx *,
-    const struct store_reporter *);
+    const struct sheet_reporter *);
 static int reply_fixed(struct flow_action_ctx *, const char *,
     const char *);
 static const char *field_or_text(struct flow_action_ctx *, const char *);
 static int digits_set(const char *, int, int, char *, size_t);
 static const char *session_get_cb(void *, const char *);
 static const char *submit_and_ack(struct flow_action_ctx *,
-    const struct store_reporter *, const struct sheet_report *,
+    const struct sheet_reporter *, const struct sheet_report *,
     const uint8_t *);
 static int page_list(const struct sheet_table *, const char *,
     const char *[SHEET_DOMAINS * 8]);
@@ -69,7 +69,7 @@ const struct flow_action sheet_actions[] = {
 
 /* Finds the sender among enrolled reporters (as given, then in E.164). */
 static enum reporter_status
-reporter_lookup(struct flow_action_ctx *ctx, struct store_reporter *r)
+reporter_lookup(struct flow_action_ctx *ctx, struct sheet_reporter *r)
 {
 	char e164[32];
 	int rc;
@@ -77,11 +77,11 @@ reporter_lookup(struct flow_action_ctx *ctx, struct store_reporter *r)
 	memset(r, 0, sizeof(*r));
 	if (ctx->phone == NULL)
 		return REPORTER_UNKNOWN;
-	rc = store_reporter_find(ctx->store, ctx->phone, r);
+	rc = sheet_store_reporter_find(ctx->store, ctx->phone, r);
 	if (rc == 0 && phone_normalize(ctx->phone, ctx->conf != NULL &&
 	    ctx->conf->default_country != NULL ? ctx->conf->default_country :
 	    "40", e164, sizeof(e164)) == 0 && strcmp(e164, ctx->phone) != 0)
-		rc = store_reporter_find(ctx->store, e164, r);
+		rc = sheet_store_reporter_find(ctx->store, e164, r);
 	if (rc == -1)
 		return REPORTER_ERROR;
 	if (rc == 0)
@@ -91,7 +91,7 @@ reporter_lookup(struct flow_action_ctx *ctx, struct store_reporter *r)
 
 /* The enrolled reporter's language wins over the contact's. */
 static const char *
-reply_lang(const struct flow_action_ctx *ctx, const struct store_reporter *r)
+reply_lang(const struct flow_action_ctx *ctx, const struct sheet_reporter *r)
 {
 	if (r != NULL && r->language != NULL)
 		return r->language;
@@ -345,10 +345,10 @@ summary_text(const struct sheet_table *t, const struct flow_action_ctx *ctx,
  * urgent alert.  Returns the action outcome.
  */
 static const char *
-submit_and_ack(struct flow_action_ctx *ctx, const struct store_reporter *rep,
+submit_and_ack(struct flow_action_ctx *ctx, const struct sheet_reporter *rep,
     const struct sheet_report *r, const uint8_t *raw_hash)
 {
-	const struct sheet_table *t = sheet_state_table(ctx->service);
+	const struct sheet_table *t = sheet_svc_table(ctx->service);
 	struct sheet_submit_result res;
 	struct sheet_ack ack;
 	const char *lang = reply_lang(ctx, rep);
@@ -384,8 +384,8 @@ submit_and_ack(struct flow_action_ctx *ctx, const struct store_reporter *rep,
 const char *
 sheet_action_compact(struct flow_action_ctx *ctx)
 {
-	const struct sheet_table *t = sheet_state_table(ctx->service);
-	struct store_reporter rep;
+	const struct sheet_table *t = sheet_svc_table(ctx->service);
+	struct sheet_reporter rep;
 	struct sheet_report r;
 	struct sheet_perror e;
 	uint8_t hash[SHEET_SHA256_LEN];
@@ -425,14 +425,14 @@ sheet_action_compact(struct flow_action_ctx *ctx)
 	sheet_sha256(text, strlen(text), hash);
 	out = submit_and_ack(ctx, &rep, &r, hash);
 done:
-	store_reporter_clear(&rep);
+	sheet_reporter_clear(&rep);
 	return out;
 }
 
 const char *
 sheet_action_check_reporter(struct flow_action_ctx *ctx)
 {
-	struct store_reporter rep;
+	struct sheet_reporter rep;
 	enum reporter_status rs;
 	const char *out = NULL;
 
@@ -456,14 +456,14 @@ sheet_action_check_reporter(struct flow_action_ctx *ctx)
 		out = "ok";
 		break;
 	}
-	store_reporter_clear(&rep);
+	sheet_reporter_clear(&rep);
 	return out;
 }
 
 const char *
 sheet_action_check_pin(struct flow_action_ctx *ctx)
 {
-	struct store_reporter rep;
+	struct sheet_reporter rep;
 	enum reporter_status rs;
 	const char *pin, *out = NULL;
 	int failures = 0, ok;
@@ -486,7 +486,7 @@ sheet_action_check_pin(struct flow_action_ctx *ctx)
 		goto done;
 	}
 	ok = sheet_pin_valid(pin) && sheet_pin_verify(pin, rep.pin_hash);
-	if (store_reporter_pin_result(ctx->store, rep.id, ok, ctx->now,
+	if (sheet_store_reporter_pin_result(ctx->store, rep.id, ok, ctx->now,
 	    &failures) == -1)
 		goto done;
 	if (ok) {
@@ -504,7 +504,7 @@ done:
 	/* The PIN does not stay in the session either. */
 	if (flow_session_get(ctx->session, "pin") != NULL)
 		flow_session_set(ctx->session, "pin", "");
-	store_reporter_clear(&rep);
+	sheet_reporter_clear(&rep);
 	return out;
 }
 
@@ -559,7 +559,7 @@ sheet_action_domains(struct flow_action_ctx *ctx)
 const char *
 sheet_action_next_page(struct flow_action_ctx *ctx)
 {
-	const struct sheet_table *t = sheet_state_table(ctx->service);
+	const struct sheet_table *t = sheet_svc_table(ctx->service);
 	const char *pages[SHEET_DOMAINS * 8];
 	const char *cur = flow_session_get(ctx->session, "page");
 	char key[16], text[SHEET_USSD_MAX * 2], items[11];
@@ -606,8 +606,8 @@ sheet_action_next_page(struct flow_action_ctx *ctx)
 const char *
 sheet_action_guided_submit(struct flow_action_ctx *ctx)
 {
-	const struct sheet_table *t = sheet_state_table(ctx->service);
-	struct store_reporter rep;
+	const struct sheet_table *t = sheet_svc_table(ctx->service);
+	struct sheet_reporter rep;
 	struct sheet_report r;
 	enum reporter_status rs;
 	char err[64];
@@ -639,6 +639,6 @@ sheet_action_guided_submit(struct flow_action_ctx *ctx)
 	}
 	out = submit_and_ack(ctx, &rep, &r, NULL);
 done:
-	store_reporter_clear(&rep);
+	sheet_reporter_clear(&rep);
 	return out;
 }

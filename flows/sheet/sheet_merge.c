@@ -40,9 +40,9 @@
 #define SEQ_WARN      900			 /* 90 % of SHEET_SEQ_MAX */
 
 static int local_year(int64_t);
-static int needs_visit(const struct store_sheet *);
+static int needs_visit(const struct sheet_row *);
 static int merge_cycle(struct store *, const struct sheet_table *, int64_t,
-    const struct sheet_report *, int64_t, const struct store_sheet *,
+    const struct sheet_report *, int64_t, const struct sheet_row *,
     struct sheet_report *, enum sheet_merge_kind *);
 static const char *merge_name(enum sheet_merge_kind);
 static int warn_admins(struct store *, const struct gw_config *, int,
@@ -78,11 +78,11 @@ local_year(int64_t ms)
 
 /* A suspicion still waiting for its RIS visit. */
 static int
-needs_visit(const struct store_sheet *s)
+needs_visit(const struct sheet_row *s)
 {
-	return s->any_risk && (s->state == STORE_SHEET_NEW ||
-	    s->state == STORE_SHEET_VISIT_PENDING ||
-	    s->state == STORE_SHEET_VISIT_SCHEDULED);
+	return s->any_risk && (s->state == SHEET_STATE_NEW ||
+	    s->state == SHEET_STATE_VISIT_PENDING ||
+	    s->state == SHEET_STATE_VISIT_SCHEDULED);
 }
 
 static const char *
@@ -101,7 +101,7 @@ merge_name(enum sheet_merge_kind k)
 
 void
 sheet_values_from_store(const struct sheet_table *t,
-    const struct store_sheet *s, int own, struct sheet_report *r)
+    const struct sheet_row *s, int own, struct sheet_report *r)
 {
 	size_t i;
 
@@ -131,10 +131,10 @@ sheet_values_from_store(const struct sheet_table *t,
 static int
 merge_cycle(struct store *st, const struct sheet_table *t,
     int64_t reporter_id, const struct sheet_report *r, int64_t now,
-    const struct store_sheet *live, struct sheet_report *out,
+    const struct sheet_row *live, struct sheet_report *out,
     enum sheet_merge_kind *kind)
 {
-	struct store_sheet *chain;
+	struct sheet_row *chain;
 	struct sheet_report own;
 	size_t n = 0, k, j;
 	int contributed = 0, rc = -1;
@@ -142,17 +142,17 @@ merge_cycle(struct store *st, const struct sheet_table *t,
 	chain = xcalloc(CHAIN_MAX, sizeof(*chain));
 	*out = *r;
 	/* chain[0] is live itself (borrowed fields copied by get). */
-	if (store_sheet_get(st, live->id, 1, &chain[0]) != 1)
+	if (sheet_store_get(st, live->id, 1, &chain[0]) != 1)
 		goto done;
 	n = 1;
 	while (n < CHAIN_MAX && chain[n - 1].supersedes != 0) {
-		if (store_sheet_get(st, chain[n - 1].supersedes, 1,
+		if (sheet_store_get(st, chain[n - 1].supersedes, 1,
 		    &chain[n]) != 1)
 			goto done;
 		n++;
 	}
 	for (k = 0; k < n; k++) {
-		const struct store_sheet *x = &chain[k];
+		const struct sheet_row *x = &chain[k];
 		int replaced = x->reporter_id == reporter_id &&
 		    now - x->received_at < REPLACE_MS;
 
@@ -172,7 +172,7 @@ merge_cycle(struct store *st, const struct sheet_table *t,
 	rc = 0;
 done:
 	for (k = 0; k < CHAIN_MAX; k++)
-		store_sheet_clear(&chain[k]);
+		sheet_row_clear(&chain[k]);
 	free(chain);
 	return rc;
 }
@@ -183,7 +183,7 @@ sheet_submit(struct store *st, const struct gw_config *conf,
     const struct sheet_report *r, const uint8_t *raw_hash, int64_t now,
     struct sheet_submit_result *res)
 {
-	struct store_sheet live, s;
+	struct sheet_row live, s;
 	struct sheet_report merged;
 	enum sheet_merge_kind kind = SHEET_MERGE_NEW;
 	size_t n = sheet_table_count(t), i;
@@ -197,7 +197,7 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	year = local_year(now);
 	merged = *r;
 	if (r->household[0] != '\0') {
-		have_live = store_sheet_find_live(st, r->household,
+		have_live = sheet_store_find_live(st, r->household,
 		    now - CYCLE_MS, &live);
 		if (have_live == -1)
 			goto done;
@@ -207,7 +207,7 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	}
 	sheet_derive(t, &merged);
 
-	if (store_sheet_next_seq(st, sheet_conf(conf)->county_code, year, &seq) == -1)
+	if (sheet_store_next_seq(st, sheet_conf(conf)->county_code, year, &seq) == -1)
 		goto done;
 	if (seq > SHEET_SEQ_MAX) {
 		log_warnx("sheets: county %02d year %d: all %d sheet numbers "
@@ -236,14 +236,14 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	s.flags = merged.flags;
 	s.urgent = merged.urgent;
 	s.urgent_flag = merged.urgent_flag;
-	s.state = STORE_SHEET_NEW;
+	s.state = SHEET_STATE_NEW;
 	s.visit_deadline = now + SHEET_VISIT_HOURS * MS_PER_HOUR;
 	if (have_live && needs_visit(&live) && merged.any_risk) {
 		s.visit_deadline = live.visit_deadline;
 		s.alert_24_sent = live.alert_24_sent;
 		s.alert_48_sent = live.alert_48_sent;
-		if (live.state == STORE_SHEET_VISIT_SCHEDULED) {
-			s.state = STORE_SHEET_VISIT_SCHEDULED;
+		if (live.state == SHEET_STATE_VISIT_SCHEDULED) {
+			s.state = SHEET_STATE_VISIT_SCHEDULED;
 			s.visit_date = live.visit_date != NULL ?
 			    xstrdup(live.visit_date) : NULL;
 		}
@@ -267,9 +267,9 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 		if (ind->status != 'L' && merged.values[i] == SHEET_VAL_UNKNOWN)
 			s.unknown++;
 	}
-	if (store_sheet_insert(st, &s, now) == -1)
+	if (sheet_store_insert(st, &s, now) == -1)
 		goto done;
-	if (have_live && store_sheet_supersede(st, live.id, s.id, now) == -1)
+	if (have_live && sheet_store_supersede(st, live.id, s.id, now) == -1)
 		goto done;
 
 	res->sheet_id = s.id;
@@ -284,31 +284,31 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	    s.county, s.seq, channel, merge_name(kind));
 	rc = 0;
 done:
-	store_sheet_clear(&live);
-	store_sheet_clear(&s);
+	sheet_row_clear(&live);
+	sheet_row_clear(&s);
 	return rc;
 }
 
 int
-sheet_assessed_state(const struct store_sheet *s)
+sheet_assessed_state(const struct sheet_row *s)
 {
 	if (s->any_risk)
-		return STORE_SHEET_VISIT_PENDING;
+		return SHEET_STATE_VISIT_PENDING;
 	if (s->unknown == 0)
-		return STORE_SHEET_NO_SUSPICION;
-	return STORE_SHEET_INCOMPLETE;
+		return SHEET_STATE_NO_SUSPICION;
+	return SHEET_STATE_INCOMPLETE;
 }
 
 int
-sheet_enter_state(struct store *st, struct store_sheet *s, int next,
+sheet_enter_state(struct store *st, struct sheet_row *s, int next,
     const char *visit_date, int64_t now)
 {
-	if (next < 0 || next >= STORE_SHEET_STATE_N)
+	if (next < 0 || next >= SHEET_STATE_N)
 		return -1;
 	log_info("sheet %lld: %02d-%03d %s -> %s", (long long)s->id, s->county,
-	    s->seq, store_sheet_strstate(s->state),
-	    store_sheet_strstate(next));
-	if (store_sheet_set_state(st, s->id, next, visit_date, now) == -1)
+	    s->seq, sheet_strstate(s->state),
+	    sheet_strstate(next));
+	if (sheet_store_set_state(st, s->id, next, visit_date, now) == -1)
 		return -1;
 	s->state = next;
 	if (visit_date != NULL) {

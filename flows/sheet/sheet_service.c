@@ -20,7 +20,7 @@
 #include "sheet.h"
 #include "util.h"
 
-struct sheet_state {
+struct sheet_svc {
 	struct sheet_table *table; /* owned; NULL = sheets not configured */
 };
 
@@ -34,23 +34,24 @@ static void sheet_service_log(const struct gw_config *,
 const struct service sheet_service = {
 	.name = "sheet",
 	.config = &sheet_config_section,
+	.migrations = sheet_migrations,
 	.actions = sheet_actions,
 	.init = sheet_service_init,
 	.tick = sheet_service_tick,
 	.free = sheet_service_free,
 };
 
-struct sheet_state *
-sheet_state_new(struct sheet_table *t)
+struct sheet_svc *
+sheet_svc_new(struct sheet_table *t)
 {
-	struct sheet_state *s = xcalloc(1, sizeof(*s));
+	struct sheet_svc *s = xcalloc(1, sizeof(*s));
 
 	s->table = t;
 	return s;
 }
 
 void
-sheet_state_free(struct sheet_state *s)
+sheet_svc_free(struct sheet_svc *s)
 {
 	if (s == NULL)
 		return;
@@ -59,7 +60,7 @@ sheet_state_free(struct sheet_state *s)
 }
 
 const struct sheet_table *
-sheet_state_table(const struct sheet_state *s)
+sheet_svc_table(const struct sheet_svc *s)
 {
 	return s != NULL ? s->table : NULL;
 }
@@ -81,7 +82,7 @@ sheet_service_init(const struct service_env *env, char *err, size_t errlen)
 		sheet_service_log(conf, t, why);
 	/* A state even without a table: flows that call the actions still
 	 * load, and the actions answer "not configured". */
-	return sheet_state_new(t);
+	return sheet_svc_new(t);
 }
 
 static void
@@ -103,7 +104,7 @@ static int
 sheet_service_tick(void *state, struct store *st, const struct gw_config *conf,
     int64_t now)
 {
-	struct sheet_state *s = state;
+	struct sheet_svc *s = state;
 
 	if (s->table == NULL || sheet_conf(conf)->county_code < 1)
 		return 0;
@@ -113,5 +114,5 @@ sheet_service_tick(void *state, struct store *st, const struct gw_config *conf,
 static void
 sheet_service_free(void *state)
 {
-	sheet_state_free(state);
+	sheet_svc_free(state);
 }

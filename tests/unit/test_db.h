@@ -3,7 +3,9 @@
  *
  * test_db_open() fills a mkstemp() template (path is modified), creates
  * the empty file (a valid empty SQLite database) and opens it with
- * store_open(); test_db_remove() deletes it with its -wal and -shm files.
+ * store_open(); test_db_apply() adds a service's tables (what the service
+ * table does at open); test_db_remove() deletes it with its -wal and -shm
+ * files.
  * Include after <cmocka.h> and store.h.
  */
 #ifndef STAFETA_TEST_DB_H
@@ -26,6 +28,15 @@ test_db_open(char *path)
 	if (st == NULL)
 		fail_msg("store_open %s: %s", path, err);
 	return st;
+}
+
+static inline void
+test_db_apply(struct store *st, const struct store_migration *list)
+{
+	char err[256];
+
+	if (store_migrate_apply(st, list, err, sizeof(err)) != 0)
+		fail_msg("store_migrate_apply: %s", err);
 }
 
 static inline void

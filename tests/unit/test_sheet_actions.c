@@ -44,7 +44,7 @@ struct fixture {
 	struct flow_session *sess;
 	struct buf reply;
 	struct flow_action_ctx ctx;
-	struct sheet_state *svc; /* the service state the actions run on */
+	struct sheet_svc *svc; /* the service state the actions run on */
 };
 
 struct outbox_seen {
@@ -58,10 +58,10 @@ static int teardown(void **);
 static void ctx_reset(struct fixture *, const char *, enum flow_channel,
     const char *, int64_t);
 static int outbox_cb(const struct store_outbound *, void *);
-static int count_cb(const struct store_sheet *, void *);
+static int count_cb(const struct sheet_row *, void *);
 static int sheets_stored(struct fixture *);
 static int64_t last_sheet(struct fixture *);
-static int last_cb(const struct store_sheet *, void *);
+static int last_cb(const struct sheet_row *, void *);
 static const char *ussd_walk(struct fixture *, const char *, const char *,
     const char *, const char *const *);
 
@@ -69,7 +69,7 @@ static int
 setup(void **state)
 {
 	struct fixture *f;
-	struct store_reporter r;
+	struct sheet_reporter r;
 	char err[256], hash[160];
 	struct sheet_table *t;
 
@@ -80,10 +80,11 @@ setup(void **state)
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_actions.XXXXXX", sizeof(f->path));
 	f->st = test_db_open(f->path);
+	test_db_apply(f->st, sheet_migrations);
 	t = sheet_table_load("flows/sheet/indicators.csv", err, sizeof(err));
 	if (t == NULL)
 		fail_msg("%s", err);
-	f->svc = sheet_state_new(t);
+	f->svc = sheet_svc_new(t);
 	f->spas[0] = (char *)(uintptr_t)"+40700000001";
 	f->conf.sections[0] = &sheet_config_section;
 	f->conf.section_data[0] = &f->sc;
@@ -100,11 +101,11 @@ setup(void **state)
 	r.commune = (char *)(uintptr_t)"Tinca";
 	assert_int_equal(sheet_pin_hash("2468", hash, sizeof(hash)), 0);
 	r.pin_hash = hash;
-	assert_int_equal(store_reporter_add(f->st, &r, T0), 1);
+	assert_int_equal(sheet_store_reporter_add(f->st, &r, T0), 1);
 	r.phone = (char *)(uintptr_t)NURSE;
 	r.profession = (char *)(uintptr_t)"community_nurse";
 	r.language = (char *)(uintptr_t)"en";
-	assert_int_equal(store_reporter_add(f->st, &r, T0), 1);
+	assert_int_equal(sheet_store_reporter_add(f->st, &r, T0), 1);
 	buf_init(&f->reply, 0);
 	*state = f;
 	return 0;
@@ -117,7 +118,7 @@ teardown(void **state)
 
 	flow_session_free(f->sess);
 	buf_free(&f->reply);
-	sheet_state_free(f->svc);
+	sheet_svc_free(f->svc);
 	store_close(f->st);
 	test_db_remove(f->path);
 	free(f);
@@ -161,7 +162,7 @@ outbox_cb(const struct store_outbound *o, void *arg)
 }
 
 static int
-count_cb(const struct store_sheet *s, void *arg)
+count_cb(const struct sheet_row *s, void *arg)
 {
 	(void)s;
 	(*(int *)arg)++;
@@ -171,18 +172,18 @@ count_cb(const struct store_sheet *s, void *arg)
 static int
 sheets_stored(struct fixture *f)
 {
-	struct store_sheet_filter flt;
+	struct sheet_filter flt;
 	int n = 0;
 
 	memset(&flt, 0, sizeof(flt));
 	flt.all = 1;
-	assert_int_equal(store_sheet_list(f->st, &flt, count_cb, &n), 0);
+	assert_int_equal(sheet_store_list(f->st, &flt, count_cb, &n), 0);
 	return n;
 }
 
 /* The newest row by id (rows are listed by receive time). */
 static int
-last_cb(const struct store_sheet *s, void *arg)
+last_cb(const struct sheet_row *s, void *arg)
 {
 	if (s->id > *(int64_t *)arg)
 		*(int64_t *)arg = s->id;
@@ -192,12 +193,12 @@ last_cb(const struct store_sheet *s, void *arg)
 static int64_t
 last_sheet(struct fixture *f)
 {
-	struct store_sheet_filter flt;
+	struct sheet_filter flt;
 	int64_t id = 0;
 
 	memset(&flt, 0, sizeof(flt));
 	flt.all = 1;
-	assert_int_equal(store_sheet_list(f->st, &flt, last_cb, &id), 0);
+	assert_int_equal(sheet_store_list(f->st, &flt, last_cb, &id), 0);
 	return id;
 }
 
@@ -222,7 +223,7 @@ test_compact_ok(void **state)
 {
 	struct fixture *f = *state;
 	struct outbox_seen seen;
-	struct store_sheet s;
+	struct sheet_row s;
 	const char *out;
 
 	/* A national number is matched to the enrolled E.164 one. */
@@ -234,12 +235,12 @@ test_compact_ok(void **state)
 	    "(4 semnalari). SPAS decide vizita. Va rugam stergeti SMS-ul "
 	    "trimis.");
 	assert_true(f->ctx.forget_input);
-	assert_int_equal(store_sheet_get(f->st, last_sheet(f), 1, &s), 1);
+	assert_int_equal(sheet_store_get(f->st, last_sheet(f), 1, &s), 1);
 	assert_string_equal(s.household, "48219303");
 	assert_string_equal(s.channel, "sms");
 	assert_int_equal(s.risk_count, 4);
 	assert_non_null(s.raw_hash);
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	/* Not urgent: nothing for SPAS yet (the digest will tell). */
 	memset(&seen, 0, sizeof(seen));
 	assert_int_equal(store_outbox_list(f->st, 0, outbox_cb, &seen), 0);
@@ -313,7 +314,8 @@ test_disabled_reporter(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(store_reporter_set_active(f->st, TEACHER, 0, T0), 1);
+	assert_int_equal(sheet_store_reporter_set_active(f->st, TEACHER, 0, T0),
+	    1);
 	ctx_reset(f, TEACHER, FLOW_CHANNEL_SMS, "FO 48219303 40", T0);
 	assert_string_equal(sheet_action_compact(&f->ctx), "disabled");
 	assert_int_equal(sheets_stored(f), 0);
@@ -330,7 +332,7 @@ static void
 test_pin(void **state)
 {
 	struct fixture *f = *state;
-	struct store_reporter r;
+	struct sheet_reporter r;
 
 	ctx_reset(f, TEACHER, FLOW_CHANNEL_USSD, "2468", T0);
 	assert_string_equal(sheet_action_check_pin(&f->ctx), "ok");
@@ -348,10 +350,11 @@ test_pin(void **state)
 	/* Locked: even the right PIN is refused until SPAS resets it. */
 	ctx_reset(f, TEACHER, FLOW_CHANNEL_USSD, "2468", T0);
 	assert_string_equal(sheet_action_check_pin(&f->ctx), "locked");
-	assert_int_equal(store_reporter_find(f->st, TEACHER, &r), 1);
+	assert_int_equal(sheet_store_reporter_find(f->st, TEACHER, &r), 1);
 	assert_int_equal(r.pin_failures, 3);
-	store_reporter_clear(&r);
-	assert_int_equal(store_reporter_set_pin(f->st, TEACHER, NULL, T0), 1);
+	sheet_reporter_clear(&r);
+	assert_int_equal(sheet_store_reporter_set_pin(f->st, TEACHER, NULL, T0),
+	    1);
 	ctx_reset(f, TEACHER, FLOW_CHANNEL_USSD, "2468", T0);
 	assert_string_equal(sheet_action_check_pin(&f->ctx), "locked");
 	ctx_reset(f, "+40799999999", FLOW_CHANNEL_USSD, "2468", T0);
@@ -437,7 +440,7 @@ test_guided_equals_compact(void **state)
 	static const char *const ans1[] = { "2", "0", "0", "4", "0", NULL };
 	static const char *const ans2[] = { "0", NULL };
 	static const char *const ans3[] = { "24", "0", NULL };
-	struct store_sheet a, b;
+	struct sheet_row a, b;
 	int64_t ida, idb;
 
 	/* Compact: 2b and 4c2, every other domain assessed as nothing. */
@@ -450,8 +453,8 @@ test_guided_equals_compact(void **state)
 	assert_non_null(strstr(f->reply.data, "OK FO 22-002"));
 	assert_null(strstr(f->reply.data, "stergeti SMS"));
 	idb = last_sheet(f);
-	assert_int_equal(store_sheet_get(f->st, ida, 1, &a), 1);
-	assert_int_equal(store_sheet_get(f->st, idb, 1, &b), 1);
+	assert_int_equal(sheet_store_get(f->st, ida, 1, &a), 1);
+	assert_int_equal(sheet_store_get(f->st, idb, 1, &b), 1);
 	assert_string_equal(b.channel, "ussd");
 	assert_int_equal(b.supersedes, a.id); /* same reporter: replaced */
 	assert_string_equal(b.merge_kind, "replaced");
@@ -464,8 +467,8 @@ test_guided_equals_compact(void **state)
 	}
 	assert_int_equal(a.risk_count, b.risk_count);
 	assert_int_equal(a.unknown, b.unknown);
-	store_sheet_clear(&a);
-	store_sheet_clear(&b);
+	sheet_row_clear(&a);
+	sheet_row_clear(&b);
 
 	/* Compact "FO 73051267 40" = USSD yes none, unknown 12356. */
 	ctx_reset(f, TEACHER, FLOW_CHANNEL_SMS, "FO 73051267 40", T0);
@@ -474,12 +477,12 @@ test_guided_equals_compact(void **state)
 	assert_string_equal(ussd_walk(f, "73051267", "0", "12356", ans2 + 1),
 	    "ok");
 	idb = last_sheet(f);
-	assert_int_equal(store_sheet_get(f->st, ida, 1, &a), 1);
-	assert_int_equal(store_sheet_get(f->st, idb, 1, &b), 1);
+	assert_int_equal(sheet_store_get(f->st, ida, 1, &a), 1);
+	assert_int_equal(sheet_store_get(f->st, idb, 1, &b), 1);
 	for (size_t i = 0; i < a.n_values; i++)
 		assert_int_equal(a.values[i].value, b.values[i].value);
-	store_sheet_clear(&a);
-	store_sheet_clear(&b);
+	sheet_row_clear(&a);
+	sheet_row_clear(&b);
 
 	/* Compact "FO NOU 6b1b3" (1-5 unknown) = USSD 6A "24", 6B "0". */
 	ctx_reset(f, TEACHER, FLOW_CHANNEL_SMS, "FO NOU 6b1b3", T0);
@@ -487,14 +490,14 @@ test_guided_equals_compact(void **state)
 	ida = last_sheet(f);
 	assert_string_equal(ussd_walk(f, "0", "6", "12345", ans3), "ok");
 	idb = last_sheet(f);
-	assert_int_equal(store_sheet_get(f->st, ida, 1, &a), 1);
-	assert_int_equal(store_sheet_get(f->st, idb, 1, &b), 1);
+	assert_int_equal(sheet_store_get(f->st, ida, 1, &a), 1);
+	assert_int_equal(sheet_store_get(f->st, idb, 1, &b), 1);
 	assert_null(b.household);
 	assert_true(b.urgent);
 	for (size_t i = 0; i < a.n_values; i++)
 		assert_int_equal(a.values[i].value, b.values[i].value);
-	store_sheet_clear(&a);
-	store_sheet_clear(&b);
+	sheet_row_clear(&a);
+	sheet_row_clear(&b);
 }
 
 static void

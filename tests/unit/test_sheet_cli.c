@@ -57,6 +57,7 @@ setup(void **state)
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_cli.XXXXXX", sizeof(f->path));
 	f->st = test_db_open(f->path);
+	test_db_apply(f->st, sheet_migrations);
 	f->t = sheet_table_load("flows/sheet/indicators.csv", err, sizeof(err));
 	if (f->t == NULL)
 		fail_msg("%s", err);
@@ -127,26 +128,26 @@ run(struct fixture *f, const char *cmd, ...)
 static void
 submit(struct fixture *f, const char *phone, const char *msg, int64_t now)
 {
-	struct store_reporter r;
+	struct sheet_reporter r;
 	struct sheet_report rep;
 	struct sheet_perror e;
 	struct sheet_submit_result res;
 
-	assert_int_equal(store_reporter_find(f->st, phone, &r), 1);
+	assert_int_equal(sheet_store_reporter_find(f->st, phone, &r), 1);
 	assert_int_equal(sheet_grammar_parse(f->t, msg, strlen(msg), &rep, &e),
 	    0);
 	assert_int_equal(store_begin(f->st), 0);
 	assert_int_equal(sheet_submit(f->st, &f->conf, f->t, r.id, "sms", &rep,
 	    NULL, now, &res), 0);
 	assert_int_equal(store_commit(f->st), 0);
-	store_reporter_clear(&r);
+	sheet_reporter_clear(&r);
 }
 
 static void
 test_reporter_cli(void **state)
 {
 	struct fixture *f = *state;
-	struct store_reporter r;
+	struct sheet_reporter r;
 
 	assert_int_equal(run(f, "reporter", "add", "--phone", "0722 000 001",
 	    "--name", "Ana Pop", "--profession", "teacher", "--commune",
@@ -158,15 +159,17 @@ test_reporter_cli(void **state)
 	    "--name=Ion Ilie", "--profession=police_officer",
 	    "--commune=Tinca", "--language=hu", "--institution=Politia",
 	    NULL), 0);
-	assert_int_equal(store_reporter_find(f->st, "+40722000002", &r), 1);
+	assert_int_equal(sheet_store_reporter_find(f->st, "+40722000002", &r),
+	    1);
 	assert_string_equal(r.profession, "police");
 	assert_string_equal(r.language, "hu");
 	assert_string_equal(r.institution, "Politia");
 	assert_null(r.pin_hash);
-	store_reporter_clear(&r);
-	assert_int_equal(store_reporter_find(f->st, "+40722000001", &r), 1);
+	sheet_reporter_clear(&r);
+	assert_int_equal(sheet_store_reporter_find(f->st, "+40722000001", &r),
+	    1);
 	assert_true(sheet_pin_verify("2468", r.pin_hash));
-	store_reporter_clear(&r);
+	sheet_reporter_clear(&r);
 	/* Errors. */
 	assert_int_equal(run(f, "reporter", "add", "--phone", "0722000001",
 	    "--name", "X", "--profession", "priest", NULL), 1);

@@ -53,18 +53,18 @@ static int64_t add_reporter(struct fixture *, const char *, const char *,
     const char *);
 static int submit(struct fixture *, int64_t, const char *, int64_t,
     struct sheet_submit_result *);
-static int8_t sval(struct fixture *, const struct store_sheet *,
+static int8_t sval(struct fixture *, const struct sheet_row *,
     const char *, int);
 static int outbox_cb(const struct store_outbound *, void *);
 static void outbox(struct fixture *, struct outbox_seen *);
-static int count_cb(const struct store_sheet *, void *);
-static int count_sheets(struct fixture *, const struct store_sheet_filter *);
+static int count_cb(const struct sheet_row *, void *);
+static int count_sheets(struct fixture *, const struct sheet_filter *);
 
 static int64_t
 add_reporter(struct fixture *f, const char *phone, const char *name,
     const char *prof)
 {
-	struct store_reporter r;
+	struct sheet_reporter r;
 
 	memset(&r, 0, sizeof(r));
 	r.phone = (char *)(uintptr_t)phone;
@@ -72,7 +72,7 @@ add_reporter(struct fixture *f, const char *phone, const char *name,
 	r.profession = (char *)(uintptr_t)prof;
 	r.commune = (char *)(uintptr_t)"Tinca";
 	r.language = (char *)(uintptr_t)"ro";
-	assert_int_equal(store_reporter_add(f->st, &r, T0), 1);
+	assert_int_equal(sheet_store_reporter_add(f->st, &r, T0), 1);
 	return r.id;
 }
 
@@ -89,6 +89,7 @@ setup(void **state)
 	assert_non_null(f);
 	strlcpy_s(f->path, "/tmp/test_sheet_store.XXXXXX", sizeof(f->path));
 	f->st = test_db_open(f->path);
+	test_db_apply(f->st, sheet_migrations);
 	f->t = sheet_table_load("flows/sheet/indicators.csv", err, sizeof(err));
 	if (f->t == NULL)
 		fail_msg("%s", err);
@@ -136,7 +137,7 @@ submit(struct fixture *f, int64_t reporter, const char *msg, int64_t now,
 
 /* Value (own = 0) or own value (own = 1) of code in a loaded sheet. */
 static int8_t
-sval(struct fixture *f, const struct store_sheet *s, const char *code,
+sval(struct fixture *f, const struct sheet_row *s, const char *code,
     int own)
 {
 	struct sheet_report r;
@@ -172,7 +173,7 @@ outbox(struct fixture *f, struct outbox_seen *seen)
 }
 
 static int
-count_cb(const struct store_sheet *s, void *arg)
+count_cb(const struct sheet_row *s, void *arg)
 {
 	(void)s;
 	(*(int *)arg)++;
@@ -180,11 +181,11 @@ count_cb(const struct store_sheet *s, void *arg)
 }
 
 static int
-count_sheets(struct fixture *f, const struct store_sheet_filter *flt)
+count_sheets(struct fixture *f, const struct sheet_filter *flt)
 {
 	int n = 0;
 
-	assert_int_equal(store_sheet_list(f->st, flt, count_cb, &n), 0);
+	assert_int_equal(sheet_store_list(f->st, flt, count_cb, &n), 0);
 	return n;
 }
 
@@ -192,11 +193,12 @@ static void
 test_reporters(void **state)
 {
 	struct fixture *f = *state;
-	struct store_reporter r, dup;
+	struct sheet_reporter r, dup;
 	char hash[160];
 	int failures = -1;
 
-	assert_int_equal(store_reporter_find(f->st, "+40722000001", &r), 1);
+	assert_int_equal(sheet_store_reporter_find(f->st, "+40722000001", &r),
+	    1);
 	assert_string_equal(r.name, "Ana Pop");
 	assert_string_equal(r.profession, "teacher");
 	assert_string_equal(r.commune, "Tinca");
@@ -204,39 +206,41 @@ test_reporters(void **state)
 	assert_null(r.pin_hash);
 	assert_null(r.institution);
 	assert_int_equal(r.enrolled_at, T0);
-	store_reporter_clear(&r);
-	assert_int_equal(store_reporter_find(f->st, "+40799999999", &r), 0);
+	sheet_reporter_clear(&r);
+	assert_int_equal(sheet_store_reporter_find(f->st, "+40799999999", &r),
+	    0);
 	/* The phone is unique. */
 	memset(&dup, 0, sizeof(dup));
 	dup.phone = (char *)(uintptr_t)"+40722000001";
 	dup.name = (char *)(uintptr_t)"X";
 	dup.profession = (char *)(uintptr_t)"priest";
 	dup.commune = (char *)(uintptr_t)"Y";
-	assert_int_equal(store_reporter_add(f->st, &dup, T0), 0);
+	assert_int_equal(sheet_store_reporter_add(f->st, &dup, T0), 0);
 	/* PIN: stored hashed, failures counted and reset. */
 	assert_int_equal(sheet_pin_hash("1234", hash, sizeof(hash)), 0);
-	assert_int_equal(store_reporter_set_pin(f->st, "+40722000001", hash,
-	    T0), 1);
-	assert_int_equal(store_reporter_pin_result(f->st, f->teacher, 0, T0,
-	    &failures), 0);
+	assert_int_equal(sheet_store_reporter_set_pin(f->st, "+40722000001",
+	    hash, T0), 1);
+	assert_int_equal(sheet_store_reporter_pin_result(f->st, f->teacher, 0,
+	    T0, &failures), 0);
 	assert_int_equal(failures, 1);
-	assert_int_equal(store_reporter_pin_result(f->st, f->teacher, 0, T0,
-	    &failures), 0);
+	assert_int_equal(sheet_store_reporter_pin_result(f->st, f->teacher, 0,
+	    T0, &failures), 0);
 	assert_int_equal(failures, 2);
-	assert_int_equal(store_reporter_pin_result(f->st, f->teacher, 1, T0,
-	    &failures), 0);
+	assert_int_equal(sheet_store_reporter_pin_result(f->st, f->teacher, 1,
+	    T0, &failures), 0);
 	assert_int_equal(failures, 0);
-	assert_int_equal(store_reporter_get(f->st, f->teacher, &r), 1);
+	assert_int_equal(sheet_store_reporter_get(f->st, f->teacher, &r), 1);
 	assert_true(sheet_pin_verify("1234", r.pin_hash));
 	assert_null(strstr(r.pin_hash, "1234$"));
-	store_reporter_clear(&r);
-	assert_int_equal(store_reporter_set_active(f->st, "+40722000001", 0,
-	    T0), 1);
-	assert_int_equal(store_reporter_set_active(f->st, "+40799999999", 0,
-	    T0), 0);
-	assert_int_equal(store_reporter_find(f->st, "+40722000001", &r), 1);
+	sheet_reporter_clear(&r);
+	assert_int_equal(sheet_store_reporter_set_active(f->st, "+40722000001",
+	    0, T0), 1);
+	assert_int_equal(sheet_store_reporter_set_active(f->st, "+40799999999",
+	    0, T0), 0);
+	assert_int_equal(sheet_store_reporter_find(f->st, "+40722000001", &r),
+	    1);
 	assert_false(r.active);
-	store_reporter_clear(&r);
+	sheet_reporter_clear(&r);
 }
 
 static void
@@ -245,7 +249,7 @@ test_sequence(void **state)
 	struct fixture *f = *state;
 	struct sheet_submit_result res;
 	struct outbox_seen seen;
-	struct store_sheet s;
+	struct sheet_row s;
 	int64_t jan = T0 + 40 * DAY; /* 2027-01-01 */
 
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 40", T0, &res), 0);
@@ -268,17 +272,17 @@ test_sequence(void **state)
 	/* A new calendar year starts again at 001. */
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan, &res), 0);
 	assert_int_equal(res.seq, 1);
-	assert_int_equal(store_sheet_get(f->st, res.sheet_id, 0, &s), 1);
+	assert_int_equal(sheet_store_get(f->st, res.sheet_id, 0, &s), 1);
 	assert_int_equal(s.year, 2027);
 	/* A number is never given twice. */
 	s.id = 0;
 	s.n_values = 0;
-	assert_int_equal(store_sheet_insert(f->st, &s, jan), -1);
+	assert_int_equal(sheet_store_insert(f->st, &s, jan), -1);
 	/* At 90 % the admin numbers are told, once. */
 	f->conf.admin_numbers = f->spas;
 	f->conf.n_admin_numbers = 1;
 	s.seq = 898;
-	assert_int_equal(store_sheet_insert(f->st, &s, jan), 0);
+	assert_int_equal(sheet_store_insert(f->st, &s, jan), 0);
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan + MIN, &res),
 	    0);
 	assert_int_equal(res.seq, 899);
@@ -296,13 +300,13 @@ test_sequence(void **state)
 	assert_int_equal(seen.n, 1);
 	/* 999 per county and year, then refused. */
 	s.seq = 998;
-	assert_int_equal(store_sheet_insert(f->st, &s, jan), 0);
+	assert_int_equal(sheet_store_insert(f->st, &s, jan), 0);
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan + MIN, &res),
 	    0);
 	assert_int_equal(res.seq, 999);
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan + 2 * MIN,
 	    &res), SHEET_SUBMIT_EXHAUSTED);
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	/* Not configured: refused. */
 	f->sc.county_code = 0;
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", T0, &res),
@@ -316,7 +320,7 @@ test_round_trip(void **state)
 	struct sheet_submit_result res;
 	struct sheet_report r, back;
 	struct sheet_perror e;
-	struct store_sheet s;
+	struct sheet_row s;
 	const char *msg = "FO 48219303 1a1 2b 4c2d T1015-1030";
 	uint8_t hash[SHEET_SHA256_LEN];
 
@@ -328,7 +332,7 @@ test_round_trip(void **state)
 	assert_int_equal(res.kind, SHEET_MERGE_NEW);
 	assert_int_equal(res.flagged, 4);
 	assert_false(res.urgent);
-	assert_int_equal(store_sheet_get_by_no(f->st, 22, res.seq, 1, &s), 1);
+	assert_int_equal(sheet_store_get_by_no(f->st, 22, res.seq, 1, &s), 1);
 	assert_int_equal(s.id, res.sheet_id);
 	assert_string_equal(s.household, "48219303");
 	assert_string_equal(s.reporter_phone, "+40722000001");
@@ -339,7 +343,7 @@ test_round_trip(void **state)
 	assert_int_equal(s.time_end, 630);
 	assert_int_equal(s.any_risk, 1);
 	assert_int_equal(s.risk_count, 4);
-	assert_int_equal(s.state, STORE_SHEET_NEW);
+	assert_int_equal(s.state, SHEET_STATE_NEW);
 	assert_int_equal(s.visit_deadline, T0 + 82 * HOUR);
 	assert_int_equal(s.unknown, 32); /* domains 3, 5, 6: 16 + 7 + 9 */
 	assert_string_equal(s.indicator_version, sheet_table_version(f->t));
@@ -348,16 +352,16 @@ test_round_trip(void **state)
 	sheet_values_from_store(f->t, &s, 0, &back);
 	assert_memory_equal(back.values, r.values, sheet_table_count(f->t));
 	assert_int_equal(back.risk_count, 4);
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	/* The NOU household is stored as NULL, not "". */
 	assert_int_equal(submit(f, f->teacher, "FO NOU 6b2", T0, &res), 0);
 	assert_true(res.urgent);
-	assert_int_equal(store_sheet_get(f->st, res.sheet_id, 0, &s), 1);
+	assert_int_equal(sheet_store_get(f->st, res.sheet_id, 0, &s), 1);
 	assert_null(s.household);
 	assert_true(s.urgent);
-	store_sheet_clear(&s);
-	assert_int_equal(store_sheet_get(f->st, 9999, 0, &s), 0);
-	assert_int_equal(store_sheet_get_by_no(f->st, 22, 999, 0, &s), 0);
+	sheet_row_clear(&s);
+	assert_int_equal(sheet_store_get(f->st, 9999, 0, &s), 0);
+	assert_int_equal(sheet_store_get_by_no(f->st, 22, 999, 0, &s), 0);
 }
 
 /* Same reporter, same household, within 24 h: the new report replaces. */
@@ -366,7 +370,7 @@ test_replace(void **state)
 {
 	struct fixture *f = *state;
 	struct sheet_submit_result r1, r2;
-	struct store_sheet s1, s2;
+	struct sheet_row s1, s2;
 
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b 40", T0, &r1),
 	    0);
@@ -375,8 +379,8 @@ test_replace(void **state)
 	assert_int_equal(r2.kind, SHEET_MERGE_REPLACED);
 	assert_int_equal(r2.supersedes, r1.sheet_id);
 	assert_int_not_equal(r2.seq, r1.seq);
-	assert_int_equal(store_sheet_get(f->st, r1.sheet_id, 1, &s1), 1);
-	assert_int_equal(store_sheet_get(f->st, r2.sheet_id, 1, &s2), 1);
+	assert_int_equal(sheet_store_get(f->st, r1.sheet_id, 1, &s1), 1);
+	assert_int_equal(sheet_store_get(f->st, r2.sheet_id, 1, &s2), 1);
 	assert_int_equal(s1.superseded_by, s2.id);
 	assert_int_equal(s2.superseded_by, 0);
 	assert_string_equal(s2.merge_kind, "replaced");
@@ -388,8 +392,8 @@ test_replace(void **state)
 	assert_int_equal(sval(f, &s1, "2b", 0), 1);
 	/* A suspicion's 72 h clock is not restarted by the correction. */
 	assert_int_equal(s2.visit_deadline, s1.visit_deadline);
-	store_sheet_clear(&s1);
-	store_sheet_clear(&s2);
+	sheet_row_clear(&s1);
+	sheet_row_clear(&s2);
 }
 
 /* Different reporters: merged into the current cycle, 1 > 0 > 9. */
@@ -398,8 +402,8 @@ test_merge(void **state)
 {
 	struct fixture *f = *state;
 	struct sheet_submit_result r1, r2, r3, r4, r5;
-	struct store_sheet s;
-	struct store_sheet_filter flt;
+	struct sheet_row s;
+	struct sheet_filter flt;
 
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b 40", T0, &r1),
 	    0);
@@ -407,7 +411,7 @@ test_merge(void **state)
 	    T0 + 2 * HOUR, &r2), 0);
 	assert_int_equal(r2.kind, SHEET_MERGE_MERGED);
 	assert_int_equal(r2.flagged, 2); /* this report's own: 3a, 4c2 */
-	assert_int_equal(store_sheet_get(f->st, r2.sheet_id, 1, &s), 1);
+	assert_int_equal(sheet_store_get(f->st, r2.sheet_id, 1, &s), 1);
 	assert_int_equal(sval(f, &s, "2b", 0), 1);  /* 1 wins over 0 */
 	assert_int_equal(sval(f, &s, "2a", 0), 0);
 	assert_int_equal(sval(f, &s, "3a", 0), 1);  /* only the doctor */
@@ -418,28 +422,28 @@ test_merge(void **state)
 	assert_int_equal(sval(f, &s, "2b", 1), 0);  /* the doctor's own */
 	assert_int_equal(s.risk_count, 3);
 	assert_string_equal(s.reporter_phone, "+40722000002");
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	/* The teacher corrects within 24 h: her part is replaced, the
 	 * doctor's stays. */
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 20 40",
 	    T0 + 3 * HOUR, &r3), 0);
 	assert_int_equal(r3.kind, SHEET_MERGE_MERGED);
-	assert_int_equal(store_sheet_get(f->st, r3.sheet_id, 1, &s), 1);
+	assert_int_equal(sheet_store_get(f->st, r3.sheet_id, 1, &s), 1);
 	assert_int_equal(sval(f, &s, "2b", 0), 0);
 	assert_int_equal(sval(f, &s, "3a", 0), 1);
 	assert_int_equal(sval(f, &s, "4c2", 0), 1); /* the doctor's 1 */
 	assert_int_equal(s.risk_count, 2);
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	/* Only one live sheet for the family. */
 	memset(&flt, 0, sizeof(flt));
 	assert_int_equal(count_sheets(f, &flt), 1);
 	flt.all = 1;
 	assert_int_equal(count_sheets(f, &flt), 3);
 	/* After the visit a new report starts a new cycle. */
-	assert_int_equal(store_sheet_get(f->st, r3.sheet_id, 0, &s), 1);
-	assert_int_equal(sheet_enter_state(f->st, &s, STORE_SHEET_VISITED,
+	assert_int_equal(sheet_store_get(f->st, r3.sheet_id, 0, &s), 1);
+	assert_int_equal(sheet_enter_state(f->st, &s, SHEET_STATE_VISITED,
 	    NULL, T0 + DAY), 0);
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	assert_int_equal(submit(f, f->doctor, "FO 48219303 50", T0 + 2 * DAY,
 	    &r4), 0);
 	assert_int_equal(r4.kind, SHEET_MERGE_NEW);
@@ -460,20 +464,20 @@ test_merge_keeps_visit(void **state)
 {
 	struct fixture *f = *state;
 	struct sheet_submit_result r1, r2;
-	struct store_sheet s;
+	struct sheet_row s;
 
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b", T0, &r1), 0);
-	assert_int_equal(store_sheet_get(f->st, r1.sheet_id, 0, &s), 1);
+	assert_int_equal(sheet_store_get(f->st, r1.sheet_id, 0, &s), 1);
 	assert_int_equal(sheet_enter_state(f->st, &s,
-	    STORE_SHEET_VISIT_SCHEDULED, "2026-11-23", T0 + HOUR), 0);
-	store_sheet_clear(&s);
+	    SHEET_STATE_VISIT_SCHEDULED, "2026-11-23", T0 + HOUR), 0);
+	sheet_row_clear(&s);
 	assert_int_equal(submit(f, f->doctor, "FO 48219303 3a", T0 + 5 * HOUR,
 	    &r2), 0);
-	assert_int_equal(store_sheet_get(f->st, r2.sheet_id, 0, &s), 1);
-	assert_int_equal(s.state, STORE_SHEET_VISIT_SCHEDULED);
+	assert_int_equal(sheet_store_get(f->st, r2.sheet_id, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_VISIT_SCHEDULED);
 	assert_string_equal(s.visit_date, "2026-11-23");
 	assert_int_equal(s.visit_deadline, T0 + 72 * HOUR);
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 }
 
 static void
@@ -481,7 +485,7 @@ test_list_filters(void **state)
 {
 	struct fixture *f = *state;
 	struct sheet_submit_result res;
-	struct store_sheet_filter flt;
+	struct sheet_filter flt;
 
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b", T0, &res), 0);
 	assert_int_equal(submit(f, f->doctor, "FO 73051267 10 20", T0, &res),
@@ -501,9 +505,9 @@ test_list_filters(void **state)
 	flt.commune = "Apata";
 	assert_int_equal(count_sheets(f, &flt), 0);
 	memset(&flt, 0, sizeof(flt));
-	flt.state_plus1 = STORE_SHEET_NEW + 1;
+	flt.state_plus1 = SHEET_STATE_NEW + 1;
 	assert_int_equal(count_sheets(f, &flt), 3);
-	flt.state_plus1 = STORE_SHEET_VISITED + 1;
+	flt.state_plus1 = SHEET_STATE_VISITED + 1;
 	assert_int_equal(count_sheets(f, &flt), 0);
 }
 
@@ -513,7 +517,7 @@ test_urgent_alert(void **state)
 	struct fixture *f = *state;
 	struct sheet_submit_result res;
 	struct outbox_seen seen;
-	struct store_sheet s;
+	struct sheet_row s;
 
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 6b2", T0, &res),
 	    0);
@@ -528,10 +532,10 @@ test_urgent_alert(void **state)
 	assert_non_null(strstr(seen.last, "+40722000001"));
 	assert_null(strstr(seen.all, "48219303"));
 	assert_true(strlen(seen.last) <= 160);
-	assert_int_equal(store_sheet_get(f->st, res.sheet_id, 0, &s), 1);
-	assert_int_equal(s.state, STORE_SHEET_VISIT_PENDING);
+	assert_int_equal(sheet_store_get(f->st, res.sheet_id, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_VISIT_PENDING);
 	assert_int_equal(s.notified_at, T0);
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	/* An urgent sheet is not repeated in the digest. */
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 18 * HOUR),
 	    0);
@@ -545,7 +549,7 @@ test_deadline_alerts(void **state)
 	struct fixture *f = *state;
 	struct sheet_submit_result r1, r2, r3;
 	struct outbox_seen seen;
-	struct store_sheet s;
+	struct sheet_row s;
 
 	/* Digest at 23:59 so that it stays out of the way. */
 	f->sc.digest_time = (char *)(uintptr_t)"23:59";
@@ -557,10 +561,10 @@ test_deadline_alerts(void **state)
 	outbox(f, &seen);
 	assert_int_equal(seen.n, 0);
 	/* r2's visit gets scheduled: no 24 h alert for it. */
-	assert_int_equal(store_sheet_get(f->st, r2.sheet_id, 0, &s), 1);
+	assert_int_equal(sheet_store_get(f->st, r2.sheet_id, 0, &s), 1);
 	assert_int_equal(sheet_enter_state(f->st, &s,
-	    STORE_SHEET_VISIT_SCHEDULED, "2026-11-24", T0 + HOUR), 0);
-	store_sheet_clear(&s);
+	    SHEET_STATE_VISIT_SCHEDULED, "2026-11-24", T0 + HOUR), 0);
+	sheet_row_clear(&s);
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 24 * HOUR),
 	    0);
 	outbox(f, &seen);
@@ -580,10 +584,10 @@ test_deadline_alerts(void **state)
 	assert_int_equal(seen.n, 6);
 	assert_non_null(strstr(seen.all, "programata 2026-11-24"));
 	assert_non_null(strstr(seen.last, "24h"));
-	assert_int_equal(store_sheet_get(f->st, r1.sheet_id, 0, &s), 1);
+	assert_int_equal(sheet_store_get(f->st, r1.sheet_id, 0, &s), 1);
 	assert_true(s.alert_24_sent);
 	assert_true(s.alert_48_sent);
-	store_sheet_clear(&s);
+	sheet_row_clear(&s);
 	/* Visited sheets and sheets without suspicion never alert. */
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 70 * HOUR),
 	    0);
@@ -616,7 +620,7 @@ test_digest(void **state)
 	struct fixture *f = *state;
 	struct sheet_submit_result res;
 	struct outbox_seen seen;
-	struct store_sheet s;
+	struct sheet_row s;
 	char *day = NULL;
 
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b", T0 + HOUR,
@@ -636,19 +640,19 @@ test_digest(void **state)
 	assert_string_equal(seen.last, "Stafeta 22.11: 3 fise noi. Cu "
 	    "semnalari (vizita in 72h): 22-001. Fara cod familie (sunati "
 	    "raportorul): 22-003 (+40722000002). Fara semnalari: 22-002.");
-	assert_int_equal(store_sheet_meta_get(f->st, "digest_day", &day), 0);
+	assert_int_equal(sheet_store_meta_get(f->st, "digest_day", &day), 0);
 	assert_string_equal(day, "2026-11-22");
 	free(day);
 	/* States moved on once SPAS was told. */
-	assert_int_equal(store_sheet_get_by_no(f->st, 22, 1, 0, &s), 1);
-	assert_int_equal(s.state, STORE_SHEET_VISIT_PENDING);
-	store_sheet_clear(&s);
-	assert_int_equal(store_sheet_get_by_no(f->st, 22, 2, 0, &s), 1);
-	assert_int_equal(s.state, STORE_SHEET_NO_SUSPICION);
-	store_sheet_clear(&s);
-	assert_int_equal(store_sheet_get_by_no(f->st, 22, 3, 0, &s), 1);
-	assert_int_equal(s.state, STORE_SHEET_INCOMPLETE);
-	store_sheet_clear(&s);
+	assert_int_equal(sheet_store_get_by_no(f->st, 22, 1, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_VISIT_PENDING);
+	sheet_row_clear(&s);
+	assert_int_equal(sheet_store_get_by_no(f->st, 22, 2, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_NO_SUSPICION);
+	sheet_row_clear(&s);
+	assert_int_equal(sheet_store_get_by_no(f->st, 22, 3, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_INCOMPLETE);
+	sheet_row_clear(&s);
 	/* Once a day, even across a restart (the day is in the store). */
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 23 * HOUR),
 	    0);

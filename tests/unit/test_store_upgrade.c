@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "sheet.h"
 #include "store.h"
 #include "util.h"
 #include "test_db.h"
@@ -118,8 +119,8 @@ static void
 old_db_create(const char *path)
 {
 	const char *parts[] = { old_core, store_schema_sessions,
-		store_schema_parts, store_schema_reporters, store_schema_sheets,
-		old_rows };
+		store_schema_parts, sheet_migrations[0].sql,
+		sheet_migrations[1].sql, old_rows };
 	sqlite3 *db;
 	char *msg = NULL;
 
