@@ -104,6 +104,7 @@ static const struct store_migration store_migrations[] = {
 	{ "0003_parts", store_schema_parts },
 	{ "0004_reporters", store_schema_reporters },
 	{ "0005_sheets", store_schema_sheets },
+	{ "0006_due", store_schema_due },
 };
 
 static const char create_sql[] =
