@@ -324,7 +324,8 @@ deadline_run(struct store *st, const struct gw_config *conf,
 	}
 	rc = FLOW_DUE_DONE;
 	if (!s.any_risk || s.superseded_by != 0 || s.alert_48_sent ||
-	    (s.state != STORE_SHEET_NEW && s.state != STORE_SHEET_VISIT_PENDING &&
+	    (s.state != STORE_SHEET_NEW &&
+	    s.state != STORE_SHEET_VISIT_PENDING &&
 	    s.state != STORE_SHEET_VISIT_SCHEDULED))
 		goto done; /* visited, replaced or told */
 	if (now >= s.visit_deadline) {
