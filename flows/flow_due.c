@@ -17,9 +17,9 @@
 #include "store.h"
 #include "util.h"
 
-#define DUE_BACKOFF_MAX_MS (3600 * 1000LL)    /* retries at least hourly */
-#define DUE_BACKOFF_MS	  (60 * 1000LL)	       /* first retry */
-#define DUE_BACKOFF_MAX_MS (3600 * 1000LL)     /* retries at least hourly */
+#define DUE_MIN_STEP_MS    (60 * 1000LL)   /* earliest re-run */
+#define DUE_BACKOFF_MS     (60 * 1000LL)   /* first retry */
+#define DUE_BACKOFF_MAX_MS (3600 * 1000LL) /* retries at least hourly */
 
 static int due_one(struct store *, const char *, const struct store_due *,
     int64_t, flow_due_cb *, void *);
