@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct store;
+struct store_due;
 struct gw_config;
 struct flow_engine;
 struct flow_session;
@@ -103,6 +104,66 @@ int flow_engine_tick(struct flow_engine *, struct store *, int64_t now);
 int flow_engine_start(struct flow_engine *, struct store *, const char *flow,
     const char *phone, enum flow_channel, int64_t now);
 void flow_reply_clear(struct flow_reply *);
+
+/* flow_due.c: the persistent scheduler's runner (docs/scheduler.md)
+ *
+ * Work due at a time lives in the store's due table (store_due_*), one
+ * row per owner + key, put by the owner when the work arises (and by a
+ * one-time backfill for rows older versions never wrote).  An owner's
+ * tick calls flow_due_run inside its own transaction; each item runs in
+ * a savepoint: done, rescheduled or failed together with its work.
+ *
+ * Wall-clock rule (downtime, or a box that booted without time and then
+ * jumps forward by days or months on NTP, or jumps back):
+ *   1. Nothing is caught up period by period: an item runs at most once
+ *      per run, however late.  A recurring item (the daily digest) is
+ *      rescheduled from now to its next future occurrence, never from
+ *      its old due time, so a month of missed days gives one digest.
+ *   2. One row per subject: the steps of one subject (a sheet's 24 h and
+ *      48 h alerts) share a row whose time is advanced; a late row does
+ *      only the most recent step that is due and skips the earlier ones.
+ *   3. An item more than FLOW_DUE_GRACE_MS late is stale: the handler is
+ *      told, and a one-shot whose message is no longer true (an alert
+ *      "24 h left" after the deadline passed) is dropped with a log line
+ *      instead of being sent.
+ *   4. A backward jump never repeats work: a done item's row is gone and
+ *      its effect recorded by the owner (flags, the digest's day); a
+ *      recurring row is never left further ahead than its next
+ *      occurrence from now (the owner re-anchors it at tick).
+ * A handler asking to run again at or before now is moved to now + 1
+ * min.  A failing handler's writes are undone, attempts + 1 and the
+ * error are stored, and the item is retried after 1, 2, 4 ... 60 min.
+ */
+#define FLOW_DUE_GRACE_MS (6 * 3600 * 1000LL)
+
+enum flow_due_result {
+	FLOW_DUE_DONE = 0,  /* work done or dropped: the row is deleted */
+	FLOW_DUE_AGAIN = 1, /* run again at item->next */
+};
+
+/* One item as its handler sees it. */
+struct flow_due_item {
+	const struct store_due *due; /* the row (borrowed) */
+	int64_t now;		     /* ms */
+	int64_t late_ms;	     /* now - due_at, >= 0 */
+	int stale;		     /* late_ms > FLOW_DUE_GRACE_MS */
+	int64_t next;		     /* OUT: for FLOW_DUE_AGAIN, > now */
+	char err[128];		     /* OUT: why, on -1 (no phone numbers) */
+};
+
+/* Does the work of one item inside the caller's transaction:
+ * FLOW_DUE_DONE, FLOW_DUE_AGAIN, or -1 (its writes are undone). */
+typedef int flow_due_cb(struct store *, struct flow_due_item *, void *arg);
+
+/* Runs up to max items of owner due at now, earliest first.  0, or -1
+ * if the store failed (roll the transaction back); a failing handler is
+ * not an error here (see above). */
+int flow_due_run(struct store *, const char *owner, int64_t now,
+    flow_due_cb *, void *arg, size_t max)
+    __attribute__((warn_unused_result));
+/* Local time (ms) of minute (after midnight) on the day of now +
+ * day_offset days; for daily items. */
+int64_t flow_due_daily_at(int64_t now, int minute, int day_offset);
 
 /* What `stafeta flow list` shows about one loaded flow (borrowed). */
 struct flow_info {

@@ -124,6 +124,14 @@ void store_close(struct store *);
 int store_begin(struct store *) __attribute__((warn_unused_result));
 int store_commit(struct store *) __attribute__((warn_unused_result));
 void store_rollback(struct store *);
+/* A part of the current transaction that can be undone alone (SQL
+ * SAVEPOINT): store_savepoint, then store_savepoint_release (keeps its
+ * writes in the transaction) or store_savepoint_rollback (undoes only
+ * them; the transaction goes on).  Savepoints do not nest. */
+int store_savepoint(struct store *) __attribute__((warn_unused_result));
+int store_savepoint_release(struct store *)
+    __attribute__((warn_unused_result));
+void store_savepoint_rollback(struct store *);
 /* Last SQLite error text of this handle (borrowed). */
 const char *store_errmsg(const struct store *);
 
@@ -387,5 +395,50 @@ int store_parts_older(struct store *, int64_t before, size_t max,
     struct store_part_group **out, size_t *n)
     __attribute__((warn_unused_result));
 void store_part_groups_free(struct store_part_group *, size_t n);
+
+
+/* store_due.c: the persistent scheduler (work due at a time, owned by
+ * the service or engine part named `owner`; run by flows/flow_due.c).
+ * Everything here runs inside the caller's transaction. */
+struct store_due {
+	char *owner;	  /* "sheet", "flows", ... */
+	char *key;	  /* unique per owner, e.g. "deadline:42" */
+	char *kind;	  /* what the owner does with it, e.g. "digest" */
+	int64_t due_at;	  /* ms */
+	char *payload;	  /* owner's text, or NULL */
+	int attempts;	  /* failed runs in a row, 0 after a success */
+	char *last_error; /* of the last failed run, or NULL */
+};
+
+/* Migration text (applied by store_migrate.c). */
+extern const char store_schema_due[];
+
+/* Inserts or replaces the item owner+key (attempts and error reset). */
+int store_due_put(struct store *, const char *owner, const char *key,
+    const char *kind, int64_t due_at, const char *payload, int64_t now)
+    __attribute__((warn_unused_result));
+/* 1 and *out filled (store_due_clear), 0 if none, -1. */
+int store_due_get(struct store *, const char *owner, const char *key,
+    struct store_due *out) __attribute__((warn_unused_result));
+/* Deletes owner+key (done or no longer wanted): 1 deleted, 0 none, -1. */
+int store_due_cancel(struct store *, const char *owner, const char *key);
+/* Up to max items of owner with due_at <= now, earliest first, into a
+ * new array *out of *n (store_due_free).  Rows stay until the caller
+ * cancels or reschedules them in the same transaction. */
+int store_due_take(struct store *, const char *owner, int64_t now,
+    size_t max, struct store_due **out, size_t *n)
+    __attribute__((warn_unused_result));
+/* Moves owner+key to due_at after a successful run (attempts reset). */
+int store_due_reschedule(struct store *, const char *owner,
+    const char *key, int64_t due_at) __attribute__((warn_unused_result));
+/* Records a failed run: attempts + 1, last_error, retried at retry_at. */
+int store_due_fail(struct store *, const char *owner, const char *key,
+    int64_t retry_at, const char *error) __attribute__((warn_unused_result));
+/* Items of owner (for status and tests). */
+int store_due_count(struct store *, const char *owner, int64_t *n)
+    __attribute__((warn_unused_result));
+void store_due_clear(struct store_due *);
+/* Clears and frees an array from store_due_take; NULL is a no-op. */
+void store_due_free(struct store_due *, size_t n);
 
 #endif /* STAFETA_STORE_H */

@@ -124,6 +124,7 @@ static const struct store_migration store_migrations[] = {
 	{ "0002_flow_sessions", store_schema_sessions },
 	{ "0003_parts", store_schema_parts },
 	{ "0006_channels", store_schema_channels },
+	{ "0007_due", store_schema_due },
 	{ NULL, NULL },
 };
 

@@ -17,6 +17,9 @@ static int store_pragma(struct store *, const char *, char *, size_t);
 static const char begin_sql[] = "BEGIN IMMEDIATE";
 static const char commit_sql[] = "COMMIT";
 static const char rollback_sql[] = "ROLLBACK";
+static const char savepoint_sql[] = "SAVEPOINT store_sp";
+static const char release_sql[] = "RELEASE store_sp";
+static const char rollback_to_sql[] = "ROLLBACK TO store_sp";
 
 /*
  * Runs one fixed PRAGMA (no values from outside, so sqlite3_exec is fine);
@@ -151,6 +154,29 @@ store_rollback(struct store *st)
 	if (store_exec_stmt(st, store_stmt(st, rollback_sql), "rollback") ==
 	    -1)
 		log_warnx("store %s: rollback failed", st->path);
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return store_exec_stmt(st, store_stmt(st, savepoint_sql),
+	    "savepoint");
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return store_exec_stmt(st, store_stmt(st, release_sql), "release");
+}
+
+void
+store_savepoint_rollback(struct store *st)
+{
+	/* ROLLBACK TO keeps the savepoint open: release it as well. */
+	if (store_exec_stmt(st, store_stmt(st, rollback_to_sql),
+	    "rollback to") == -1 ||
+	    store_exec_stmt(st, store_stmt(st, release_sql), "release") == -1)
+		log_warnx("store %s: savepoint rollback failed", st->path);
 }
 
 const char *

@@ -469,8 +469,12 @@ enum sheet_status sheet_visit_record(struct store *, const char *ref,
  */
 int sheet_alert_urgent(struct store *, const struct gw_config *,
     int64_t sheet_id, int64_t now) __attribute__((warn_unused_result));
-/* 24 h / 48 h deadline alerts and the daily digest (see
- * sheet_module_tick). */
+/* Schedules the 24 h / 48 h deadline alerts of sheet s just stored (if it
+ * needs a visit) and cancels those of the row it supersedes. */
+int sheet_alerts_schedule(struct store *, const struct sheet_row *s,
+    int64_t now) __attribute__((warn_unused_result));
+/* Runs the due deadline alerts and the daily digest (scheduler owner
+ * "sheet"; the service's tick). */
 int sheet_alerts_tick(struct store *, const struct gw_config *, int64_t now)
     __attribute__((warn_unused_result));
 

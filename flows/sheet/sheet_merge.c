@@ -271,6 +271,8 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 		goto done;
 	if (have_live && sheet_store_supersede(st, live.id, s.id, now) == -1)
 		goto done;
+	if (sheet_alerts_schedule(st, &s, now) == -1)
+		goto done;
 
 	res->sheet_id = s.id;
 	res->county = s.county;

@@ -190,24 +190,4 @@ int sheet_store_meta_get(struct store *, const char *key, char **value)
 int sheet_store_meta_set(struct store *, const char *key, const char *value)
     __attribute__((warn_unused_result));
 
-/*
- * Transitional: the names these had in store.h, for sheet_alerts.c (owned
- * by another change) until it uses the names above.  Remove this block
- * then; new code must not use them.
- */
-#define store_sheet		sheet_row
-#define store_sheet_filter	sheet_filter
-#define store_sheet_get		sheet_store_get
-#define store_sheet_list	sheet_store_list
-#define store_sheet_clear	sheet_row_clear
-#define store_sheet_set_alert	sheet_store_set_alert
-#define store_sheet_set_notified sheet_store_set_notified
-#define store_sheet_meta_get	sheet_store_meta_get
-#define store_sheet_meta_set	sheet_store_meta_set
-#define store_sheet_strstate	sheet_strstate
-#define STORE_SHEET_NEW		SHEET_STATE_NEW
-#define STORE_SHEET_VISIT_PENDING SHEET_STATE_VISIT_PENDING
-#define STORE_SHEET_VISIT_SCHEDULED SHEET_STATE_VISIT_SCHEDULED
-#define STORE_SHEET_VISITED	SHEET_STATE_VISITED
-
 #endif /* STAFETA_SHEET_STORE_H */

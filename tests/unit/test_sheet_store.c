@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "sheet.h"
@@ -43,8 +44,10 @@ struct fixture {
 struct outbox_seen {
 	int n;
 	int alerts;	   /* priority ALERT */
+	int deadline;	   /* deadline alerts ("Termen vizita") */
+	char last_deadline[256]; /* text of the newest of those */
 	char last[1024];   /* text of the newest */
-	char all[8192];	   /* every text, newline separated */
+	char all[16384];   /* every text, newline separated */
 };
 
 static int setup(void **);
@@ -158,6 +161,10 @@ outbox_cb(const struct store_outbound *o, void *arg)
 	seen->n++;
 	if (o->priority == STORE_PRIO_ALERT)
 		seen->alerts++;
+	if (strstr(o->text, "Termen vizita") != NULL &&
+	    seen->deadline++ == 0)
+		strlcpy_s(seen->last_deadline, o->text,
+		    sizeof(seen->last_deadline));
 	strlcpy_s(seen->all + strlen(seen->all), o->text,
 	    sizeof(seen->all) - strlen(seen->all));
 	strlcpy_s(seen->all + strlen(seen->all), "\n",
@@ -551,7 +558,8 @@ test_deadline_alerts(void **state)
 	struct outbox_seen seen;
 	struct sheet_row s;
 
-	/* Digest at 23:59 so that it stays out of the way. */
+	/* Digest at 23:59: it fires (late, once) at the midnight ticks,
+	 * so only deadline alerts are counted. */
 	f->sc.digest_time = (char *)(uintptr_t)"23:59";
 	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b", T0, &r1), 0);
 	assert_int_equal(submit(f, f->doctor, "FO 73051267 3a", T0, &r2), 0);
@@ -559,7 +567,7 @@ test_deadline_alerts(void **state)
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 23 * HOUR),
 	    0);
 	outbox(f, &seen);
-	assert_int_equal(seen.n, 0);
+	assert_int_equal(seen.deadline, 0);
 	/* r2's visit gets scheduled: no 24 h alert for it. */
 	assert_int_equal(sheet_store_get(f->st, r2.sheet_id, 0, &s), 1);
 	assert_int_equal(sheet_enter_state(f->st, &s,
@@ -568,22 +576,22 @@ test_deadline_alerts(void **state)
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 24 * HOUR),
 	    0);
 	outbox(f, &seen);
-	assert_int_equal(seen.n, 2); /* one sheet, two SPAS numbers */
-	assert_non_null(strstr(seen.last, "22-001"));
-	assert_non_null(strstr(seen.last, "48h"));
+	assert_int_equal(seen.deadline, 2); /* one sheet, two SPAS numbers */
+	assert_non_null(strstr(seen.last_deadline, "22-001"));
+	assert_non_null(strstr(seen.last_deadline, "48h"));
 	assert_null(strstr(seen.all, "48219303"));
 	/* Not twice. */
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 25 * HOUR),
 	    0);
 	outbox(f, &seen);
-	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.deadline, 2);
 	/* 48 h: both still unvisited sheets. */
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 48 * HOUR),
 	    0);
 	outbox(f, &seen);
-	assert_int_equal(seen.n, 6);
+	assert_int_equal(seen.deadline, 6);
 	assert_non_null(strstr(seen.all, "programata 2026-11-24"));
-	assert_non_null(strstr(seen.last, "24h"));
+	assert_non_null(strstr(seen.last_deadline, "24h"));
 	assert_int_equal(sheet_store_get(f->st, r1.sheet_id, 0, &s), 1);
 	assert_true(s.alert_24_sent);
 	assert_true(s.alert_48_sent);
@@ -592,7 +600,7 @@ test_deadline_alerts(void **state)
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 70 * HOUR),
 	    0);
 	outbox(f, &seen);
-	assert_int_equal(seen.n, 6);
+	assert_int_equal(seen.deadline, 6);
 }
 
 static void
@@ -610,8 +618,8 @@ test_deadline_alert_late_start(void **state)
 	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, T0 + 51 * HOUR),
 	    0);
 	outbox(f, &seen);
-	assert_int_equal(seen.n, 2);
-	assert_non_null(strstr(seen.last, "24h"));
+	assert_int_equal(seen.deadline, 2);
+	assert_non_null(strstr(seen.last_deadline, "24h"));
 }
 
 static void
@@ -671,6 +679,148 @@ test_digest(void **state)
 	assert_non_null(strstr(seen.last, "Vizite peste termenul de 72h: 1."));
 }
 
+/* Every sheet marked notified by the digest is listed in a queued SMS:
+ * 60 new sheets used to overflow a fixed 900-byte digest, be cut at 40
+ * with "+20", and all be marked notified anyway. */
+static void
+test_digest_lists_every_notified(void **state)
+{
+	struct fixture *f = *state;
+	struct sheet_submit_result res;
+	struct outbox_seen seen;
+	struct sheet_row s;
+	char no[16];
+	int i, notified = 0;
+
+	f->sc.n_spas_numbers = 1;
+	for (i = 0; i < 60; i++)
+		assert_int_equal(submit(f, f->doctor, "FO NOU 30", T0 + HOUR,
+		    &res), 0);
+	clock_test_set(T0 + 18 * HOUR);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	outbox(f, &seen);
+	assert_true(seen.n > 1); /* split */
+	assert_null(strstr(seen.all, "+20"));
+	for (i = 1; i <= 60; i++) {
+		assert_int_equal(sheet_store_get_by_no(f->st, 22, i, 0, &s),
+		    1);
+		if (s.notified_at != 0) {
+			notified++;
+			snprintf(no, sizeof(no), "22-%03d ", i);
+			if (strstr(seen.all, no) == NULL)
+				fail_msg("%s notified but not in the digest",
+				    no);
+		}
+		sheet_row_clear(&s);
+	}
+	assert_int_equal(notified, 60);
+	assert_non_null(strstr(seen.all, "Stafeta 22.11: 60 fise noi."));
+	assert_non_null(strstr(seen.all, "Stafeta 22.11 (cont.):"));
+}
+
+/* The box booted without time, then NTP moved the clock 40 days ahead:
+ * no month of digests, no stale deadline alerts, one digest, and the
+ * next one at the next future occurrence; then a backward jump repeats
+ * nothing. */
+static void
+test_clock_jump(void **state)
+{
+	struct fixture *f = *state;
+	struct sheet_submit_result res;
+	struct outbox_seen seen;
+	struct store_due d;
+
+	f->sc.n_spas_numbers = 1;
+	clock_test_set(T0 + HOUR);
+	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b",
+	    clock_now_ms(), &res), 0);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	outbox(f, &seen);
+	assert_int_equal(seen.n, 0);
+	clock_test_advance(40 * DAY + 9 * HOUR); /* day 41, 10:00 */
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	clock_test_advance(MIN);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	outbox(f, &seen);
+	assert_int_equal(seen.deadline, 0); /* deadline long passed */
+	assert_int_equal(seen.n, 1);	    /* one digest */
+	assert_non_null(strstr(seen.last, "22-001"));
+	assert_non_null(strstr(seen.last, "Vizite peste termenul de 72h: 1"));
+	assert_int_equal(store_due_get(f->st, "sheet", "digest", &d), 1);
+	assert_int_equal(d.due_at, T0 + 40 * DAY + 18 * HOUR);
+	store_due_clear(&d);
+	assert_int_equal(store_due_get(f->st, "sheet", "deadline:1", &d), 0);
+	/* Today's digest at 18:00 (overdue count only), once. */
+	clock_test_set(T0 + 40 * DAY + 18 * HOUR);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	outbox(f, &seen);
+	assert_int_equal(seen.n, 2);
+	/* Back to 07:00 the same day: nothing again, and the row is not
+	 * pulled back before tomorrow. */
+	clock_test_set(T0 + 40 * DAY + 7 * HOUR);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	clock_test_set(T0 + 40 * DAY + 19 * HOUR);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	outbox(f, &seen);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(store_due_get(f->st, "sheet", "digest", &d), 1);
+	assert_int_equal(d.due_at, T0 + 41 * DAY + 18 * HOUR);
+	store_due_clear(&d);
+	/* A backward jump of days re-anchors the digest to its next
+	 * occurrence from the new now. */
+	clock_test_set(T0 + 10 * DAY + 7 * HOUR);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	assert_int_equal(store_due_get(f->st, "sheet", "digest", &d), 1);
+	assert_int_equal(d.due_at, T0 + 10 * DAY + 18 * HOUR);
+	store_due_clear(&d);
+}
+
+/* Sheets stored by a version without the scheduler have no due rows:
+ * the first tick schedules them, once. */
+static void
+test_backfill(void **state)
+{
+	struct fixture *f = *state;
+	struct sheet_submit_result r1, r2;
+	struct outbox_seen seen;
+	int64_t n;
+
+	f->sc.digest_time = (char *)(uintptr_t)"23:59";
+	f->sc.n_spas_numbers = 1;
+	assert_int_equal(submit(f, f->teacher, "FO 48219303 2b", T0, &r1), 0);
+	assert_int_equal(submit(f, f->doctor, "FO 73051267 3a", T0, &r2), 0);
+	/* As the previous version left them. */
+	assert_int_equal(store_due_cancel(f->st, "sheet", "deadline:1"), 1);
+	assert_int_equal(store_due_cancel(f->st, "sheet", "deadline:2"), 1);
+	assert_int_equal(store_due_count(f->st, "sheet", &n), 0);
+	assert_int_equal(n, 0);
+	clock_test_set(T0 + HOUR);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	assert_int_equal(store_due_count(f->st, "sheet", &n), 0);
+	assert_int_equal(n, 3); /* two deadlines and the digest */
+	/* Done once: a row removed later is not made again. */
+	assert_int_equal(store_due_cancel(f->st, "sheet", "deadline:2"), 1);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	assert_int_equal(store_due_count(f->st, "sheet", &n), 0);
+	assert_int_equal(n, 2);
+	clock_test_set(T0 + 24 * HOUR);
+	assert_int_equal(sheet_alerts_tick(f->st, &f->conf, clock_now_ms()),
+	    0);
+	outbox(f, &seen);
+	assert_int_equal(seen.deadline, 1);
+	assert_non_null(strstr(seen.last_deadline, "22-001"));
+}
+
 int
 main(void)
 {
@@ -693,6 +843,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_deadline_alert_late_start,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_digest_lists_every_notified, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_jump, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_backfill, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
