@@ -1,7 +1,10 @@
 /*
- * flow.h - dialogue flows: definitions loaded from files, sessions per
- * contact and channel persisted in the store, and the built-in actions
- * that flows call for what a flow file cannot say.
+ * flow.h - the flow engine: dialogue flows loaded from files, sessions
+ * per contact and channel persisted in the store, the actions flows call
+ * for what a flow file cannot say, and the runner of due work
+ * (flow_due.c).  The engine knows no service: services live in the
+ * subfolders (flows/NAME/, see service.h), ship their flow files there,
+ * and hand the engine their actions with their state.
  *
  * The gateway hands every inbound SMS text and every USSD request to
  * flow_engine_inbound() inside its own store transaction; the engine

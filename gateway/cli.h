@@ -30,7 +30,7 @@ struct cli_ctx {
 	struct gw_services *services; /* cli_services(); owned by main */
 };
 
-/* stafeta_main.c */
+/* cli_services.c */
 /* The services' states for ctx->conf, started on first use (NULL with a
  * warning on stderr if one refuses its configuration). */
 struct gw_services *cli_services(struct cli_ctx *);

@@ -29,20 +29,21 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "gateway.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
 
 struct list_ctx {
 	struct cli_ctx *cli;
-	struct sheet_table *t;	     /* export only */
+	const struct sheet_table *t; /* export only */
 	int csv;
 	int n;
 	int64_t now;
 };
 
 static void usage(void);
-static struct sheet_table *load_table(struct cli_ctx *);
+static const struct sheet_table *load_table(struct cli_ctx *);
 static int find_sheet(struct cli_ctx *, const char *, struct sheet_row *,
     int);
 static int ref_error(enum sheet_status, const char *);
@@ -72,20 +73,22 @@ usage(void)
 	cli_sheets_usage(stderr);
 }
 
-static struct sheet_table *
+/* The indicator table as the service loaded it for this configuration
+ * (borrowed): the daemon and the CLI read sheets with the same table. */
+static const struct sheet_table *
 load_table(struct cli_ctx *ctx)
 {
-	struct sheet_table *t;
-	char err[512];
+	struct gw_services *svc = cli_services(ctx);
+	const struct sheet_table *t = NULL;
 
-	if (sheet_conf(ctx->conf)->indicators == NULL) {
-		fprintf(stderr, "stafeta sheets: no [sheets] indicators file "
-		    "configured\n");
+	if (svc == NULL)
 		return NULL;
-	}
-	t = sheet_table_load(sheet_conf(ctx->conf)->indicators, err, sizeof(err));
+	t = sheet_svc_table(gw_services_state(svc, &sheet_service));
 	if (t == NULL)
-		fprintf(stderr, "stafeta sheets: %s\n", err);
+		fprintf(stderr, "stafeta sheets: no indicator table could be "
+		    "loaded from %s (check it with stafetad -n)\n",
+		    sheet_conf(ctx->conf)->indicators != NULL ?
+		    sheet_conf(ctx->conf)->indicators : "[sheets] indicators");
 	return t;
 }
 
@@ -244,7 +247,7 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct sheet_row s;
 	struct sheet_reporter rep;
-	struct sheet_table *t;
+	const struct sheet_table *t;
 	struct sheet_report r;
 	char no[16], when[32];
 	int d;
@@ -256,10 +259,8 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	t = load_table(ctx);
 	if (t == NULL)
 		return 1;
-	if (find_sheet(ctx, argv[2], &s, 1) != 0) {
-		sheet_table_free(t);
+	if (find_sheet(ctx, argv[2], &s, 1) != 0)
 		return 1;
-	}
 	sheet_values_from_store(t, &s, 0, &r);
 	sheet_format_no(s.county, s.seq, no, sizeof(no));
 	printf("sheet %s (id %lld, year %d)\n", no, (long long)s.id, s.year);
@@ -315,7 +316,6 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	sheet_row_clear(&s);
-	sheet_table_free(t);
 	return 0;
 }
 
@@ -387,7 +387,6 @@ sheets_export(struct cli_ctx *ctx, int argc, char **argv)
 		printf(",%s", sheet_table_at(l.t, i)->id);
 	printf("\r\n");
 	i = sheet_store_list(ctx->store, &f, export_cb, &l) == 0 ? 0 : 1;
-	sheet_table_free(l.t);
 	return (int)i;
 }
 

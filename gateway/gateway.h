@@ -1,6 +1,9 @@
 /*
- * gateway.h - the daemon: one libevent loop that owns the store, the flow
- * engine, the modem workers (child processes), the HTTP listener and the
+ * gateway.h - the top layer: the daemon, its HTTP routes and the
+ * `stafeta` CLI (cli.h), and the table of services (gw_services.c) they
+ * all walk.  The daemon is one libevent loop that owns the store, the
+ * services' states, the flow engine, the outbound channels (modem worker
+ * child processes today, gw_channel.h), the HTTP listener and the
  * timers.  Nothing in the loop blocks: libgammu runs in the workers, and
  * SQLite statements are short (WAL, prepared, batched transactions).
  *

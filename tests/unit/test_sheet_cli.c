@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "gateway.h"
 #include "log.h"
 #include "sheet.h"
 #include "store.h"
@@ -80,6 +81,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	sheet_table_free(f->t);
+	gw_services_free(f->ctx.services);
 	store_close(f->st);
 	test_db_remove(f->path);
 	free(f);
