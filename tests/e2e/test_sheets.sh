@@ -147,6 +147,21 @@ case "$(cli sheets list --needs-visit)" in
 esac
 assert_match "$(cli sheets show 08-002)" "08-002" "sheets show"
 
+# A reload checks [sheets] as a start does: a table that does not load is
+# refused (stafetad -n says why) and the running sheets keep working.
+cp "$T/stafeta.conf" "$T/good.conf"
+printf 'indicators = %s\n' "$T/no-such-indicators.csv" >> "$T/stafeta.conf"
+n_refused=$(grep -c "reload refused" "$T/daemon.log")
+kill -HUP "$DPID"
+wait_log 10 "reload refused" $((n_refused + 1)) &&
+    ok "reload with a missing indicator table refused" ||
+    fail "reload accepted a [sheets] section that a restart refuses"
+"$B/stafetad" -n -c "$T/stafeta.conf" -S "$T/state" > /dev/null 2>&1
+assert_eq "$?" 1 "stafetad -n refuses the same file"
+cp "$T/good.conf" "$T/stafeta.conf"
+r=$(sms "+40722400001" "FO 48219303 2b")
+assert_match "$r" "08-0" "sheets still accepted after the refused reload"
+
 grep -E "48219303|55500011|Popescu" "$T/daemon.log" > /dev/null &&
     fail "household code or name in the daemon log" ||
     ok "no household code or name in the daemon log"
