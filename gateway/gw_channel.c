@@ -29,6 +29,19 @@ gw_channel_init(struct gw_channel *ch, const struct gw_channel_ops *ops,
 }
 
 void
+gw_channel_load_count(struct gw_channel *ch, struct store *st, int64_t now)
+{
+	/* Adding 0 parts reads today's count (0 on a new UTC day), so a
+	 * restart does not give a capped channel a fresh day. */
+	if (store_channel_count_sent(st, ch->name, 0, now,
+	    &ch->sent_today) != 0)
+		log_warnx("%s %s: cannot read today's sent count; the daily "
+		    "cap counts from 0", ch->ops->kind, ch->name);
+	else
+		ch->sent_day = now / GW_CHANNEL_MS_PER_DAY;
+}
+
+void
 gw_channel_reset(struct gw_channel *ch)
 {
 	ch->sending_id = 0;

@@ -82,6 +82,8 @@ struct gw_channel_result {
 /* gw_channel.c */
 void gw_channel_init(struct gw_channel *, const struct gw_channel_ops *,
     void *impl, const char *name);
+/* Mirrors the parts the channel sent today from the store (at start). */
+void gw_channel_load_count(struct gw_channel *, struct store *, int64_t now);
 /* Forgets the message in flight (the implementation requeued it). */
 void gw_channel_reset(struct gw_channel *);
 /* 1 if the channel may take a message at now (wall ms) / mono (health,

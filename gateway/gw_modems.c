@@ -156,6 +156,8 @@ gw_modems_apply_config(struct gw_modems *mods)
 			w->name = xstrdup(mc->name);
 			gw_channel_init(&w->ch, &gw_worker_channel_ops, w,
 			    w->name);
+			gw_channel_load_count(&w->ch, mods->gw->store,
+			    clock_now_ms());
 			w->fd = -1;
 			w->backoff_s = 1;
 			w->concat_ref = (int)(clock_now_ms() % 256);

@@ -33,6 +33,15 @@ assert_eq "$(sql "SELECT text FROM outbox WHERE state = 2 ORDER BY text" | tr '\
 assert_eq "$(sql "SELECT count(*) FROM outbox WHERE state = 0")" 2 \
     "the rest stays queued for tomorrow"
 assert_match "$(cli status)" "3/3" "status shows the cap reached"
+# A restart does not give the modem a fresh day.
+n_up=$(grep -c "modem m1: [a-z]* -> up" "$T/daemon.log")
+stop_daemon
+start_daemon 1 || { e2e_done; exit 1; }
+wait_log 20 "modem m1: [a-z]* -> up" $((n_up + 1)) ||
+    fail "modem not up again after the restart"
+housekeeping_now || fail "no housekeeping pass after the restart"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE state IN (1, 2)")" 3 \
+    "daily cap still reached after a restart"
 # Tomorrow (UTC, a second past midnight) the cap admits the rest.
 clock_advance $(((86400000 - $(now_ms) % 86400000) / 1000 + 1))
 wait_for 10 "SELECT count(*) FROM outbox WHERE state = 2" 5 &&

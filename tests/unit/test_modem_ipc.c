@@ -26,7 +26,8 @@ to_reader(const struct modem_ipc_msg *w, struct modem_ipc_msg *r)
 	modem_ipc_init(r, w->type);
 	r->data = malloc(w->len > 0 ? w->len : 1);
 	assert_non_null(r->data);
-	memcpy(r->data, w->data, w->len);
+	if (w->len > 0) /* an empty message (STOP) has no buffer */
+		memcpy(r->data, w->data, w->len);
 	r->len = r->cap = w->len;
 }
 
