@@ -362,9 +362,9 @@ gw_metrics_render_registry(void)
  * thousand rows a year); one scrape a minute costs nothing. */
 
 static const char in_sql[] =
-    "SELECT modem, count(*) FROM inbound GROUP BY modem ORDER BY modem";
+    "SELECT channel, count(*) FROM inbound GROUP BY channel ORDER BY channel";
 static const char out_sql[] =
-    "SELECT coalesce(modem, ''), state, count(*) FROM outbox"
+    "SELECT coalesce(channel, ''), state, count(*) FROM outbox"
     " GROUP BY 1, 2 ORDER BY 1, 2";
 static const char queue_sql[] =
     "SELECT count(*), coalesce(min(created_at), 0) FROM outbox"
