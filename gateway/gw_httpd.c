@@ -702,11 +702,19 @@ gw_httpd_new(struct event_base *base, const struct gw_httpd_conf *conf,
 	srv->name = xstrdup(conf->name);
 	srv->listen = xstrdup(conf->listen);
 	srv->conf.name = srv->name;
+	/* A configuration built by hand (unit tests) may leave these 0:
+	 * the defaults of config_keys.c then, never a 0 s deadline. */
+	if (srv->conf.request_timeout_s < 1)
+		srv->conf.request_timeout_s = 10;
+	if (conf->max_connections < 1)
+		srv->conf.max_connections = 64;
+	if (srv->conf.max_per_address < 1)
+		srv->conf.max_per_address = 16;
 	srv->conf.listen = srv->listen;
 	srv->conf.max_connections = httpd_fd_cap(srv->name,
-	    conf->max_connections);
+	    srv->conf.max_connections);
 	srv->guard = gw_httpguard_new(srv->conf.max_connections,
-	    conf->max_per_address);
+	    srv->conf.max_per_address);
 	TAILQ_INIT(&srv->conns);
 	srv->log_accept.interval_ms = HTTPD_LOG_EVERY_MS;
 	srv->log_refused.interval_ms = HTTPD_LOG_EVERY_MS;
