@@ -126,6 +126,15 @@ struct gw_config {
 	char *http_secret;   /* shared secret for /ussd, NULL = none */
 	char **http_allow;   /* allowed client addresses, empty = any */
 	size_t n_http_allow;
+	/* [http] limits, for every HTTP listener (gateway/gw_httpd.h) */
+	int http_request_timeout_s; /* whole request, from the accept */
+	int http_max_connections;   /* open at once, per listener */
+	int http_max_per_address;   /* open at once from one address */
+
+	/* [metrics] */
+	char *metrics_listen;	/* "HOST:PORT" or NULL = no /metrics */
+	char **metrics_allow;	/* allowed scrapers, empty = any */
+	size_t n_metrics_allow;
 
 	/* [flows] */
 	char *flows_dir;	/* directory of *.flow files */

@@ -72,6 +72,13 @@ static const struct config_key config_keys[] = {
 	{ "http", "listen", CONFIG_KEY_STRING, NULL, 0, 0, G(http_listen), 0, 0, check_listen },
 	{ "http", "secret", CONFIG_KEY_STRING, NULL, 0, 0, G(http_secret), 0, CONFIG_KEY_NONEMPTY, NULL },
 	{ "http", "allow", CONFIG_KEY_LIST, "", 0, 0, G(http_allow), G(n_http_allow), 0, check_addr },
+	/* [http] limits of every HTTP listener (gateway/gw_httpd.h) */
+	{ "http", "request_timeout_s", CONFIG_KEY_INT, "10", 1, 300, G(http_request_timeout_s), 0, 0, NULL },
+	{ "http", "max_connections", CONFIG_KEY_INT, "64", 1, 4096, G(http_max_connections), 0, 0, NULL },
+	{ "http", "max_per_address", CONFIG_KEY_INT, "16", 1, 4096, G(http_max_per_address), 0, 0, NULL },
+	/* [metrics] (gateway/gw_metrics.h) */
+	{ "metrics", "listen", CONFIG_KEY_STRING, NULL, 0, 0, G(metrics_listen), 0, 0, check_listen },
+	{ "metrics", "allow", CONFIG_KEY_LIST, "", 0, 0, G(metrics_allow), G(n_metrics_allow), 0, check_addr },
 	/* [flows] */
 	{ "flows", "dir", CONFIG_KEY_STRING, NULL, 0, 0, G(flows_dir), 0, CONFIG_KEY_NONEMPTY, NULL },
 	{ "flows", "reprompt_s", CONFIG_KEY_INT, "3600", 0, 604800, G(session_reprompt_s), 0, 0, NULL },

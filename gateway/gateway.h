@@ -25,6 +25,7 @@ struct store;
 struct flow_engine;
 struct gw_modems;
 struct gw_http;
+struct gw_metrics;
 
 struct gateway {
 	struct event_base *base;    /* the one event loop */
@@ -34,6 +35,7 @@ struct gateway {
 	struct flow_engine *flows;  /* dialogue engine (owned) */
 	struct gw_modems *modems;   /* worker supervisor (owned) */
 	struct gw_http *http;	    /* USSD/HTTP listener or NULL (owned) */
+	struct gw_metrics *metrics; /* /metrics listener or NULL (owned) */
 	const char *config_path;    /* from -c (borrowed from argv) */
 	const char *state_override; /* from -S or NULL (borrowed) */
 };

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "flow.h"
 #include "gateway.h"
+#include "gw_metrics.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -184,6 +185,8 @@ signal_hup_cb(evutil_socket_t sig, short ev, void *arg)
 	if (old->http_listen == NULL || next->http_listen == NULL ||
 	    strcmp(old->http_listen, next->http_listen) != 0)
 		log_warnx("[http] listen changes take effect at restart");
+	/* [http] limits and [metrics] listen are read when a listener
+	 * starts; [http] allow/secret and [metrics] allow apply at once. */
 	if (gw_modems_apply_config(gw->modems) != 0)
 		log_warnx("reload: some modem workers could not be started");
 	gw_services_free(old_svc);
@@ -382,6 +385,14 @@ main(int argc, char **argv)
 			goto out_loop;
 		}
 	}
+	/* [metrics] listen: the Prometheus endpoint, off by default. */
+	if (gw.conf->metrics_listen != NULL) {
+		gw.metrics = gw_metrics_new(&gw, err, sizeof(err));
+		if (gw.metrics == NULL) {
+			log_warnx("metrics: %s", err);
+			goto out_loop;
+		}
+	}
 	log_info("started: state %s, %zu modem(s)%s%s", gw.conf->state_dir,
 	    gw.conf->n_modems, gw.http != NULL ? ", http " : "",
 	    gw.http != NULL ? gw.conf->http_listen : "");
@@ -392,6 +403,7 @@ main(int argc, char **argv)
 		rc = 0;
 	log_info("stopping");
 out_loop:
+	gw_metrics_free(gw.metrics);
 	gw_http_free(gw.http);
 	gw_modems_free(gw.modems);
 	if (t.ev_wd != NULL)
