@@ -8,12 +8,17 @@
 #   make run                  install Debian packages if missing, then start
 #                             stafetad in the foreground on a dummy modem
 #   make install PREFIX=/usr DESTDIR=...
+#   .ci/package               build the Debian package, lintian, install it
 #   make fuzz                 build libFuzzer targets (clang) into build/fuzz
 #   make analyze              clang static analyser (scan-build)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+# systemd units (the Debian package sets /lib/systemd/system on bookworm)
+# and man pages.
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+MANDIR   ?= $(PREFIX)/share/man
 SANITIZE ?=
 
 PKGS     = gammu libevent sqlite3 libpcre2-8 libsystemd
@@ -188,7 +193,8 @@ deps:
 install: $(BUILD)/stafetad $(BUILD)/stafeta
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/stafeta/flows $(DESTDIR)/etc/stafeta \
-	  $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(BUILD)/stafetad $(DESTDIR)$(PREFIX)/sbin/stafetad
 	install -m 755 $(BUILD)/stafeta $(DESTDIR)$(PREFIX)/bin/stafeta
 	install -m 644 flows/*.flow $(DESTDIR)$(PREFIX)/share/stafeta/flows/
@@ -201,10 +207,16 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 	@# stafeta group only (created by systemd-sysusers).
 	@chgrp stafeta $(DESTDIR)/etc/stafeta/stafeta.conf 2>/dev/null || \
 	  echo "note: after 'systemd-sysusers', run: chgrp stafeta /etc/stafeta/stafeta.conf"
-	sed 's,@SBINDIR@,$(PREFIX)/sbin,g' systemd/stafetad.service > \
-	  $(DESTDIR)$(PREFIX)/lib/systemd/system/stafetad.service
+	@# Every unit and timer in systemd/ (stafetad.service, the backup
+	@# timer and its service when present), with the paths filled in.
+	for u in $(wildcard systemd/*.service systemd/*.timer); do \
+	  sed -e 's,@SBINDIR@,$(PREFIX)/sbin,g' -e 's,@BINDIR@,$(PREFIX)/bin,g' \
+	    $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; done
 	install -m 644 systemd/stafeta.sysusers \
 	  $(DESTDIR)$(PREFIX)/lib/sysusers.d/stafeta.conf
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 docs/man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf build build-san build-scan
