@@ -63,6 +63,8 @@ stafeta_conf() {
 	mkdir -p "$d/state"
 	{
 		printf '[gateway]\nlog_level = %s\n\n' "${LOG_LEVEL:-warn}"
+		# One sender sends every message: no per-sender limit.
+		printf '[limits]\nreplies_per_hour = 0\n\n'
 		if [ -n "$port" ]; then
 			printf '[http]\nlisten = 127.0.0.1:%s\nsecret = %s\n\n' "$port" "$secret"
 		fi

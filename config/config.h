@@ -112,6 +112,15 @@ struct gw_config {
 	char **admin_numbers; /* modem up/down and credit alerts */
 	size_t n_admin_numbers;
 	char *default_country; /* country code of national numbers, "40" */
+	char *admin_pin;     /* PIN of SMS admin commands, NULL = off; never
+			      * logged */
+
+	/* [limits] (gateway/gw_flood.c) */
+	int limit_replies_per_hour; /* answered messages per sender per
+				     * hour; 0 = no limit */
+	int limit_silence_s;	    /* then unanswered for this long */
+	char **limit_exempt;	    /* numbers never limited (E.164) */
+	size_t n_limit_exempt;
 
 	/* [queue] */
 	int send_max_attempts;	 /* then FAILED */

@@ -8,6 +8,7 @@
  * unquoted value ends at a '#' that follows whitespace (inline comment).
  * The tokeniser knows nothing about keys: config_keys.c does.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ static int ini_section(char *, int, const char **, const char **, char *,
 static int ini_value(char *, char **, char *, size_t);
 static int ini_line(char *, int, const char **, const char **,
     struct config_ini_item *, char *, size_t);
+static int ini_utf8_valid(const char *);
 
 static int
 ini_is_space(char c)
@@ -145,6 +147,46 @@ ini_value(char *v, char **out, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * 1 if s is well-formed UTF-8 (no overlong forms, no surrogates, nothing
+ * above U+10FFFF), 0 if not.  Every value goes through here, so a value
+ * written in Latin-2 by an old editor is an error at its line, not a
+ * reply that the modem refuses to send.
+ */
+static int
+ini_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		unsigned char c = *p;
+		int n;
+		uint32_t cp, min;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0) {
+			n = 1, cp = c & 0x1F, min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2, cp = c & 0x0F, min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3, cp = c & 0x07, min = 0x10000;
+		} else
+			return 0;
+		for (int i = 1; i <= n; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
 /* Classifies one NUL-terminated line; 1 if item was filled, 0 if blank. */
 static int
 ini_line(char *s, int line, const char **section, const char **name,
@@ -184,6 +226,11 @@ ini_line(char *s, int line, const char **section, const char **name,
 	}
 	if (ini_value(ini_trim(eq + 1), &val, msg, msglen) == -1)
 		return -1;
+	if (!ini_utf8_valid(val)) {
+		snprintf(msg, msglen, "value of %s is not valid UTF-8 (save the "
+		    "file as UTF-8)", key);
+		return -1;
+	}
 	it->kind = CONFIG_INI_KEY;
 	it->section = *section;
 	it->name = *name;

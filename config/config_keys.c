@@ -61,6 +61,11 @@ static const struct config_key config_keys[] = {
 	{ "gateway", "language", CONFIG_KEY_LANGUAGE, "ro", 0, 0, G(language), 0, 0, NULL },
 	{ "gateway", "admin_numbers", CONFIG_KEY_PHONES, "", 0, 0, G(admin_numbers), G(n_admin_numbers), 0, NULL },
 	{ "gateway", "default_country", CONFIG_KEY_STRING, "40", 0, 0, G(default_country), 0, 0, check_country },
+	{ "gateway", "admin_pin", CONFIG_KEY_STRING, NULL, 0, 0, G(admin_pin), 0, 0, check_pin },
+	/* [limits] */
+	{ "limits", "replies_per_hour", CONFIG_KEY_INT, "30", 0, 100000, G(limit_replies_per_hour), 0, 0, NULL },
+	{ "limits", "silence_s", CONFIG_KEY_INT, "3600", 60, 604800, G(limit_silence_s), 0, 0, NULL },
+	{ "limits", "exempt_numbers", CONFIG_KEY_PHONES, "", 0, 0, G(limit_exempt), G(n_limit_exempt), 0, NULL },
 	/* [queue] */
 	{ "queue", "send_max_attempts", CONFIG_KEY_INT, "5", 1, 100, G(send_max_attempts), 0, 0, NULL },
 	{ "queue", "send_retry_base_s", CONFIG_KEY_INT, "30", 1, 3600, G(send_retry_base_s), 0, 0, NULL },

@@ -40,6 +40,11 @@ struct flow_reply {
 	int end;	  /* USSD: 1 = END (session over), 0 = CON */
 	int forget_input; /* 1: the inbound text must not be kept (the
 			   * gateway blanks the stored inbound row) */
+	int forget_sender; /* 1: nothing of the sender may be kept (a
+			    * refused stranger): the gateway blanks the
+			    * inbound sender, drops a contact created for
+			    * this message, and blanks the reply's
+			    * recipient once it is sent */
 };
 
 /* What a built-in action sees.  Everything is borrowed for the call. */
@@ -55,6 +60,8 @@ struct flow_action_ctx {
 	int64_t now;			/* ms */
 	struct flow_session *session;	/* fields: flow_session_get/set */
 	struct buf *reply;		/* append reply text here */
+	int forget_sender;		/* set to 1 for a refused stranger
+					 * (flow_reply.forget_sender) */
 	int forget_input;		/* set to 1 so the raw inbound text is
 					 * not kept (rejected or sensitive) */
 };

@@ -653,6 +653,7 @@ flow_engine_inbound(struct flow_engine *e, struct store *st,
 	out->end = r.s->state == FLOW_SESSION_ENDED ||
 	    r.s->state == FLOW_SESSION_NEW || r.end;
 	out->forget_input = r.forget_input;
+	out->forget_sender = r.forget_sender;
 	rc = 0;
 done:
 	flow_session_free(r.s);

@@ -254,6 +254,7 @@ struct flow_run {
 	struct buf out;			/* reply being built */
 	int end;			/* USSD: the session is over */
 	int forget_input;		/* inbound text must not be kept */
+	int forget_sender;		/* nor its sender (flow_reply) */
 	const struct flow_node *hint;	/* for {min} {max} in hints */
 	const char *about_flow;		/* for {flow} {keyword} */
 	char num[2][24];		/* rendered {min} {max} */

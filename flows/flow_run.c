@@ -276,6 +276,8 @@ call_action(struct flow_run *r, const struct flow_node *n, int *idx)
 	outcome = a->fn(&ctx);
 	if (ctx.forget_input)
 		r->forget_input = 1;
+	if (ctx.forget_sender)
+		r->forget_sender = 1;
 	r->lang = flow_lang_parse(ctx.language);
 	if (reply.len > 0) {
 		flow_run_newline(r);

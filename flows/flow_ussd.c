@@ -368,6 +368,7 @@ ussd_dial(struct flow_engine *e, struct store *st,
 	out->text = flow_run_take(&r);
 	out->end = r.s->state != FLOW_SESSION_WAITING;
 	out->forget_input = r.forget_input;
+	out->forget_sender = r.forget_sender;
 	rc = 0;
 done:
 	flow_session_free(r.s);
@@ -476,6 +477,7 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 		}
 	}
 	out->forget_input = step.forget_input;
+	out->forget_sender = step.forget_sender;
 	paginate(screen, more, &page, &rest);
 	out->end = end && rest == NULL;
 	ussd_enter_state(&u, ussd_state_of(&u, known), rest != NULL ?

@@ -94,6 +94,44 @@ int gw_inbound_route(struct gateway *, const char *modem, int64_t inbound_id,
     const char *sender, const char *text, int64_t now)
     __attribute__((warn_unused_result));
 
+/* gw_flood.c: per-sender reply limits ([limits]) */
+struct gw_config;
+/* 1 if phone is never limited (admin, SPAS or [limits] exempt_numbers). */
+int gw_flood_exempt(const struct gw_config *, const char *phone);
+/* Counts one message of phone (E.164) inside the caller's transaction: 1
+ * answer it, 0 the sender is silenced (store it, do not answer), -1. */
+int gw_flood_check(struct gateway *, int64_t inbound_id, const char *phone,
+    int64_t now) __attribute__((warn_unused_result));
+/* Messages left unanswered, and silences started, since the daemon
+ * started (for metrics). */
+int64_t gw_flood_silenced_total(void);
+int64_t gw_flood_silences_total(void);
+/* Prunes rows of numbers quiet for a day (inside a transaction). */
+int gw_flood_housekeeping(struct gateway *, int64_t now)
+    __attribute__((warn_unused_result));
+
+/* gw_admin.c: STATUS, PAUSE, RESUME by SMS from admin_numbers + admin_pin */
+/* Reads the persisted pause (after the store is open). */
+int gw_admin_init(struct gateway *) __attribute__((warn_unused_result));
+/* 1 while bulk sending is paused. */
+int gw_admin_paused(void);
+/* Inside the caller's transaction: 1 if text was an admin command, done
+ * and answered; 0 if not (or refused: route it as any text); -1. */
+int gw_admin_handle(struct gateway *, const char *modem, int64_t inbound_id,
+    const char *phone, const char *text, int64_t now)
+    __attribute__((warn_unused_result));
+
+/* gw_privacy.c: forgetting after routing (README, Privacy) */
+struct flow_reply;
+/* Applies reply's forget_input / forget_sender to inbound_id (inside
+ * the caller's transaction, after the reply was queued). */
+int gw_privacy_after_route(struct gateway *, int64_t inbound_id,
+    const char *phone, const struct flow_reply *, int64_t now)
+    __attribute__((warn_unused_result));
+/* Blanks the recipients of refusals that are sent (in a transaction). */
+int gw_privacy_housekeeping(struct gateway *)
+    __attribute__((warn_unused_result));
+
 /* gw_reasm.c: concatenated SMS reassembly, persisted in the store */
 /* Adds one part (inside the caller's transaction).  Returns 1 and sets
  * *text_out (caller frees), *parts_out when the message is now complete,

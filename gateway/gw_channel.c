@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "gateway.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -98,7 +99,9 @@ gw_channel_take(struct gw_channel *ch, struct store *st, int64_t now,
 
 	if (!gw_channel_can_send(ch, now, mono))
 		return 0;
-	if (store_outbox_take(st, ch->name, down, now, out) <= 0)
+	/* An admin's PAUSE holds back bulk only (gw_admin.c). */
+	if (store_outbox_take_upto(st, ch->name, down, now,
+	    gw_admin_paused() ? STORE_PRIO_BULK - 1 : -1, out) <= 0)
 		return 0;
 	ch->ops->limits(ch, &lim);
 	ch->sending_id = out->id;

@@ -134,6 +134,7 @@ gw_inbound_route(struct gateway *gw, const char *modem, int64_t inbound_id,
 	struct flow_reply reply;
 	struct store_outbound out;
 	char phone[32];
+	int rc;
 
 	/* Alphanumeric senders (operators, banks) cannot be answered. */
 	if (phone_normalize(sender, "40", phone, sizeof(phone)) != 0) {
@@ -141,6 +142,16 @@ gw_inbound_route(struct gateway *gw, const char *modem, int64_t inbound_id,
 		    (long long)inbound_id);
 		return 0;
 	}
+	/* --- admin commands and per-sender limits (gw_admin.c, gw_flood.c):
+	 * the message is stored already; an admin command is answered
+	 * here, a silenced flooder not at all. --- */
+	rc = gw_admin_handle(gw, modem, inbound_id, phone, text, now);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = gw_flood_check(gw, inbound_id, phone, now);
+	if (rc <= 0)
+		return rc;
+	/* --- end of admin commands and limits --- */
 	if (store_contact_set_channel(gw->store, phone, modem, now) != 0)
 		return -1;
 	memset(&reply, 0, sizeof(reply));
@@ -149,8 +160,8 @@ gw_inbound_route(struct gateway *gw, const char *modem, int64_t inbound_id,
 		log_warnx("msg %lld: flow engine failed", (long long)inbound_id);
 		return -1;
 	}
-	if (reply.forget_input &&
-	    store_inbound_forget(gw->store, inbound_id) != 0) {
+	/* What must not be kept (gw_privacy.c). */
+	if (gw_privacy_after_route(gw, inbound_id, phone, &reply, now) != 0) {
 		flow_reply_clear(&reply);
 		return -1;
 	}

@@ -12,6 +12,8 @@
  * to a "--"), checked here once for every command, before the
  * configuration is loaded.  Wrong arguments print usage on stderr, exit 2.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +183,8 @@ main(int argc, char **argv)
 	}
 	if (verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
+	/* A database this command creates is 0640 at most (stafetad too). */
+	umask(umask(0) | 027);
 	ctx.store = gw_store_open(ctx.conf->database, err, sizeof(err));
 	if (ctx.store == NULL) {
 		fprintf(stderr, "stafeta: %s\n", err);

@@ -215,9 +215,11 @@ housekeeping_cb(evutil_socket_t fd, short ev, void *arg)
 		    &expired) == 0;
 		if (ok && now - t->last_prune > 3600 * 1000) {
 			ok = store_dedup_prune(gw->store, now - DEDUP_KEEP_MS) ==
-			    0;
+			    0 && gw_flood_housekeeping(gw, now) == 0;
 			t->last_prune = now;
 		}
+		if (ok)
+			ok = gw_privacy_housekeeping(gw) == 0;
 		if (!ok || store_commit(gw->store) != 0) {
 			log_warnx("housekeeping failed: %s",
 			    store_errmsg(gw->store));
@@ -303,6 +305,9 @@ main(int argc, char **argv)
 	log_init(LOG_LEVEL_INFO, "stafetad");
 	if (check)
 		return check_only(config_path, state);
+	/* The database (and SQLite's -wal and -shm, which copy its mode)
+	 * is no one else's business: 0640 at most, whoever started us. */
+	umask(umask(0) | 027);
 
 	memset(&gw, 0, sizeof(gw));
 	memset(&t, 0, sizeof(t));
@@ -331,6 +336,11 @@ main(int argc, char **argv)
 	if (gw.store == NULL) {
 		log_warnx("database %s: %s", gw.conf->database, err);
 		goto out_conf;
+	}
+	if (gw_admin_init(&gw) != 0) {
+		log_warnx("database %s: could not read the pause state",
+		    gw.conf->database);
+		goto out_store;
 	}
 	gw.services = gw_services_new(gw.conf, 0, err, sizeof(err));
 	if (gw.services == NULL) {

@@ -183,6 +183,11 @@ int store_outbox_add_each(struct store *, char *const *recipients, size_t n,
  */
 int store_outbox_take(struct store *, const char *name,
     const char *const *down, int64_t now, struct store_outbound *out);
+/* As store_outbox_take, taking only messages of priority <= max_priority
+ * (max_priority < 0: any), so that bulk can be held back. */
+int store_outbox_take_upto(struct store *, const char *name,
+    const char *const *down, int64_t now, int max_priority,
+    struct store_outbound *out);
 /* Records the result of a SENDING message; each result counts one
  * attempt.  On success: SENT, sent_at = now, parts (if > 0) and mr (if
  * >= 0) stored.  On failure the message goes back to QUEUED with
@@ -219,6 +224,44 @@ const char *store_out_strstate(int state);
 /* Blanks the text of an inbound message (rejected or sensitive input). */
 int store_inbound_forget(struct store *, int64_t id)
     __attribute__((warn_unused_result));
+/* Blanks the sender ('') and the text of an inbound message (a refused
+ * stranger's). */
+int store_inbound_forget_sender(struct store *, int64_t id)
+    __attribute__((warn_unused_result));
+/* Deletes phone's contact row if it was created at or after `since` (by
+ * the message being handled); an older contact is kept. */
+int store_contact_forget_new(struct store *, const char *phone,
+    int64_t since) __attribute__((warn_unused_result));
+/* Marks the replies to inbound message inbound_id: their recipient is
+ * blanked by store_outbox_forget_done once they are no longer queued or
+ * sending. */
+int store_outbox_forget_after_send(struct store *, int64_t inbound_id)
+    __attribute__((warn_unused_result));
+/* Blanks the recipients so marked that are done (*n_out of them) and
+ * drops the marks with nothing left to blank. */
+int store_outbox_forget_done(struct store *, int *n_out)
+    __attribute__((warn_unused_result));
+
+/* store_flood.c: per-sender reply limits, the gateway's settings */
+struct store_flood {
+	int64_t window_start;	/* ms: the hour being counted began */
+	int count;		/* messages answered in that window */
+	int64_t silenced_until; /* ms; 0 or past = not silenced */
+};
+/* 1 and *out if phone has a row, 0 if not (*out zeroed), -1. */
+int store_flood_get(struct store *, const char *phone,
+    struct store_flood *out) __attribute__((warn_unused_result));
+int store_flood_put(struct store *, const char *phone,
+    const struct store_flood *, int64_t now)
+    __attribute__((warn_unused_result));
+/* Deletes rows not updated since `before` whose silence is over by then. */
+int store_flood_prune(struct store *, int64_t before)
+    __attribute__((warn_unused_result));
+/* A gateway setting: 1 and *value (caller frees), 0 if unset, -1. */
+int store_state_get(struct store *, const char *key, char **value)
+    __attribute__((warn_unused_result));
+int store_state_put(struct store *, const char *key, const char *value,
+    int64_t now) __attribute__((warn_unused_result));
 
 /* store_contacts.c */
 /* Finds or creates the contact for phone; default_lang (NULL = "ro") for

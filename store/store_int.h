@@ -39,6 +39,7 @@ struct store {
 
 /* Schemas defined by their owning files (one line per migration). */
 extern const char store_schema_core[];	/* store_migrate.c */
+extern const char store_schema_flood[];	/* store_flood.c */
 
 /* store_sqlite.c */
 /* Cached, reset statement for sql (a static array), or NULL (logged). */

@@ -56,6 +56,15 @@ static const char take_sql[] =
     "    OR instr(?3, char(31) || channel_hint || char(31)) > 0)"
     "  ORDER BY priority, created_at, id LIMIT 1)"
     " RETURNING " OUTBOX_COLS;
+/* take_sql with a priority ceiling (?4): bulk held back on PAUSE. */
+static const char take_upto_sql[] =
+    "UPDATE outbox SET state = 1, channel = ?1"
+    " WHERE id = (SELECT id FROM outbox"
+    "  WHERE state = 0 AND next_attempt_at <= ?2 AND priority <= ?4"
+    "   AND (channel_hint IS NULL OR channel_hint = ?1"
+    "    OR instr(?3, char(31) || channel_hint || char(31)) > 0)"
+    "  ORDER BY priority, created_at, id LIMIT 1)"
+    " RETURNING " OUTBOX_COLS;
 static const char attempts_sql[] =
     "SELECT attempts, state FROM outbox WHERE id = ?1";
 static const char sent_sql[] =
@@ -190,6 +199,14 @@ int
 store_outbox_take(struct store *st, const char *name,
     const char *const *down, int64_t now, struct store_outbound *out)
 {
+	return store_outbox_take_upto(st, name, down, now, -1, out);
+}
+
+int
+store_outbox_take_upto(struct store *st, const char *name,
+    const char *const *down, int64_t now, int max_priority,
+    struct store_outbound *out)
+{
 	struct buf names;
 	sqlite3_stmt *stmt;
 	size_t i;
@@ -203,12 +220,14 @@ store_outbox_take(struct store *st, const char *name,
 	}
 	if (names.len > 0 && buf_addstr(&names, OUTBOX_NAME_SEP) == -1)
 		goto done;
-	stmt = store_stmt(st, take_sql);
+	stmt = store_stmt(st, max_priority < 0 ? take_sql : take_upto_sql);
 	if (stmt == NULL)
 		goto done;
 	store_bind_text(stmt, 1, name);
 	sqlite3_bind_int64(stmt, 2, now);
 	store_bind_text(stmt, 3, names.len > 0 ? names.data : NULL);
+	if (max_priority >= 0)
+		sqlite3_bind_int(stmt, 4, max_priority);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		outbound_from_row(stmt, out);

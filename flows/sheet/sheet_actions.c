@@ -400,6 +400,8 @@ sheet_action_compact(struct flow_action_ctx *ctx)
 	if (rs == REPORTER_ERROR)
 		return NULL;
 	if (rs == REPORTER_UNKNOWN) {
+		/* Nothing of a stranger is kept (README, Privacy). */
+		ctx->forget_sender = 1;
 		out = reply_fixed(ctx, "unknown_reporter", ctx->language) == 0 ?
 		    "unknown" : NULL;
 		goto done;
@@ -444,6 +446,7 @@ sheet_action_check_reporter(struct flow_action_ctx *ctx)
 	case REPORTER_UNKNOWN:
 		/* Nothing of a stranger's message is kept. */
 		ctx->forget_input = 1;
+		ctx->forget_sender = 1;
 		out = reply_fixed(ctx, "unknown_reporter", ctx->language) == 0 ?
 		    "unknown" : NULL;
 		break;

@@ -52,8 +52,14 @@ export_row() { # export_row HOUSEHOLD: that sheet's CSV row
 	cli sheets export --csv | grep ",$1,"
 }
 
-# Unknown number: polite refusal, nothing kept.
-r=$(sms "+40722499999" "FO 48219303 1a1 2b 4c2d")
+# Unknown number: polite refusal, nothing kept (not even its number on
+# the inbound row, nor on the refusal once sent: test_privacy.sh).
+_in=$(sql "SELECT coalesce(max(id), 0) FROM inbound")
+TS=$((TS + 1))
+inject m1 --time "$(date -u -d "@$TS" +%Y%m%dT%H%M%S)" "+40722499999" \
+    "FO 48219303 1a1 2b 4c2d"
+wait_for 10 "SELECT count(*) FROM outbox WHERE in_reply_to > $_in" 1 > /dev/null
+r=$(sql "SELECT text FROM outbox WHERE in_reply_to > $_in")
 assert_eq "$r" "EROARE: numar neinregistrat. Contactati SPAS pentru inscriere." \
     "unknown number refused with the enrolment hint"
 assert_eq "$(sql "SELECT count(*) FROM inbound WHERE sender = '+40722499999' AND text IS NOT NULL")" 0 \

@@ -415,6 +415,56 @@ test_nul_byte(void **state)
 	assert_string_equal(err, "t.conf:2: syntax error: NUL byte in line");
 }
 
+/* Issue 9: every value must be UTF-8; the error names file:line. */
+static void
+test_invalid_utf8(void **state)
+{
+	struct gw_config *c;
+
+	(void)state;
+	/* Latin-2 "ă" (0xE3) as an old editor writes it. */
+	expect_error("[gateway]\nlanguage = ro\n\n[http]\nsecret = b\xe3" "d\n",
+	    "t.conf:5: value of secret is not valid UTF-8 (save the file as "
+	    "UTF-8)");
+	expect_error("[gateway]\nadmin_numbers = \"\xc0\xaf\"\n",
+	    "t.conf:2: value of admin_numbers is not valid UTF-8 (save the "
+	    "file as UTF-8)");
+	expect_error("[http]\nsecret = \xed\xa0\x80\n",
+	    "t.conf:2: value of secret is not valid UTF-8 (save the file as "
+	    "UTF-8)");
+	/* Well-formed UTF-8 (Romanian comma-below, 4-byte emoji) loads. */
+	c = parse("[http]\nsecret = \xc8\x99\xc8\x9b\xf0\x9f\x98\x80\n");
+	assert_non_null(c);
+	config_free(c);
+}
+
+/* Issue 9: [limits] and [gateway] admin_pin. */
+static void
+test_limits_keys(void **state)
+{
+	struct gw_config *c;
+
+	(void)state;
+	c = parse("[gateway]\n");
+	assert_non_null(c);
+	assert_int_equal(c->limit_replies_per_hour, 30);
+	assert_int_equal(c->limit_silence_s, 3600);
+	assert_int_equal(c->n_limit_exempt, 0);
+	assert_null(c->admin_pin);
+	config_free(c);
+	c = parse("[gateway]\nadmin_pin = 4711\n[limits]\nreplies_per_hour = 5\n"
+	    "silence_s = 600\nexempt_numbers = 0722000001, +40722000002\n");
+	assert_non_null(c);
+	assert_string_equal(c->admin_pin, "4711");
+	assert_int_equal(c->limit_replies_per_hour, 5);
+	assert_int_equal(c->limit_silence_s, 600);
+	assert_int_equal(c->n_limit_exempt, 2);
+	assert_string_equal(c->limit_exempt[0], "+40722000001");
+	config_free(c);
+	expect_error("[gateway]\nadmin_pin = 12ab\n",
+	    "t.conf:2: admin_pin must be 4 to 8 digits");
+}
+
 /* config/ knows no service: [sheets] exists only when the sheet service
  * hands its section in, and its keys land in the service's struct. */
 static void
@@ -429,7 +479,7 @@ test_service_sections(void **state)
 	    0, err, sizeof(err));
 	assert_null(c);
 	assert_string_equal(err, "t.conf:1: unknown section [sheets] (known: "
-	    "gateway, queue, http, flows, modem NAME)");
+	    "gateway, queue, http, flows, limits, modem NAME)");
 	c = parse(text);
 	assert_non_null(c);
 	assert_non_null(config_section_data(c, &sheet_config_section));
@@ -451,7 +501,7 @@ test_unknown(void **state)
 	(void)state;
 	expect_error("[gateway]\n[foo]\n",
 	    "t.conf:2: unknown section [foo] (known: gateway, queue, http, "
-	    "flows, sheets, modem NAME)");
+	    "flows, limits, sheets, modem NAME)");
 	expect_error("[gateway]\nloglevel = info\n",
 	    "t.conf:2: unknown key \"loglevel\" in [gateway] (did you mean "
 	    "log_level?)");
@@ -704,6 +754,8 @@ main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_limits_keys),
 		cmocka_unit_test(test_service_sections),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_duplicates),
