@@ -221,6 +221,7 @@ http_ussd(struct gw_http *h, struct evhttp_request *req)
 	const char *ct;
 	char err[128], *body, *msg;
 	size_t len = evbuffer_get_length(in);
+	int64_t busy0;
 
 	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Content-Type");
@@ -254,6 +255,7 @@ http_ussd(struct gw_http *h, struct evhttp_request *req)
 	}
 	free(body);
 	memset(&out, 0, sizeof(out));
+	busy0 = store_busy_count(gw->store);
 	if (store_begin(gw->store) != 0)
 		goto fail;
 	if (flow_engine_ussd(gw->flows, gw->store, u, clock_now_ms(), &out) != 0) {
@@ -273,9 +275,20 @@ http_ussd(struct gw_http *h, struct evhttp_request *req)
 		gw_modems_kick(gw->modems); /* SMS a flow may have queued */
 	return;
 fail:
+	flow_reply_clear(&out);
+	if (store_busy_count(gw->store) != busy0) {
+		/* Another process holds the database's lock: nothing was
+		 * done; the aggregator asks again (the loop does not wait). */
+		log_warnx("ussd %s: database locked, answered 503",
+		    u->session_id);
+		free(u);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "1");
+		http_reply(req, 503, "Service Unavailable", "END\n");
+		return;
+	}
 	log_warnx("ussd %s: request failed: %s", u->session_id,
 	    store_errmsg(gw->store));
-	flow_reply_clear(&out);
 	free(u);
 	/* 500: the aggregator may retry; nothing was committed. */
 	http_reply(req, HTTP_INTERNAL, "Internal Server Error", "END\n");
