@@ -318,8 +318,13 @@ store_migrations_compare(struct store *st,
 	if (rc == -1)
 		return -1;
 	if (rc == 1) {
-		/* Which one: the first not applied (or the table is new). */
-		for (m = store_migrations; m->name != NULL; m++)
+		/* Which one: the first not applied, or the first of all when
+		 * there is no record yet (a new file). */
+		stmt = store_stmt(st, has_table_sql);
+		r = stmt != NULL ? sqlite3_step(stmt) : SQLITE_ERROR;
+		store_stmt_done(stmt);
+		m = store_migrations;
+		for (; r == SQLITE_ROW && m->name != NULL; m++)
 			if (migration_applied(st, m->name, err, errlen) != 1)
 				break;
 		snprintf(err, errlen, "%s", m->name != NULL ? m->name :
