@@ -28,7 +28,23 @@ struct cli_ctx {
 	struct store *store;	/* open database (owned by main) */
 	const char *config_path; /* as given with -c */
 	struct gw_services *services; /* cli_services(); owned by main */
+	FILE *out;		/* the command's stdout (a buffer in stafetad) */
+	FILE *err;		/* the command's stderr (likewise) */
 };
+
+/* cli_control.c: the client side of the control socket (gateway.h) */
+/* 1 if a stafetad holds the state directory's lock, 0 if not, -1 if it
+ * cannot be told (treated as running). */
+int cli_daemon_running(const struct gw_config *);
+/* Hands argv to the running daemon and prints its answer: 1 with *rc the
+ * exit code, 0 if no daemon listens (run the command here), -1 after
+ * printing why not. */
+int cli_control_run(struct cli_ctx *, int argc, char **argv, int *rc);
+/* Opens the database for a command: migrates it only if no daemon runs;
+ * refuses (NULL, err) a schema this program does not know, or one the
+ * running daemon has not migrated. */
+struct store *cli_store_open(const struct gw_config *, char *err,
+    size_t errlen);
 
 /* cli_services.c */
 /* The services' states for ctx->conf, started on first use (NULL with a

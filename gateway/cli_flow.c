@@ -27,7 +27,7 @@
 #include "store.h"
 #include "util.h"
 
-static int flow_usage(void);
+static int flow_usage(const struct cli_ctx *);
 static int flow_list(struct cli_ctx *);
 static int flow_check(struct cli_ctx *, int, char **);
 static int flow_start(struct cli_ctx *, int, char **);
@@ -41,9 +41,9 @@ cli_flow_usage(FILE *f)
 }
 
 static int
-flow_usage(void)
+flow_usage(const struct cli_ctx *ctx)
 {
-	cli_flow_usage(stderr);
+	cli_flow_usage(ctx->err);
 	return 2;
 }
 
@@ -99,7 +99,7 @@ flow_check(struct cli_ctx *ctx, int argc, char **argv)
 	int nerr;
 
 	if (argc > 3)
-		return flow_usage();
+		return flow_usage(ctx);
 	if (argc == 3)
 		dir = argv[2];
 	svc = cli_services(ctx);
@@ -132,7 +132,7 @@ flow_start(struct cli_ctx *ctx, int argc, char **argv)
 	int i, rc, status = 0;
 
 	if (argc < 4)
-		return flow_usage();
+		return flow_usage(ctx);
 	e = cli_flow_engine(ctx);
 	if (e == NULL)
 		return 1;
@@ -141,14 +141,14 @@ flow_start(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 	}
 	if (flow_engine_info(e, k, &fi) != 0) {
-		fprintf(stderr, "stafeta: no flow named %s (see `stafeta flow "
+		fprintf(ctx->err, "stafeta: no flow named %s (see `stafeta flow "
 		    "list`)\n", argv[2]);
 		flow_engine_free(e);
 		return 1;
 	}
 	for (i = 3; i < argc; i++) {
 		if (phone_normalize(argv[i], "40", phone, sizeof(phone)) != 0) {
-			fprintf(stderr, "stafeta: %s: not a phone number\n",
+			fprintf(ctx->err, "stafeta: %s: not a phone number\n",
 			    argv[i]);
 			status = 1;
 			continue;
@@ -163,11 +163,11 @@ flow_start(struct cli_ctx *ctx, int argc, char **argv)
 		    FLOW_CHANNEL_SMS, clock_now_ms());
 		if (rc < 0 || store_commit(ctx->store) != 0) {
 			store_rollback(ctx->store);
-			printf("%s: failed\n", phone);
+			fprintf(ctx->out, "%s: failed\n", phone);
 			status = 1;
 			continue;
 		}
-		printf("%s: %s\n", phone, rc == 1 ? "started, first message "
+		fprintf(ctx->out, "%s: %s\n", phone, rc == 1 ? "started, first message "
 		    "queued" : "skipped (opted out or busy in another "
 		    "dialogue)");
 	}
@@ -181,7 +181,7 @@ cli_flow_main(struct cli_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	if (argc < 2)
-		return flow_usage();
+		return flow_usage(ctx);
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		rc = flow_list(ctx);
 	else if (strcmp(argv[1], "check") == 0)
@@ -189,6 +189,6 @@ cli_flow_main(struct cli_ctx *ctx, int argc, char **argv)
 	else if (strcmp(argv[1], "start") == 0)
 		rc = flow_start(ctx, argc, argv);
 	else
-		rc = flow_usage();
+		rc = flow_usage(ctx);
 	return rc;
 }

@@ -525,13 +525,13 @@ cli_send_main(struct cli_ctx *ctx, int argc, char **argv)
 		first++;
 	}
 	if (argc - first < 2) {
-		cli_send_usage(stderr);
+		cli_send_usage(ctx->err);
 		return 2;
 	}
 	cc = ctx->conf->default_country != NULL ?
 	    ctx->conf->default_country : "40";
 	if (phone_normalize(argv[first], cc, number, sizeof(number)) == -1) {
-		fprintf(stderr, "stafeta: send: \"%s\" is not a phone number "
+		fprintf(ctx->err, "stafeta: send: \"%s\" is not a phone number "
 		    "(use +CC..., 00CC... or 0...)\n", argv[first]);
 		return 1;
 	}
@@ -539,29 +539,29 @@ cli_send_main(struct cli_ctx *ctx, int argc, char **argv)
 	for (i = first + 1; i < argc; i++) {
 		if ((i > first + 1 && buf_addstr(&text, " ") == -1) ||
 		    buf_addstr(&text, argv[i]) == -1) {
-			fprintf(stderr, "stafeta: send: text longer than %d "
+			fprintf(ctx->err, "stafeta: send: text longer than %d "
 			    "bytes\n", CLI_SEND_MAX_BYTES);
 			goto done;
 		}
 	}
 	if (text.len == 0) {
-		fprintf(stderr, "stafeta: send: empty text\n");
+		fprintf(ctx->err, "stafeta: send: empty text\n");
 		goto done;
 	}
 	if (gsm_text_parts(text.data) < 1) {
-		fprintf(stderr, "stafeta: send: text is not valid UTF-8\n");
+		fprintf(ctx->err, "stafeta: send: text is not valid UTF-8\n");
 		goto done;
 	}
 
 	memset(&out, 0, sizeof(out));
 	found = store_contact_find(ctx->store, number, &c);
 	if (found == -1) {
-		fprintf(stderr, "stafeta: send: %s\n",
+		fprintf(ctx->err, "stafeta: send: %s\n",
 		    store_errmsg(ctx->store));
 		goto done;
 	}
 	if (found == 1 && c.opted_out && !force) {
-		fprintf(stderr, "stafeta: send: %s has opted out (STOP); use "
+		fprintf(ctx->err, "stafeta: send: %s has opted out (STOP); use "
 		    "--force to send anyway\n", number);
 		store_contact_clear(&c);
 		goto done;
@@ -576,10 +576,10 @@ cli_send_main(struct cli_ctx *ctx, int argc, char **argv)
 	out.priority = STORE_PRIO_REPLY;
 	out.created_at = clock_now_ms();
 	if (store_outbox_add(ctx->store, &out) == -1) {
-		fprintf(stderr, "stafeta: send: %s\n",
+		fprintf(ctx->err, "stafeta: send: %s\n",
 		    store_errmsg(ctx->store));
 	} else {
-		printf("queued message %lld (%d part%s)\n", (long long)out.id,
+		fprintf(ctx->out, "queued message %lld (%d part%s)\n", (long long)out.id,
 		    out.parts, out.parts == 1 ? "" : "s");
 		rc = 0;
 	}

@@ -27,9 +27,11 @@
 #include "store.h"
 #include "util.h"
 
-static void usage(void);
-static int bad_phone(enum sheet_rep_status, const char *);
-static int opt_value(int, char **, int *, const char *, const char **);
+static void usage(const struct cli_ctx *);
+static int bad_phone(const struct cli_ctx *, enum sheet_rep_status,
+    const char *);
+static int opt_value(const struct cli_ctx *, int, char **, int *,
+    const char *, const char **);
 static int reporter_add(struct cli_ctx *, int, char **);
 static int reporter_list(struct cli_ctx *, int, char **);
 static int reporter_set_active(struct cli_ctx *, int, char **, int);
@@ -56,19 +58,19 @@ cli_reporter_usage(FILE *f)
 }
 
 static void
-usage(void)
+usage(const struct cli_ctx *ctx)
 {
-	cli_reporter_usage(stderr);
+	cli_reporter_usage(ctx->err);
 }
 
 /* Prints the "not a phone number" message for SHEET_REP_PHONE: 1 if it
  * did (the caller exits 2), 0 otherwise. */
 static int
-bad_phone(enum sheet_rep_status rs, const char *in)
+bad_phone(const struct cli_ctx *ctx, enum sheet_rep_status rs, const char *in)
 {
 	if (rs != SHEET_REP_PHONE)
 		return 0;
-	fprintf(stderr, "stafeta reporter: \"%s\" is not a phone number\n",
+	fprintf(ctx->err, "stafeta reporter: \"%s\" is not a phone number\n",
 	    in);
 	return 1;
 }
@@ -79,7 +81,8 @@ bad_phone(enum sheet_rep_status rs, const char *in)
  * missing.
  */
 static int
-opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+opt_value(const struct cli_ctx *ctx, int argc, char **argv, int *i,
+    const char *name, const char **val)
 {
 	size_t n = strlen(name);
 
@@ -92,7 +95,8 @@ opt_value(int argc, char **argv, int *i, const char *name, const char **val)
 	if (argv[*i][n] != '\0')
 		return 0;
 	if (*i + 1 >= argc) {
-		fprintf(stderr, "stafeta reporter: %s needs a value\n", name);
+		fprintf(ctx->err, "stafeta reporter: %s needs a value\n",
+		    name);
 		return -1;
 	}
 	*val = argv[++*i];
@@ -123,16 +127,16 @@ reporter_add(struct cli_ctx *ctx, int argc, char **argv)
 		size_t k;
 
 		for (k = 0; k < NELEM(names); k++) {
-			rc = opt_value(argc, argv, &i, names[k], slots[k]);
+			rc = opt_value(ctx, argc, argv, &i, names[k], slots[k]);
 			if (rc == -1)
 				return 2;
 			if (rc == 1)
 				break;
 		}
 		if (k == NELEM(names)) {
-			fprintf(stderr, "stafeta reporter add: unknown "
+			fprintf(ctx->err, "stafeta reporter add: unknown "
 			    "argument \"%s\"\n", argv[i]);
-			usage();
+			usage(ctx);
 			return 2;
 		}
 	}
@@ -140,44 +144,44 @@ reporter_add(struct cli_ctx *ctx, int argc, char **argv)
 	    &done);
 	switch (rs) {
 	case SHEET_REP_OK:
-		printf("reporter %s enrolled (%s, %s)%s\n", done.phone,
+		fprintf(ctx->out, "reporter %s enrolled (%s, %s)%s\n", done.phone,
 		    done.profession, done.commune, done.with_pin ?
 		    " with a USSD PIN" : "");
 		return 0;
 	case SHEET_REP_MISSING:
-		fprintf(stderr, "stafeta reporter add: --phone, --name, "
+		fprintf(ctx->err, "stafeta reporter add: --phone, --name, "
 		    "--profession and --commune are required\n");
-		usage();
+		usage(ctx);
 		return 2;
 	case SHEET_REP_PROFESSION:
-		fprintf(stderr, "stafeta reporter add: unknown profession "
+		fprintf(ctx->err, "stafeta reporter add: unknown profession "
 		    "\"%s\"\n", o.profession);
-		usage();
+		usage(ctx);
 		return 2;
 	case SHEET_REP_LANGUAGE:
-		fprintf(stderr, "stafeta reporter add: --language must be ro, "
+		fprintf(ctx->err, "stafeta reporter add: --language must be ro, "
 		    "hu or en\n");
 		return 2;
 	case SHEET_REP_PIN:
-		fprintf(stderr, "stafeta reporter add: the PIN must be 4 to 8 "
+		fprintf(ctx->err, "stafeta reporter add: the PIN must be 4 to 8 "
 		    "digits\n");
 		return 2;
 	case SHEET_REP_PHONE:
-		bad_phone(rs, o.phone);
+		bad_phone(ctx, rs, o.phone);
 		return 2;
 	case SHEET_REP_RANDOM:
-		fprintf(stderr, "stafeta reporter add: no randomness for the "
+		fprintf(ctx->err, "stafeta reporter add: no randomness for the "
 		    "PIN salt\n");
 		return 1;
 	case SHEET_REP_EXISTS:
-		fprintf(stderr, "stafeta reporter add: %s is already enrolled "
+		fprintf(ctx->err, "stafeta reporter add: %s is already enrolled "
 		    "(see `stafeta reporter list`)\n", done.phone);
 		return 1;
 	case SHEET_REP_UNKNOWN:
 	case SHEET_REP_STORE:
 		break;
 	}
-	fprintf(stderr, "stafeta reporter add: %s\n",
+	fprintf(ctx->err, "stafeta reporter add: %s\n",
 	    store_errmsg(ctx->store));
 	return 1;
 }
@@ -227,7 +231,7 @@ reporter_list(struct cli_ctx *ctx, int argc, char **argv)
 	if (argc == 3 && strcmp(argv[2], "--csv") == 0)
 		csv = 1;
 	else if (argc != 2) {
-		usage();
+		usage(ctx);
 		return 2;
 	}
 	if (csv) {
@@ -254,21 +258,21 @@ reporter_set_active(struct cli_ctx *ctx, int argc, char **argv, int active)
 	char phone[32];
 
 	if (argc != 3) {
-		usage();
+		usage(ctx);
 		return 2;
 	}
 	rs = sheet_reporter_set_active(ctx->store, ctx->conf, argv[2], active,
 	    clock_now_ms(), phone, sizeof(phone));
-	if (bad_phone(rs, argv[2]))
+	if (bad_phone(ctx, rs, argv[2]))
 		return 2;
 	if (rs == SHEET_REP_UNKNOWN) {
-		fprintf(stderr, "stafeta reporter: %s is not enrolled\n",
+		fprintf(ctx->err, "stafeta reporter: %s is not enrolled\n",
 		    phone);
 		return 1;
 	}
 	if (rs != SHEET_REP_OK)
 		return 1;
-	printf("reporter %s %s\n", phone, active ? "enabled" : "disabled");
+	fprintf(ctx->out, "reporter %s %s\n", phone, active ? "enabled" : "disabled");
 	return 0;
 }
 
@@ -279,26 +283,26 @@ reporter_pin(struct cli_ctx *ctx, int argc, char **argv)
 	char phone[32];
 
 	if (argc != 4) {
-		usage();
+		usage(ctx);
 		return 2;
 	}
 	rs = sheet_reporter_set_pin(ctx->store, ctx->conf, argv[2], argv[3],
 	    clock_now_ms(), phone, sizeof(phone));
 	if (rs == SHEET_REP_PIN) {
-		fprintf(stderr, "stafeta reporter pin: the PIN must be 4 to 8 "
+		fprintf(ctx->err, "stafeta reporter pin: the PIN must be 4 to 8 "
 		    "digits\n");
 		return 2;
 	}
-	if (bad_phone(rs, argv[2]))
+	if (bad_phone(ctx, rs, argv[2]))
 		return 2;
 	if (rs == SHEET_REP_UNKNOWN) {
-		fprintf(stderr, "stafeta reporter: %s is not enrolled\n",
+		fprintf(ctx->err, "stafeta reporter: %s is not enrolled\n",
 		    phone);
 		return 1;
 	}
 	if (rs != SHEET_REP_OK)
 		return 1;
-	printf("reporter %s: new USSD PIN set\n", phone);
+	fprintf(ctx->out, "reporter %s: new USSD PIN set\n", phone);
 	return 0;
 }
 
@@ -306,7 +310,7 @@ int
 cli_reporter_main(struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2) {
-		usage();
+		usage(ctx);
 		return 2;
 	}
 	if (strcmp(argv[1], "add") == 0)
@@ -319,6 +323,6 @@ cli_reporter_main(struct cli_ctx *ctx, int argc, char **argv)
 		return reporter_set_active(ctx, argc, argv, 1);
 	if (strcmp(argv[1], "pin") == 0)
 		return reporter_pin(ctx, argc, argv);
-	usage();
+	usage(ctx);
 	return 2;
 }

@@ -42,11 +42,12 @@ struct list_ctx {
 	int64_t now;
 };
 
-static void usage(void);
+static void usage(const struct cli_ctx *);
 static const struct sheet_table *load_table(struct cli_ctx *);
 static int find_sheet(struct cli_ctx *, const char *, struct sheet_row *,
     int);
-static int ref_error(enum sheet_status, const char *);
+static int ref_error(const struct cli_ctx *, enum sheet_status,
+    const char *);
 static int list_human_cb(const struct sheet_row *, void *);
 static int list_csv_cb(const struct sheet_row *, void *);
 static int export_cb(const struct sheet_row *, void *);
@@ -68,9 +69,9 @@ cli_sheets_usage(FILE *f)
 }
 
 static void
-usage(void)
+usage(const struct cli_ctx *ctx)
 {
-	cli_sheets_usage(stderr);
+	cli_sheets_usage(ctx->err);
 }
 
 /* The indicator table as the service loaded it for this configuration
@@ -94,19 +95,19 @@ load_table(struct cli_ctx *ctx)
 
 /* Prints why a sheet reference failed; 1 (the exit status). */
 static int
-ref_error(enum sheet_status e, const char *s)
+ref_error(const struct cli_ctx *ctx, enum sheet_status e, const char *s)
 {
 	switch (e) {
 	case SHEET_ERR_BAD_NUMBER:
-		fprintf(stderr, "stafeta sheets: \"%s\" is not a sheet "
+		fprintf(ctx->err, "stafeta sheets: \"%s\" is not a sheet "
 		    "number\n", s);
 		break;
 	case SHEET_ERR_BAD_REF:
-		fprintf(stderr, "stafeta sheets: \"%s\" is not a sheet number "
+		fprintf(ctx->err, "stafeta sheets: \"%s\" is not a sheet number "
 		    "or id\n", s);
 		break;
 	case SHEET_ERR_NOT_FOUND:
-		fprintf(stderr, "stafeta sheets: no sheet %s\n", s);
+		fprintf(ctx->err, "stafeta sheets: no sheet %s\n", s);
 		break;
 	case SHEET_OK:
 	case SHEET_ERR_STORE:
@@ -129,7 +130,7 @@ find_sheet(struct cli_ctx *ctx, const char *s, struct sheet_row *out,
 
 	e = sheet_lookup(ctx->store, s, with_values, out);
 	if (e != SHEET_OK)
-		return ref_error(e, s);
+		return ref_error(ctx, e, s);
 	return 0;
 }
 
@@ -221,7 +222,7 @@ sheets_list(struct cli_ctx *ctx, int argc, char **argv)
 			}
 			f.reporter_phone = phone;
 		} else {
-			usage();
+			usage(ctx);
 			return 2;
 		}
 	}
@@ -253,7 +254,7 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	int d;
 
 	if (argc != 3) {
-		usage();
+		usage(ctx);
 		return 2;
 	}
 	t = load_table(ctx);
@@ -366,7 +367,7 @@ sheets_export(struct cli_ctx *ctx, int argc, char **argv)
 		else if (strcmp(argv[a], "--all") == 0)
 			f.all = 1;
 		else {
-			usage();
+			usage(ctx);
 			return 2;
 		}
 	}
@@ -405,7 +406,7 @@ sheets_visit(struct cli_ctx *ctx, int argc, char **argv)
 	else if (argc == 4 && strncmp(argv[3], "--scheduled=", 12) == 0)
 		date = argv[3] + 12;
 	else {
-		usage();
+		usage(ctx);
 		return 2;
 	}
 	e = sheet_visit_record(ctx->store, argv[2], date, clock_now_ms(),
@@ -415,22 +416,22 @@ sheets_visit(struct cli_ctx *ctx, int argc, char **argv)
 	case SHEET_OK:
 		break;
 	case SHEET_ERR_BAD_DATE:
-		fprintf(stderr, "stafeta sheets visit: \"%s\" is not a date "
+		fprintf(ctx->err, "stafeta sheets visit: \"%s\" is not a date "
 		    "(YYYY-MM-DD)\n", date);
 		return 2;
 	case SHEET_ERR_VISITED:
-		fprintf(stderr, "stafeta sheets visit: %s was already "
+		fprintf(ctx->err, "stafeta sheets visit: %s was already "
 		    "visited\n", no);
 		return 1;
 	case SHEET_ERR_BAD_NUMBER:
 	case SHEET_ERR_BAD_REF:
 	case SHEET_ERR_NOT_FOUND:
 	case SHEET_ERR_STORE:
-		return ref_error(e, argv[2]);
+		return ref_error(ctx, e, argv[2]);
 	}
 	if (strcmp(argv[2], no) != 0 && res.hops > 0)
-		printf("%s is superseded; ", argv[2]);
-	printf("sheet %s: %s%s%s\n", no, sheet_strstate(res.state),
+		fprintf(ctx->out, "%s is superseded; ", argv[2]);
+	fprintf(ctx->out, "sheet %s: %s%s%s\n", no, sheet_strstate(res.state),
 	    date != NULL ? " " : "", date != NULL ? date : "");
 	return 0;
 }
@@ -439,7 +440,7 @@ int
 cli_sheets_main(struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2) {
-		usage();
+		usage(ctx);
 		return 2;
 	}
 	if (strcmp(argv[1], "list") == 0)
@@ -450,6 +451,6 @@ cli_sheets_main(struct cli_ctx *ctx, int argc, char **argv)
 		return sheets_export(ctx, argc, argv);
 	if (strcmp(argv[1], "visit") == 0)
 		return sheets_visit(ctx, argc, argv);
-	usage();
+	usage(ctx);
 	return 2;
 }

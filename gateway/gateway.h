@@ -26,6 +26,9 @@ struct flow_engine;
 struct gw_modems;
 struct gw_http;
 struct gw_metrics;
+struct gw_control;
+struct buf;
+struct cli_ctx;
 
 struct gateway {
 	struct event_base *base;    /* the one event loop */
@@ -36,6 +39,7 @@ struct gateway {
 	struct gw_modems *modems;   /* worker supervisor (owned) */
 	struct gw_http *http;	    /* USSD/HTTP listener or NULL (owned) */
 	struct gw_metrics *metrics; /* /metrics listener or NULL (owned) */
+	struct gw_control *control; /* control socket or NULL (owned) */
 	const char *config_path;    /* from -c (borrowed from argv) */
 	const char *state_override; /* from -S or NULL (borrowed) */
 };
@@ -144,6 +148,64 @@ int gw_reasm_expire(struct gateway *, int64_t now);
 /* gw_http.c: the HTTP listener (USSD aggregator callback) */
 struct gw_http *gw_http_new(struct gateway *, char *err, size_t errlen);
 void gw_http_free(struct gw_http *);
+
+/*
+ * gw_control.c: the local control socket STATE/stafetad.sock (mode 0660;
+ * whoever can open it may control the daemon, as with smtpctl).  The
+ * stafeta command hands the operator's writes to the running daemon
+ * through it, so that the daemon stays the one writer; it runs the same
+ * cli_*_main the command runs without a daemon, on its own connection,
+ * and answers the exit code and the output texts.
+ *
+ * Wire format, both directions: a frame is a 4-byte big-endian length N
+ * and N bytes.  A request's bytes are the version byte (1) and argv[0..]
+ * each ended by a NUL (1 to GW_CTL_ARGS_MAX strings, N at most
+ * GW_CTL_REQUEST_MAX).  An answer's bytes are the version byte, the exit
+ * code byte, the stdout length (4 bytes, big-endian), the stdout text and
+ * the stderr text (the rest); N at most GW_CTL_ANSWER_MAX.
+ */
+#define GW_CTL_VERSION 1
+#define GW_CTL_REQUEST_MAX 16384
+#define GW_CTL_ARGS_MAX 256
+#define GW_CTL_ANSWER_MAX (1024 * 1024)
+#define GW_CTL_DEADLINE_S 10	/* a connection's whole life, daemon side */
+#define GW_STORE_BUSY_MS 50	/* the daemon's longest wait for a lock */
+/* A write the daemon takes over the socket: one line in gw_ctl_commands[]. */
+struct gw_ctl_command {
+	const char *name;	/* argv[0], as typed */
+	const char *sub;	/* argv[1], or NULL for any */
+	int (*main)(struct cli_ctx *, int argc, char **argv); /* as cli.h */
+};
+struct gw_ctl_answer {
+	int code;		/* exit code, 0-255 */
+	char *out;		/* stdout text, NUL-terminated (owned) */
+	size_t out_len;
+	char *err;		/* stderr text, NUL-terminated (owned) */
+	size_t err_len;
+};
+struct gw_control *gw_control_new(struct gateway *, char *err, size_t errlen);
+void gw_control_free(struct gw_control *); /* NULL is a no-op */
+/* The socket's path for conf; caller frees. */
+char *gw_ctl_socket_path(const struct gw_config *);
+/* The table entry for a command line, or NULL if it is not one the
+ * daemon takes (then the command runs in the stafeta process). */
+const struct gw_ctl_command *gw_ctl_find(int argc, char *const *argv);
+/* Appends a request frame for argv to b: 0, or -1 if too big or empty. */
+int gw_ctl_request_encode(struct buf *b, int argc, char *const *argv)
+    __attribute__((warn_unused_result));
+/* Decodes a request frame at the start of p[0..n): 1 with *used bytes
+ * taken and *argv_out (NULL-terminated, one allocation: free(*argv_out)),
+ * 0 if more bytes are needed, -1 if malformed (close the connection). */
+int gw_ctl_request_decode(const unsigned char *p, size_t n, size_t *used,
+    int *argc_out, char ***argv_out) __attribute__((warn_unused_result));
+/* Appends an answer frame to b (texts cut to fit GW_CTL_ANSWER_MAX). */
+int gw_ctl_answer_encode(struct buf *b, int code, const char *out,
+    size_t out_len, const char *err, size_t err_len)
+    __attribute__((warn_unused_result));
+/* As gw_ctl_request_decode, for an answer; clear *a after a 1. */
+int gw_ctl_answer_decode(const unsigned char *p, size_t n, size_t *used,
+    struct gw_ctl_answer *a) __attribute__((warn_unused_result));
+void gw_ctl_answer_clear(struct gw_ctl_answer *);
 
 /* gw_notify.c: systemd notification (no-op outside systemd) */
 void gw_notify_ready(void);

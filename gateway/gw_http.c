@@ -171,6 +171,7 @@ http_ussd(void *arg, struct gw_httpd_req *req)
 	char err[128], *msg;
 	size_t len;
 	int64_t t0 = clock_mono_ms();
+	int64_t busy0;
 
 	ct = gw_httpd_req_header(req, "Content-Type");
 	if (ct != NULL && strncmp(ct, "application/x-www-form-urlencoded",
@@ -192,6 +193,7 @@ http_ussd(void *arg, struct gw_httpd_req *req)
 		return;
 	}
 	memset(&out, 0, sizeof(out));
+	busy0 = store_busy_count(gw->store);
 	if (store_begin(gw->store) != 0)
 		goto fail;
 	if (flow_engine_ussd(gw->flows, gw->store, u, clock_now_ms(), &out) != 0) {
@@ -212,9 +214,20 @@ http_ussd(void *arg, struct gw_httpd_req *req)
 		gw_modems_kick(gw->modems); /* SMS a flow may have queued */
 	return;
 fail:
+	flow_reply_clear(&out);
+	if (store_busy_count(gw->store) != busy0) {
+		/* Another process holds the database's lock: nothing was
+		 * done; the aggregator asks again (the loop does not wait). */
+		log_warnx("ussd %s: database locked, answered 503",
+		    u->session_id);
+		free(u);
+		gw_httpd_add_header(req, "Retry-After", "1");
+		http_reply(req, 503, "Service Unavailable", "END\n");
+		ussd_done(t0, "busy");
+		return;
+	}
 	log_warnx("ussd %s: request failed: %s", u->session_id,
 	    store_errmsg(gw->store));
-	flow_reply_clear(&out);
 	free(u);
 	/* 500: the aggregator may retry; nothing was committed. */
 	http_reply(req, 500, "Internal Server Error", "END\n");

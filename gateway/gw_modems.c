@@ -39,6 +39,7 @@
 
 #define GW_SEND_TIMEOUT_MS 180000  /* a SEND unanswered this long = hung */
 #define GW_BACKOFF_MAX_S 60
+#define GW_BATCH_RETRY_MS 250	/* a batch kept while the database is locked */
 #define GW_STABLE_MS 60000	   /* alive this long resets the backoff */
 
 static const char *gw_worker_strstate(enum gw_worker_state);
@@ -266,6 +267,7 @@ gw_worker_close(struct gw_worker *w)
 	for (size_t i = 0; i < w->n_batch; i++)
 		modem_part_clear(&w->batch[i]);
 	w->n_batch = 0;
+	w->batch_retry_at = 0;
 }
 
 void
@@ -443,9 +445,26 @@ gw_worker_batch_end(struct gw_worker *w)
 {
 	struct modem_ipc_msg ack;
 	int64_t *locs = NULL;
+	int64_t busy0 = store_busy_count(w->mods->gw->store);
+	int stored;
 
-	if (gw_inbound_batch(w->mods->gw, w->name, w->batch, w->n_batch) !=
-	    0) {
+	stored = gw_inbound_batch(w->mods->gw, w->name, w->batch,
+	    w->n_batch) == 0;
+	if (!stored && store_busy_count(w->mods->gw->store) != busy0) {
+		/* Another process holds the database's lock: keep the parts
+		 * (not acknowledged, so still on the SIM) and store them
+		 * from the loop a little later.  The worker is healthy. */
+		if (w->batch_retry_at == 0)
+			log_warnx("modem %s: database locked by another "
+			    "process; %zu part(s) kept, stored when it is "
+			    "free", w->name, w->n_batch);
+		w->batch_retry_at = clock_mono_ms() + GW_BATCH_RETRY_MS;
+		return;
+	}
+	if (w->batch_retry_at != 0)
+		log_info("modem %s: database free again", w->name);
+	w->batch_retry_at = 0;
+	if (!stored) {
 		/* Not stored: the parts stay on the SIM.  A fresh worker reads
 		 * them again; its predecessor remembered them as pending. */
 		for (size_t i = 0; i < w->n_batch; i++)
@@ -580,14 +599,29 @@ gw_modems_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	const struct gw_config *conf = mods->gw->conf;
 	int64_t mono = clock_mono_ms();
 	int64_t wd = (int64_t)conf->watchdog_s * 1000;
+	int64_t stall;
 
 	UNUSED(fd);
 	UNUSED(ev);
+	/* A tick that comes late means this loop was not listening: the
+	 * workers' silence over that time is ours, not theirs. */
+	stall = mods->last_tick != 0 ? mono - mods->last_tick - 1000 : 0;
+	mods->last_tick = mono;
 	for (size_t i = 0; i < mods->n; i++) {
 		struct gw_worker *w = mods->w[i];
 
 		if (w->pid <= 0 || w->fd < 0)
 			continue;
+		if (stall > 0)
+			w->last_heard += stall;
+		if (w->batch_retry_at != 0 && mono >= w->batch_retry_at)
+			gw_worker_batch_end(w);
+		if (mono - w->last_heard > wd) {
+			/* Read what is waiting first: a PONG may be there. */
+			gw_worker_read_cb(w->fd, EV_READ, w);
+			if (w->fd < 0)
+				continue;
+		}
 		if (mono - w->last_heard > wd) {
 			gw_worker_kill(w, "watchdog: no answer");
 			continue;

@@ -58,6 +58,8 @@ struct gw_worker {
 				    * full inbox drains at read speed */
 	struct modem_part *batch;  /* parts of the current read pass */
 	size_t n_batch, cap_batch;
+	int64_t batch_retry_at;	   /* mono ms: store the batch again (the
+				    * database was locked), 0 if none */
 };
 
 struct gw_modems {
@@ -67,6 +69,7 @@ struct gw_modems {
 	struct event *ev_tick;	/* 250 ms: watchdog, queue pick-up */
 	struct event *ev_chld;	/* SIGCHLD */
 	int stopping;		/* shutdown in progress: no restarts */
+	int64_t last_tick;	/* mono ms of the last tick (loop stalls) */
 };
 
 /* gw_modems.c */

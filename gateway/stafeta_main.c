@@ -6,6 +6,10 @@
  * Loads the same configuration file as the daemon, opens the database
  * (a second, short-lived connection next to the daemon's, which WAL and
  * busy_timeout make safe) and runs one command from the table below.
+ * The operator's writes (gw_ctl_find, gw_control.c) go to a running
+ * daemon over its control socket instead (cli_control.c); without a
+ * daemon they run here.  Only a command run while no daemon runs may
+ * migrate the database (cli_store_open).
  *
  * `stafeta -h`, `stafeta help` and `stafeta help COMMAND` print usage on
  * stdout; so does -h or --help anywhere among a command's arguments (up
@@ -175,6 +179,8 @@ main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.config_path = config_path;
+	ctx.out = stdout;
+	ctx.err = stderr;
 	ctx.conf = gw_config_load(config_path, state_dir, err, sizeof(err));
 	if (ctx.conf == NULL) {
 		/* Already "file:line: message". */
@@ -183,9 +189,19 @@ main(int argc, char **argv)
 	}
 	if (verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
+	if (gw_ctl_find(argc, argv) != NULL) {
+		int r = cli_control_run(&ctx, argc, argv, &rc);
+
+		if (r != 0) {
+			config_free(ctx.conf);
+			if (fflush(stdout) == EOF || ferror(stdout))
+				return 1;
+			return r == 1 ? rc : 1;
+		}
+	}
 	/* A database this command creates is 0640 at most (stafetad too). */
 	umask(umask(0) | 027);
-	ctx.store = gw_store_open(ctx.conf->database, err, sizeof(err));
+	ctx.store = cli_store_open(ctx.conf, err, sizeof(err));
 	if (ctx.store == NULL) {
 		fprintf(stderr, "stafeta: %s\n", err);
 		config_free(ctx.conf);

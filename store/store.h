@@ -120,7 +120,23 @@ typedef int store_channel_cb(const struct store_channel_row *, void *arg);
 /* Opens (creating if needed) and migrates the database at path. */
 struct store *store_open(const char *path, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* Opens like store_open but applies no migration: for a process that is
+ * not the one to migrate (store_migrations_compare tells whether the
+ * schema is the one it knows). */
+struct store *store_open_nomigrate(const char *path, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
 void store_close(struct store *);
+/* The longest a statement of this handle waits for another connection's
+ * lock, in ms (5000 after open; the daemon sets a few ms so its event
+ * loop never waits long).  0 or -1. */
+int store_set_busy_timeout(struct store *, int ms);
+/* Lock waits of this handle that gave up (SQLITE_BUSY) since open: a
+ * caller compares it before and after a unit of work to tell "locked,
+ * retry later" from a real failure. */
+int64_t store_busy_count(const struct store *);
+/* Rows written by this handle since open (rolled back ones included):
+ * unchanged across a failed unit of work means it wrote nothing. */
+int64_t store_changes(const struct store *);
 int store_begin(struct store *) __attribute__((warn_unused_result));
 int store_commit(struct store *) __attribute__((warn_unused_result));
 void store_rollback(struct store *);
@@ -145,6 +161,16 @@ const char *store_errmsg(const struct store *);
  */
 int store_migrate_apply(struct store *, const struct store_migration *list,
     char *err, size_t errlen) __attribute__((warn_unused_result));
+/*
+ * Compares the migrations recorded in the database with the core list
+ * and the n lists given (the services'): 0 if they are the same set, 1 if
+ * some known one is not applied yet (an older database), 2 if the
+ * database records one that no list knows (written by a newer program),
+ * -1 on error; for 1 and 2, err names the first such migration.
+ */
+int store_migrations_compare(struct store *,
+    const struct store_migration *const *lists, size_t n, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
 
 /* store_dedup.c */
 /* Records key: 1 if new, 0 if seen before, -1 on error. */

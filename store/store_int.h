@@ -35,6 +35,9 @@ struct store {
 	struct store_stmt_slot *slots; /* statement cache */
 	size_t n_slots;		     /* slots used */
 	size_t cap_slots;	     /* slots allocated */
+	int busy_ms;		     /* longest wait for a lock */
+	int64_t busy_since;	     /* mono ms the current wait began */
+	int64_t busy_failures;	     /* waits that gave up (SQLITE_BUSY) */
 };
 
 /* Schemas defined by their owning files (one line per migration). */

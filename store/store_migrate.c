@@ -10,6 +10,7 @@
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "clock.h"
 #include "log.h"
@@ -22,6 +23,8 @@ static int migrations_pending(struct store *, const struct store_migration *,
     char *, size_t);
 static int migrate_list(struct store *, const struct store_migration *,
     char *, size_t);
+static int migration_known(const char *, const struct store_migration *const *,
+    size_t);
 
 /* The message states as stored; the SQL below writes them as literals. */
 _Static_assert(STORE_OUT_QUEUED == 0 && STORE_OUT_SENDING == 1 &&
@@ -281,4 +284,85 @@ fail_db:
 fail:
 	store_rollback(st);
 	return -1;
+}
+
+static const char names_sql[] =
+    "SELECT name FROM schema_migrations ORDER BY name";
+
+/* 1 if name is in the core list or one of lists[0..n), else 0. */
+static int
+migration_known(const char *name, const struct store_migration *const *lists,
+    size_t n)
+{
+	const struct store_migration *m;
+
+	for (m = store_migrations; m->name != NULL; m++)
+		if (strcmp(m->name, name) == 0)
+			return 1;
+	for (size_t i = 0; i < n; i++)
+		for (m = lists[i]; m != NULL && m->name != NULL; m++)
+			if (strcmp(m->name, name) == 0)
+				return 1;
+	return 0;
+}
+
+int
+store_migrations_compare(struct store *st,
+    const struct store_migration *const *lists, size_t n, char *err,
+    size_t errlen)
+{
+	const struct store_migration *m;
+	sqlite3_stmt *stmt;
+	int rc, r;
+
+	rc = migrations_pending(st, store_migrations, err, errlen);
+	if (rc == -1)
+		return -1;
+	if (rc == 1) {
+		/* Which one: the first not applied, or the first of all when
+		 * there is no record yet (a new file). */
+		stmt = store_stmt(st, has_table_sql);
+		r = stmt != NULL ? sqlite3_step(stmt) : SQLITE_ERROR;
+		store_stmt_done(stmt);
+		m = store_migrations;
+		for (; r == SQLITE_ROW && m->name != NULL; m++)
+			if (migration_applied(st, m->name, err, errlen) != 1)
+				break;
+		snprintf(err, errlen, "%s", m->name != NULL ? m->name :
+		    store_migrations[0].name);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (m = lists[i]; m != NULL && m->name != NULL; m++) {
+			r = migration_applied(st, m->name, err, errlen);
+			if (r == -1)
+				return -1;
+			if (r == 0) {
+				snprintf(err, errlen, "%s", m->name);
+				return 1;
+			}
+		}
+	}
+	stmt = store_stmt(st, names_sql);
+	if (stmt == NULL) {
+		snprintf(err, errlen, "%s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(stmt, 0);
+
+		if (name != NULL && !migration_known(name, lists, n)) {
+			snprintf(err, errlen, "%s", name);
+			store_stmt_done(stmt);
+			return 2;
+		}
+	}
+	store_stmt_done(stmt);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
 }

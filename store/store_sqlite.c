@@ -4,6 +4,7 @@
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,13 @@
 #include "util.h"
 
 static int store_pragma(struct store *, const char *, char *, size_t);
+static struct store *store_open_mode(const char *, int, char *, size_t);
+static int store_busy_cb(void *, int);
+static int64_t store_mono_ms(void);
+
+/* The default longest wait for a lock: the CLI's, as before.  The daemon
+ * sets its own, a few milliseconds (store_set_busy_timeout). */
+#define STORE_BUSY_DEFAULT_MS 5000
 
 static const char begin_sql[] = "BEGIN IMMEDIATE";
 static const char commit_sql[] = "COMMIT";
@@ -39,8 +47,72 @@ store_pragma(struct store *st, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
+static int64_t
+store_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The busy handler: sqlite3_busy_timeout's behaviour, plus a count of the
+ * waits that gave up, so that a caller can tell "locked by another
+ * process, try again later" from a real failure (store_busy_count).
+ * Sleeps 1 ms, then 5 ms steps: a short timeout stays short.
+ */
+static int
+store_busy_cb(void *arg, int count)
+{
+	struct store *st = arg;
+	int64_t now = store_mono_ms();
+
+	if (count == 0)
+		st->busy_since = now;
+	if (now - st->busy_since >= st->busy_ms) {
+		st->busy_failures++;
+		return 0;
+	}
+	sqlite3_sleep(count < 3 ? 1 : 5);
+	return 1;
+}
+
+int
+store_set_busy_timeout(struct store *st, int ms)
+{
+	st->busy_ms = ms < 0 ? 0 : ms;
+	return sqlite3_busy_handler(st->db, store_busy_cb, st) == SQLITE_OK ?
+	    0 : -1;
+}
+
+int64_t
+store_busy_count(const struct store *st)
+{
+	return st->busy_failures;
+}
+
+int64_t
+store_changes(const struct store *st)
+{
+	return sqlite3_total_changes64(st->db);
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
+{
+	return store_open_mode(path, 1, err, errlen);
+}
+
+struct store *
+store_open_nomigrate(const char *path, char *err, size_t errlen)
+{
+	return store_open_mode(path, 0, err, errlen);
+}
+
+/* Opens path; applies the core migrations when migrate is 1. */
+static struct store *
+store_open_mode(const char *path, int migrate, char *err, size_t errlen)
 {
 	struct store *st;
 	sqlite3_stmt *jm = NULL;
@@ -61,7 +133,7 @@ store_open(const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(st->db, 1);
 	/* Before anything that may need a lock: the daemon and the stafeta
 	 * command share the file. */
-	if (sqlite3_busy_timeout(st->db, 5000) != SQLITE_OK) {
+	if (store_set_busy_timeout(st, STORE_BUSY_DEFAULT_MS) != 0) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -104,7 +176,7 @@ store_open(const char *path, char *err, size_t errlen)
 	if (store_pragma(st, "PRAGMA synchronous=FULL", err, errlen) == -1 ||
 	    store_pragma(st, "PRAGMA foreign_keys=ON", err, errlen) == -1)
 		goto fail;
-	if (store_migrate(st, err, errlen) == -1)
+	if (migrate && store_migrate(st, err, errlen) == -1)
 		goto fail;
 	return st;
 
@@ -275,6 +347,10 @@ store_exec_stmt(struct store *st, sqlite3_stmt *stmt, const char *what)
 void
 store_log_error(const struct store *st, const char *what)
 {
+	/* A BUSY that never reached the handler (a WAL snapshot conflict,
+	 * recovery) counts too. */
+	if ((sqlite3_errcode(st->db) & 0xff) == SQLITE_BUSY)
+		((struct store *)st)->busy_failures++;
 	log_warnx("store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 

@@ -71,6 +71,8 @@ setup(void **state)
 	f->sc.commune = (char *)(uintptr_t)"Tinca";
 	f->ctx.conf = &f->conf;
 	f->ctx.store = f->st;
+	f->ctx.out = stdout;
+	f->ctx.err = stderr;
 	*state = f;
 	return 0;
 }
