@@ -203,6 +203,10 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 	  echo "note: after 'systemd-sysusers', run: chgrp stafeta /etc/stafeta/stafeta.conf"
 	sed 's,@SBINDIR@,$(PREFIX)/sbin,g' systemd/stafetad.service > \
 	  $(DESTDIR)$(PREFIX)/lib/systemd/system/stafetad.service
+	sed 's,@BINDIR@,$(PREFIX)/bin,g' systemd/stafeta-backup.service > \
+	  $(DESTDIR)$(PREFIX)/lib/systemd/system/stafeta-backup.service
+	install -m 644 systemd/stafeta-backup.timer \
+	  $(DESTDIR)$(PREFIX)/lib/systemd/system/stafeta-backup.timer
 	install -m 644 systemd/stafeta.sysusers \
 	  $(DESTDIR)$(PREFIX)/lib/sysusers.d/stafeta.conf
 

@@ -89,7 +89,7 @@ static void
 unknown_section(const struct config_parse *st, const char *name, char *msg,
     size_t msglen)
 {
-	char known[256] = "gateway, queue, http, flows";
+	char known[256] = "gateway, queue, http, flows, retention";
 	size_t n = strlen(known);
 
 	for (size_t i = 0; i < st->cfg->n_sections && n < sizeof(known); i++)

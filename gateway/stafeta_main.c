@@ -31,6 +31,7 @@ struct cli_command {
 	int (*main)(struct cli_ctx *, int, char **); /* the command */
 	void (*usage)(FILE *);			 /* full usage */
 	const char *help;				 /* one line */
+	int no_store; /* 1: the database is not opened (restore) */
 };
 
 static const struct cli_command cli_commands[] = {
@@ -58,6 +59,9 @@ static const struct cli_command cli_commands[] = {
 	{ .name = "simulate", .main = cli_simulate_main,
 	  .usage = cli_simulate_usage,
 	  .help = "...  try a flow without a modem" },
+	{ .name = "backup", .main = cli_backup_main, .usage = cli_backup_usage, .help = "FILE | --rotate DIR  copy the database (daemon running)" },
+	{ .name = "restore", .main = cli_restore_main, .usage = cli_restore_usage, .help = "FILE  put a backup back (daemon stopped)", .no_store = 1 },
+	{ .name = "purge", .main = cli_purge_main, .usage = cli_purge_usage, .help = "[--dry-run]  delete what is past its retention" },
 };
 
 static void usage(FILE *);
@@ -181,8 +185,9 @@ main(int argc, char **argv)
 	}
 	if (verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
-	ctx.store = gw_store_open(ctx.conf->database, err, sizeof(err));
-	if (ctx.store == NULL) {
+	if (!cmd->no_store)
+		ctx.store = gw_store_open(ctx.conf->database, err, sizeof(err));
+	if (ctx.store == NULL && !cmd->no_store) {
 		fprintf(stderr, "stafeta: %s\n", err);
 		config_free(ctx.conf);
 		return 1;

@@ -429,7 +429,7 @@ test_service_sections(void **state)
 	    0, err, sizeof(err));
 	assert_null(c);
 	assert_string_equal(err, "t.conf:1: unknown section [sheets] (known: "
-	    "gateway, queue, http, flows, modem NAME)");
+	    "gateway, queue, http, flows, retention, modem NAME)");
 	c = parse(text);
 	assert_non_null(c);
 	assert_non_null(config_section_data(c, &sheet_config_section));
@@ -451,7 +451,7 @@ test_unknown(void **state)
 	(void)state;
 	expect_error("[gateway]\n[foo]\n",
 	    "t.conf:2: unknown section [foo] (known: gateway, queue, http, "
-	    "flows, sheets, modem NAME)");
+	    "flows, retention, sheets, modem NAME)");
 	expect_error("[gateway]\nloglevel = info\n",
 	    "t.conf:2: unknown key \"loglevel\" in [gateway] (did you mean "
 	    "log_level?)");
