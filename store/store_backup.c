@@ -357,7 +357,7 @@ store_restore(const char *db, const char *file, const char *stamp,
 	char *side_from = NULL, *side_to = NULL;
 	struct stat sb;
 	int64_t n;
-	int have_db;
+	int have_db = 0;
 
 	*kept = NULL;
 	(void)unlink(tmp);
@@ -406,6 +406,14 @@ store_restore(const char *db, const char *file, const char *stamp,
 
 fail_tmp:
 	(void)unlink(tmp);
+	/* Put the current database back where it was. */
+	if (have_db && stat(db, &sb) != 0 && rename(keep, db) == 0) {
+		free(side_from);
+		side_from = xasprintf("%s-wal", keep);
+		free(side_to);
+		side_to = xasprintf("%s-wal", db);
+		(void)rename(side_from, side_to);
+	}
 fail:
 	free(side_from);
 	free(side_to);
