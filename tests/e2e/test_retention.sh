@@ -34,8 +34,10 @@ assert_eq "$?" 0 "stafeta purge exits 0"
 assert_eq "$(sql "SELECT count(*) FROM inbound")" 0 "purge deleted the inbound rows"
 assert_eq "$(sql "SELECT count(*) FROM outbox")" 3 "purge kept the outbox rows"
 
-# The daemon purges once a day on its own.
+# The daemon purges once a day on its own.  (The channel row still says
+# "up" from the first run: wait for this daemon's own start.)
 start_daemon || { e2e_done; exit 1; }
+wait_log 30 "starting -> up" 2 || fail "the daemon started again"
 clock_advance $((21 * 86400))
 assert_eq "$(sql "SELECT count(*) FROM outbox")" 3 \
     "day 29: the daemon's purge keeps 29-day-old outbox rows"
