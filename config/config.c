@@ -85,13 +85,24 @@ service_index(const struct gw_config *cfg, const char *name)
 	return -1;
 }
 
+/* Lists every section this load knows: config's own, in the order of
+ * its key table, then the services', then [modem NAME]. */
 static void
 unknown_section(const struct config_parse *st, const char *name, char *msg,
     size_t msglen)
 {
-	char known[256] = "gateway, queue, http, flows, limits";
-	size_t n = strlen(known);
+	char known[512] = "";
+	size_t n = 0;
 
+	for (size_t i = 0; i < st->nkeys && n < sizeof(known); i++) {
+		const char *sec = st->keys[i].section;
+
+		if (strcmp(sec, "modem") == 0 ||
+		    (i > 0 && strcmp(sec, st->keys[i - 1].section) == 0))
+			continue;
+		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
+		    n > 0 ? ", " : "", sec);
+	}
 	for (size_t i = 0; i < st->cfg->n_sections && n < sizeof(known); i++)
 		n += (size_t)snprintf(known + n, sizeof(known) - n, ", %s",
 		    st->cfg->sections[i]->name);

@@ -13,9 +13,9 @@
  * are resolved against the state directory (-S DIR, or [gateway]
  * state_dir, or /var/lib/stafeta).
  *
- * Sections of services: the file's [gateway], [queue], [http], [flows]
- * and [modem NAME] sections are config's own; every other section belongs
- * to a service, which describes it with a struct config_section (its keys
+ * Sections of services: the file's [gateway], [queue], [http], [flows],
+ * [retention] and [modem NAME] sections are config's own; every other
+ * section belongs to a service, which describes it with a struct config_section (its keys
  * in the same table form, filling a struct of its own) and hands it to
  * config_load.  config knows no service: a section nobody handed in is
  * an unknown section.
@@ -150,6 +150,16 @@ struct gw_config {
 	int session_reprompt_s; /* default re-prompt after silence */
 	int session_expiry_s;	/* default session expiry */
 	int ussd_timeout_s;	/* USSD session considered broken off */
+
+	/* [retention] (days; 0 years = as long as the case data) */
+	int keep_inbound_days;	  /* received messages */
+	int keep_outbox_days;	  /* finished outbox rows */
+	int keep_sessions_days;	  /* inactive dialogue sessions */
+	int keep_ussd_days;	  /* USSD aggregator sessions */
+	int keep_dedup_days;	  /* dedup keys */
+	int keep_quarantine_days; /* quarantined SIM slots */
+	int keep_audit_years;	  /* audit log (DP7) */
+	int purge_batch;	  /* rows per purge transaction */
 
 	struct modem_conf *modems; /* array of n_modems */
 	size_t n_modems;

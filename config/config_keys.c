@@ -89,6 +89,15 @@ static const struct config_key config_keys[] = {
 	{ "flows", "reprompt_s", CONFIG_KEY_INT, "3600", 0, 604800, G(session_reprompt_s), 0, 0, NULL },
 	{ "flows", "expiry_s", CONFIG_KEY_INT, "86400", 60, 2592000, G(session_expiry_s), 0, 0, NULL },
 	{ "flows", "ussd_timeout_s", CONFIG_KEY_INT, "180", 10, 3600, G(ussd_timeout_s), 0, 0, NULL },
+	/* [retention]: how long each data class is kept (docs/configuration.md) */
+	{ "retention", "inbound_days", CONFIG_KEY_INT, "7", 1, 3650, G(keep_inbound_days), 0, 0, NULL },
+	{ "retention", "outbox_days", CONFIG_KEY_INT, "90", 1, 3650, G(keep_outbox_days), 0, 0, NULL },
+	{ "retention", "sessions_days", CONFIG_KEY_INT, "31", 1, 3650, G(keep_sessions_days), 0, 0, NULL },
+	{ "retention", "ussd_days", CONFIG_KEY_INT, "1", 1, 3650, G(keep_ussd_days), 0, 0, NULL },
+	{ "retention", "dedup_days", CONFIG_KEY_INT, "30", 1, 3650, G(keep_dedup_days), 0, 0, NULL },
+	{ "retention", "quarantine_days", CONFIG_KEY_INT, "90", 1, 3650, G(keep_quarantine_days), 0, 0, NULL },
+	{ "retention", "audit_years", CONFIG_KEY_INT, "0", 0, 100, G(keep_audit_years), 0, 0, NULL },
+	{ "retention", "purge_batch", CONFIG_KEY_INT, "500", 10, 100000, G(purge_batch), 0, 0, NULL },
 	/* [modem NAME] */
 	{ "modem", "device", CONFIG_KEY_STRING, NULL, 0, 0, M(device), 0, CONFIG_KEY_NONEMPTY, NULL },
 	{ "modem", "connection", CONFIG_KEY_STRING, "at", 0, 0, M(connection), 0, CONFIG_KEY_NONEMPTY, NULL },

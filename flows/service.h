@@ -47,6 +47,12 @@ struct service_env {
 				       * validate, log nothing at info */
 };
 
+/* What a purge hook tells, once per data class it owns: the class name
+ * ("sheets"), the rows older than its period (dry run) or deleted, and
+ * the cut-off (ms). */
+typedef void service_purge_report_cb(void *arg, const char *cls,
+    int64_t rows, int64_t before);
+
 struct service {
 	const char *name; /* "sheet": its folder flows/NAME/, log prefix */
 	/* Its configuration section (keys, defaults, bounds), or NULL. */
@@ -66,6 +72,15 @@ struct service {
 	int (*tick)(void *state, struct store *, const struct gw_config *,
 	    int64_t now);
 	void (*free)(void *state);
+	/* Retention of the service's own tables, with its own periods (its
+	 * section): counts (dry_run) or deletes the rows past them at now,
+	 * in batches of batch rows, each in a transaction of its own (called
+	 * outside a transaction), and reports each class.  0 or -1.  NULL if
+	 * the service keeps nothing that ages.  Daily in the daemon, and by
+	 * `stafeta purge`. */
+	int (*purge)(void *state, struct store *, const struct gw_config *,
+	    int64_t now, int batch, int dry_run,
+	    service_purge_report_cb *report, void *arg);
 };
 
 #endif /* STAFETA_SERVICE_H */

@@ -25,7 +25,8 @@ struct flow_engine;
 
 struct cli_ctx {
 	struct gw_config *conf; /* loaded configuration (owned by main) */
-	struct store *store;	/* open database (owned by main) */
+	struct store *store;	/* open database (owned by main); NULL
+				 * for a command marked no_store */
 	const char *config_path; /* as given with -c */
 	struct gw_services *services; /* cli_services(); owned by main */
 	FILE *out;		/* the command's stdout (a buffer in stafetad) */
@@ -75,5 +76,13 @@ void cli_flow_usage(FILE *);
 /* cli_simulate.c */
 int cli_simulate_main(struct cli_ctx *, int argc, char **argv);
 void cli_simulate_usage(FILE *);
+
+/* cli_backup.c */
+int cli_backup_main(struct cli_ctx *, int argc, char **argv);
+int cli_restore_main(struct cli_ctx *, int argc, char **argv);
+int cli_purge_main(struct cli_ctx *, int argc, char **argv);
+void cli_backup_usage(FILE *);
+void cli_restore_usage(FILE *);
+void cli_purge_usage(FILE *);
 
 #endif /* STAFETA_CLI_H */

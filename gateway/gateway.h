@@ -76,6 +76,23 @@ void *gw_services_state(const struct gw_services *, const struct service *);
 int gw_services_tick(struct gw_services *, struct store *,
     const struct gw_config *, int64_t now);
 
+/* gw_purge.c: retention (docs/configuration.md, [retention]) */
+/* The cut-off (ms) of core class cls (enum store_purge_class) at now. */
+int64_t gw_purge_before(const struct gw_config *, int cls, int64_t now);
+/*
+ * Counts (dry_run) or deletes the rows of every data class past its
+ * period at now: the core classes with [retention], then each service's
+ * purge hook; report is called once per class (rows -1: no such data in
+ * this database).  Deletes go in batches of purge_batch rows, each in its
+ * own transaction (call outside one); max_batches > 0 caps the batches
+ * per core class and sets *more if rows may remain.  svcs may be NULL
+ * (core classes only).  0, or -1 if some class failed (logged).
+ */
+int gw_purge(const struct gw_services *, struct store *,
+    const struct gw_config *, int64_t now, int dry_run, int max_batches,
+    void (*report)(void *, const char *, int64_t, int64_t), void *arg,
+    int *more) __attribute__((warn_unused_result));
+
 /* gw_modems.c: worker supervisor and outbound dispatcher */
 struct gw_modems *gw_modems_new(struct gateway *);
 void gw_modems_free(struct gw_modems *);   /* stops workers */

@@ -37,6 +37,7 @@ struct cli_command {
 	int (*main)(struct cli_ctx *, int, char **); /* the command */
 	void (*usage)(FILE *);			 /* full usage */
 	const char *help;				 /* one line */
+	int no_store; /* 1: the database is not opened (restore) */
 };
 
 static const struct cli_command cli_commands[] = {
@@ -64,6 +65,9 @@ static const struct cli_command cli_commands[] = {
 	{ .name = "simulate", .main = cli_simulate_main,
 	  .usage = cli_simulate_usage,
 	  .help = "...  try a flow without a modem" },
+	{ .name = "backup", .main = cli_backup_main, .usage = cli_backup_usage, .help = "FILE | --rotate DIR  copy the database (daemon running)" },
+	{ .name = "restore", .main = cli_restore_main, .usage = cli_restore_usage, .help = "FILE  put a backup back (daemon stopped)", .no_store = 1 },
+	{ .name = "purge", .main = cli_purge_main, .usage = cli_purge_usage, .help = "[--dry-run]  delete what is past its retention" },
 };
 
 static void usage(FILE *);
@@ -189,7 +193,7 @@ main(int argc, char **argv)
 	}
 	if (verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
-	if (gw_ctl_find(argc, argv) != NULL) {
+	if (!cmd->no_store && gw_ctl_find(argc, argv) != NULL) {
 		int r = cli_control_run(&ctx, argc, argv, &rc);
 
 		if (r != 0) {
@@ -201,8 +205,9 @@ main(int argc, char **argv)
 	}
 	/* A database this command creates is 0640 at most (stafetad too). */
 	umask(umask(0) | 027);
-	ctx.store = cli_store_open(ctx.conf, err, sizeof(err));
-	if (ctx.store == NULL) {
+	if (!cmd->no_store)
+		ctx.store = cli_store_open(ctx.conf, err, sizeof(err));
+	if (ctx.store == NULL && !cmd->no_store) {
 		fprintf(stderr, "stafeta: %s\n", err);
 		config_free(ctx.conf);
 		return 1;

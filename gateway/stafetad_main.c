@@ -34,7 +34,8 @@
 #include "util.h"
 
 #define HOUSEKEEPING_S 5
-#define DEDUP_KEEP_MS (30LL * 24 * 3600 * 1000)
+#define PURGE_EVERY_MS (24LL * 3600 * 1000)
+#define PURGE_MAX_BATCHES 20 /* per class and housekeeping pass */
 
 struct daemon_timers {
 	struct gateway *gw;
@@ -44,7 +45,9 @@ struct daemon_timers {
 	struct event *ev_int;
 	struct event *ev_hup;
 	struct event *ev_usr2;	  /* test clock only: housekeeping now */
-	int64_t last_prune;	  /* ms */
+	int64_t last_flood;	  /* ms, last hourly limiter clean-up */
+	int64_t last_purge;	  /* ms, start of the last daily purge */
+	int purge_more;		  /* that purge is not finished yet */
 };
 
 static void usage(FILE *, int) __attribute__((noreturn));
@@ -55,6 +58,8 @@ static void signal_hup_cb(evutil_socket_t, short, void *);
 static void housekeeping_cb(evutil_socket_t, short, void *);
 static void housekeeping_now_cb(evutil_socket_t, short, void *);
 static void watchdog_cb(evutil_socket_t, short, void *);
+static void purge_report_cb(void *, const char *, int64_t, int64_t);
+static void daily_purge(struct daemon_timers *, int64_t);
 
 /* Prints usage on f and exits with code (0 for -h/--help, 2 otherwise). */
 static void
@@ -214,10 +219,11 @@ housekeeping_cb(evutil_socket_t fd, short ev, void *arg)
 		int ok = store_outbox_expire(gw->store,
 		    now - (int64_t)gw->conf->send_max_age_s * 1000,
 		    &expired) == 0;
-		if (ok && now - t->last_prune > 3600 * 1000) {
-			ok = store_dedup_prune(gw->store, now - DEDUP_KEEP_MS) ==
-			    0 && gw_flood_housekeeping(gw, now) == 0;
-			t->last_prune = now;
+		/* The limiter's old counters go hourly (the retention purge
+		 * takes dedup keys and the rest, daily). */
+		if (ok && now - t->last_flood > 3600 * 1000) {
+			ok = gw_flood_housekeeping(gw, now) == 0;
+			t->last_flood = now;
 		}
 		if (ok)
 			ok = gw_privacy_housekeeping(gw) == 0;
@@ -244,7 +250,38 @@ housekeeping_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 	}
 	(void)gw_services_tick(gw->services, gw->store, gw->conf, now);
+	daily_purge(t, now);
 	gw_modems_kick(gw->modems);
+}
+
+/* Logs what the purge deleted: a class and a count, nothing personal. */
+static void
+purge_report_cb(void *arg, const char *cls, int64_t rows, int64_t before)
+{
+	UNUSED(arg);
+	UNUSED(before);
+	if (rows > 0)
+		log_info("purge: %s: %lld row(s) past retention deleted", cls,
+		    (long long)rows);
+}
+
+/* Once a day (and at start), the retention purge; a long one goes on in
+ * bounded slices on the next housekeeping passes. */
+static void
+daily_purge(struct daemon_timers *t, int64_t now)
+{
+	struct gateway *gw = t->gw;
+
+	if (!t->purge_more && t->last_purge != 0 &&
+	    now - t->last_purge < PURGE_EVERY_MS)
+		return;
+	if (!t->purge_more)
+		t->last_purge = now;
+	if (gw_purge(gw->services, gw->store, gw->conf, now, 0,
+	    PURGE_MAX_BATCHES, purge_report_cb, NULL, &t->purge_more) != 0) {
+		t->purge_more = 0;
+		log_warnx("purge: failed, retried tomorrow");
+	}
 }
 
 /*

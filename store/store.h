@@ -510,4 +510,72 @@ void store_due_clear(struct store_due *);
 /* Clears and frees an array from store_due_take; NULL is a no-op. */
 void store_due_free(struct store_due *, size_t n);
 
+/* store_backup.c: copies of the database, and putting one back */
+/* Tables whose rows a backup reports (a missing one counts -1). */
+#define STORE_BACKUP_TABLES 6
+extern const char *const store_backup_tables[STORE_BACKUP_TABLES];
+struct store_backup_info {
+	int64_t bytes;	/* size of the backup file */
+	int pages;	/* database pages copied */
+	int steps;	/* backup steps it took */
+	int64_t rows[STORE_BACKUP_TABLES]; /* of store_backup_tables[] */
+};
+/*
+ * Copies the database to path with SQLite's online backup API, as it was
+ * when the call began (a read transaction holds the snapshot; the daemon
+ * goes on writing), through path.tmp (mode 0640), fsynced, renamed.  An
+ * existing path is an error unless force.  Call outside a transaction.
+ * 0 with *info, or -1 with err (path untouched).
+ */
+int store_backup(struct store *, const char *path, int force,
+    struct store_backup_info *info, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/* 1 if this program knows the migration called name. */
+typedef int store_migration_known_cb(const char *name, void *arg);
+/* Checks that path is a Stafeta database this program can run:
+ * integrity_check ok, schema_migrations present, every name in it
+ * known.  0 with *n_migrations, or -1 with err. */
+int store_restore_check(const char *path, store_migration_known_cb *known,
+    void *arg, int64_t *n_migrations, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+/*
+ * Replaces the database db by a checked copy of file.  The current
+ * database and its -wal are kept as db.before-restore-STAMP (its name in
+ * *kept, caller frees; NULL if there was none), a stale -shm removed.
+ * No process may have db open: the caller holds the state directory lock.
+ */
+int store_restore(const char *db, const char *file, const char *stamp,
+    store_migration_known_cb *known, void *arg, char **kept, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
+
+/* store_migrate.c */
+/* 1 if name is one of the core migrations, else 0. */
+int store_migration_core_known(const char *name);
+
+/* store_purge.c: retention of the core data classes */
+enum store_purge_class {
+	STORE_PURGE_INBOUND = 0, /* received messages (raw texts) */
+	STORE_PURGE_OUTBOX,	 /* sent, delivered, failed, expired rows */
+	STORE_PURGE_SESSIONS,	 /* dialogue sessions no longer active */
+	STORE_PURGE_TOMBSTONES,	 /* "your dialogue expired" markers */
+	STORE_PURGE_USSD,	 /* USSD aggregator sessions */
+	STORE_PURGE_DEDUP,	 /* dedup keys of parts read */
+	STORE_PURGE_QUARANTINE,	 /* quarantined SIM slots (when present) */
+	STORE_PURGE_N,
+};
+const char *store_purge_name(int cls);
+/* Rows of cls older than before (ms) in *n; *n = -1 if this database has
+ * no table for the class.  Read only. */
+int store_purge_count(struct store *, int cls, int64_t before, int64_t *n)
+    __attribute__((warn_unused_result));
+/* Deletes up to batch such rows in the caller's transaction. */
+int store_purge_batch(struct store *, int cls, int64_t before, int batch,
+    int64_t *deleted) __attribute__((warn_unused_result));
+/* Deletes such rows in batches, each in a transaction of its own (call
+ * outside a transaction), at most max_batches (0 = until none is left);
+ * *more = 1 if rows may remain. */
+int store_purge_run(struct store *, int cls, int64_t before, int batch,
+    int max_batches, int64_t *deleted, int *more)
+    __attribute__((warn_unused_result));
+
 #endif /* STAFETA_STORE_H */

@@ -132,6 +132,17 @@ static const struct store_migration store_migrations[] = {
 	{ NULL, NULL },
 };
 
+int
+store_migration_core_known(const char *name)
+{
+	for (const struct store_migration *m = store_migrations;
+	    m->name != NULL; m++) {
+		if (strcmp(m->name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static const char create_sql[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     "  name TEXT PRIMARY KEY,"

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "service.h"
 #include "sheet_store.h"
 
 struct gw_config;
@@ -486,6 +487,7 @@ struct sheet_conf {
 	char **spas_numbers;	/* SPAS duty numbers (urgent alerts, digest) */
 	size_t n_spas_numbers;
 	char *digest_time;	/* "HH:MM" local time of the daily digest */
+	int keep_years;		/* closed sheets kept this long (DP8) */
 };
 
 struct config_section;
@@ -494,6 +496,13 @@ extern const struct config_section sheet_config_section;
 /* The [sheets] settings of conf (borrowed); "not configured" (county 0,
  * no numbers) if conf was loaded without the section. */
 const struct sheet_conf *sheet_conf(const struct gw_config *);
+
+/* sheet_purge.c */
+/* The service's purge hook (flows/service.h): closed sheets, with their
+ * values, received more than [sheets] keep_years ago. */
+int sheet_purge(void *state, struct store *, const struct gw_config *,
+    int64_t now, int batch, int dry_run, service_purge_report_cb *report,
+    void *arg) __attribute__((warn_unused_result));
 
 /* sheet_service.c */
 /* The service descriptor: the one line in gateway/gw_services.c. */

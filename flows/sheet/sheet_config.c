@@ -31,6 +31,7 @@ static const struct config_key sheet_config_keys[] = {
 	{ "sheets", "indicators", CONFIG_KEY_STRING, NULL, 0, 0, S(indicators), 0, CONFIG_KEY_NONEMPTY, NULL },
 	{ "sheets", "spas_numbers", CONFIG_KEY_PHONES, "", 0, 0, S(spas_numbers), S(n_spas_numbers), 0, NULL },
 	{ "sheets", "digest_time", CONFIG_KEY_TIME, "18:00", 0, 0, S(digest_time), 0, 0, NULL },
+	{ "sheets", "keep_years", CONFIG_KEY_INT, "18", 1, 100, S(keep_years), 0, 0, NULL },
 };
 /* clang-format on */
 

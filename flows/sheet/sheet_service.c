@@ -39,6 +39,7 @@ const struct service sheet_service = {
 	.init = sheet_service_init,
 	.tick = sheet_service_tick,
 	.free = sheet_service_free,
+	.purge = sheet_purge,
 };
 
 struct sheet_svc *

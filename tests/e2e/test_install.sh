@@ -59,6 +59,10 @@ assert_eq "$(stat -c %a "$R/etc/stafeta/stafeta.conf" 2>/dev/null)" 640 \
     "configuration is not world-readable"
 assert_match "$(cat "$R/usr/lib/systemd/system/stafetad.service" 2>/dev/null)" \
     "ExecStart=/usr/sbin/stafetad" "unit starts /usr/sbin/stafetad"
+assert_match "$(cat "$R/usr/lib/systemd/system/stafeta-backup.service" 2>/dev/null)" \
+    "ExecStart=/usr/bin/stafeta .* backup --rotate" "backup unit runs /usr/bin/stafeta backup"
+[ -f "$R/usr/lib/systemd/system/stafeta-backup.timer" ] &&
+    ok "backup timer installed" || fail "no stafeta-backup.timer"
 
 # The data folder compiled into the installed binaries.
 for b in sbin/stafetad bin/stafeta; do

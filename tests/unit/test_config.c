@@ -479,7 +479,8 @@ test_service_sections(void **state)
 	    0, err, sizeof(err));
 	assert_null(c);
 	assert_string_equal(err, "t.conf:1: unknown section [sheets] (known: "
-	    "gateway, queue, http, flows, limits, modem NAME)");
+	    "gateway, limits, queue, http, metrics, flows, retention, modem "
+	    "NAME)");
 	c = parse(text);
 	assert_non_null(c);
 	assert_non_null(config_section_data(c, &sheet_config_section));
@@ -500,8 +501,8 @@ test_unknown(void **state)
 {
 	(void)state;
 	expect_error("[gateway]\n[foo]\n",
-	    "t.conf:2: unknown section [foo] (known: gateway, queue, http, "
-	    "flows, limits, sheets, modem NAME)");
+	    "t.conf:2: unknown section [foo] (known: gateway, limits, queue, "
+	    "http, metrics, flows, retention, sheets, modem NAME)");
 	expect_error("[gateway]\nloglevel = info\n",
 	    "t.conf:2: unknown key \"loglevel\" in [gateway] (did you mean "
 	    "log_level?)");

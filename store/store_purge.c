@@ -1,0 +1,202 @@
+/*
+ * store_purge.c - retention: the core data classes and how their old
+ * rows are counted and deleted.
+ *
+ * Each class is one table and one time column (with, for the outbox and
+ * the dialogue sessions, a condition that keeps live rows: a queued or
+ * sending message, a session still waiting for its next step).  The
+ * cut-offs come from the [retention] section (gateway/gw_purge.c); this
+ * file knows only "older than".  Deletes go in batches, each in a
+ * transaction of its own (store_purge_run), so a purge of a year of rows
+ * never holds the write lock for long.
+ *
+ * A class whose table this database does not have (the quarantine table
+ * until the modem work adds it) counts as -1 ("no such data") and is
+ * skipped.  Adding a class: a line in purge_classes[] with its SQL, and
+ * its key in [retention].
+ */
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_int.h"
+#include "util.h"
+
+struct purge_class {
+	const char *name;  /* as printed and as documented */
+	const char *table; /* must exist for the class to apply */
+	const char *count_sql;	/* ?1 = before (ms) */
+	const char *delete_sql; /* ?1 = before, ?2 = batch */
+};
+
+/* Terminal outbox states: sent, delivered, failed, expired, undelivered.
+ * Queued and sending rows are never purged. */
+#define OUT_DONE "state IN (2, 3, 4, 5, 6)"
+/* A session still scheduled after the cut-off is kept. */
+#define SESSION_OLD "updated_at < ?1 AND due_at < ?1"
+
+static const char inbound_count_sql[] =
+    "SELECT count(*) FROM inbound WHERE received_at < ?1";
+static const char inbound_delete_sql[] =
+    "DELETE FROM inbound WHERE id IN (SELECT id FROM inbound"
+    " WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)";
+static const char outbox_count_sql[] =
+    "SELECT count(*) FROM outbox WHERE created_at < ?1 AND " OUT_DONE;
+static const char outbox_delete_sql[] =
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+    " WHERE created_at < ?1 AND " OUT_DONE " LIMIT ?2)";
+static const char sessions_count_sql[] =
+    "SELECT count(*) FROM flow_sessions WHERE " SESSION_OLD;
+static const char sessions_delete_sql[] =
+    "DELETE FROM flow_sessions WHERE (phone, channel) IN"
+    " (SELECT phone, channel FROM flow_sessions WHERE " SESSION_OLD
+    " LIMIT ?2)";
+static const char tombstones_count_sql[] =
+    "SELECT count(*) FROM flow_tombstones WHERE at < ?1";
+static const char tombstones_delete_sql[] =
+    "DELETE FROM flow_tombstones WHERE (phone, channel) IN"
+    " (SELECT phone, channel FROM flow_tombstones WHERE at < ?1 LIMIT ?2)";
+static const char ussd_count_sql[] =
+    "SELECT count(*) FROM ussd_sessions WHERE updated_at < ?1";
+static const char ussd_delete_sql[] =
+    "DELETE FROM ussd_sessions WHERE session_id IN (SELECT session_id"
+    " FROM ussd_sessions WHERE updated_at < ?1 LIMIT ?2)";
+static const char dedup_count_sql[] =
+    "SELECT count(*) FROM dedup WHERE at < ?1";
+static const char dedup_delete_sql[] =
+    "DELETE FROM dedup WHERE key IN (SELECT key FROM dedup"
+    " WHERE at < ?1 LIMIT ?2)";
+/* Hook for the quarantine of unreadable SIM slots (issue 9): a table
+ * `quarantine` with a unix-ms column `at`.  Adjust here if it differs. */
+static const char quarantine_count_sql[] =
+    "SELECT count(*) FROM quarantine WHERE at < ?1";
+static const char quarantine_delete_sql[] =
+    "DELETE FROM quarantine WHERE rowid IN (SELECT rowid FROM quarantine"
+    " WHERE at < ?1 LIMIT ?2)";
+
+static const struct purge_class purge_classes[STORE_PURGE_N] = {
+	[STORE_PURGE_INBOUND] = { "inbound", "inbound", inbound_count_sql,
+	    inbound_delete_sql },
+	[STORE_PURGE_OUTBOX] = { "outbox", "outbox", outbox_count_sql,
+	    outbox_delete_sql },
+	[STORE_PURGE_SESSIONS] = { "sessions", "flow_sessions",
+	    sessions_count_sql, sessions_delete_sql },
+	[STORE_PURGE_TOMBSTONES] = { "session_ends", "flow_tombstones",
+	    tombstones_count_sql, tombstones_delete_sql },
+	[STORE_PURGE_USSD] = { "ussd", "ussd_sessions", ussd_count_sql,
+	    ussd_delete_sql },
+	[STORE_PURGE_DEDUP] = { "dedup", "dedup", dedup_count_sql,
+	    dedup_delete_sql },
+	[STORE_PURGE_QUARANTINE] = { "quarantine", "quarantine",
+	    quarantine_count_sql, quarantine_delete_sql },
+};
+
+static const char has_table_sql[] =
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
+
+static int purge_has_table(struct store *, const char *);
+
+/* 1 if the table exists, 0 if not, -1 on error. */
+static int
+purge_has_table(struct store *st, const char *table)
+{
+	sqlite3_stmt *q = store_stmt(st, has_table_sql);
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	store_stmt_done(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_log_error(st, "purge: schema");
+	return -1;
+}
+
+const char *
+store_purge_name(int cls)
+{
+	if (cls < 0 || cls >= STORE_PURGE_N)
+		return "?";
+	return purge_classes[cls].name;
+}
+
+int
+store_purge_count(struct store *st, int cls, int64_t before, int64_t *n)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	*n = -1;
+	if (cls < 0 || cls >= STORE_PURGE_N)
+		return -1;
+	rc = purge_has_table(st, purge_classes[cls].table);
+	if (rc != 1)
+		return rc;
+	q = store_stmt(st, purge_classes[cls].count_sql);
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, before);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(q, 0);
+	store_stmt_done(q);
+	if (rc != SQLITE_ROW) {
+		store_log_error(st, "purge: count");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_purge_batch(struct store *st, int cls, int64_t before, int batch,
+    int64_t *deleted)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	*deleted = 0;
+	if (cls < 0 || cls >= STORE_PURGE_N || batch <= 0)
+		return -1;
+	rc = purge_has_table(st, purge_classes[cls].table);
+	if (rc != 1)
+		return rc;
+	q = store_stmt(st, purge_classes[cls].delete_sql);
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, before);
+	sqlite3_bind_int(q, 2, batch);
+	if (store_exec_stmt(st, q, "purge: delete") != 0)
+		return -1;
+	*deleted = sqlite3_changes64(st->db);
+	return 0;
+}
+
+int
+store_purge_run(struct store *st, int cls, int64_t before, int batch,
+    int max_batches, int64_t *deleted, int *more)
+{
+	int64_t n;
+
+	*deleted = 0;
+	*more = 0;
+	for (int i = 0; max_batches <= 0 || i < max_batches; i++) {
+		if (store_begin(st) != 0)
+			return -1;
+		if (store_purge_batch(st, cls, before, batch, &n) != 0) {
+			store_rollback(st);
+			return -1;
+		}
+		if (store_commit(st) != 0) {
+			store_rollback(st);
+			return -1;
+		}
+		*deleted += n;
+		if (n < batch)
+			return 0;
+	}
+	*more = 1;
+	return 0;
+}
