@@ -125,6 +125,7 @@ static const struct store_migration store_migrations[] = {
 	{ "0003_parts", store_schema_parts },
 	{ "0006_channels", store_schema_channels },
 	{ "0007_due", store_schema_due },
+	{ "0008_quarantine", store_schema_quarantine },
 	{ NULL, NULL },
 };
 
