@@ -8,6 +8,15 @@
 # because its delete failed is stored and answered once.
 . "$(dirname "$0")/lib.sh"
 
+# wait_empty SECONDS: until the dummy inbox $IN holds no file.
+wait_empty() {
+	_w=0
+	while [ "$(ls "$IN" | wc -l)" -gt 0 ] && [ $_w -lt $(($1 * 20)) ]; do
+		sleep 0.05
+		_w=$((_w + 1))
+	done
+}
+
 write_conf m1 m2
 IN="$T/state/modem-m1/sms/1"
 mkdir -p "$IN"
@@ -47,6 +56,7 @@ assert_eq "$(sql "SELECT state FROM channels WHERE name = 'm1'")" up \
     "the modem is still up"
 assert_eq "$(grep -c 'up -> down' "$T/daemon.log")" 0 \
     "the modem never went down over the bad slots"
+wait_empty 10
 assert_eq "$(ls "$IN" | wc -l)" 0 "the SIM inbox is empty at the end"
 assert_match "$(cli status)" "m1: 2 unreadable messages quarantined" \
     "stafeta status mentions the quarantined messages"
@@ -60,10 +70,7 @@ inject m2 --time 20250301T100000 +40722300002 "$SAME"
 inject m2 --time 20250301T100000 --start 5 +40722300002 "$SAME"
 wait_for 30 "SELECT count(*) FROM inbound WHERE sender = '+40722300002'" 2 ||
     fail "two identical SMS in one second: not both stored"
-_w=0
-while [ "$(ls "$IN" | wc -l)" -gt 0 ] && [ $_w -lt 200 ]; do
-	sleep 0.05; _w=$((_w + 1))
-done
+wait_empty 10
 wait_log 10 "modem m2: [0-9]+ location\(s\) deleted, [1-9][0-9]* key\(s\) released" 1 ||
     fail "the deletes were not confirmed to the gateway"
 inject m2 --time 20250301T100000 +40722300002 "$SAME"
@@ -80,10 +87,7 @@ assert_eq "$(sql "SELECT count(DISTINCT i.id) FROM outbox o JOIN inbound i
 # A part whose delete fails is read again and again (as after a crash
 # between the commit and the delete): stored once, answered once.  An
 # immutable file makes the dummy's unlink fail even for root.
-_w=0
-while [ "$(ls "$IN" | wc -l)" -gt 0 ] && [ $_w -lt 200 ]; do
-	sleep 0.05; _w=$((_w + 1))
-done
+wait_empty 10
 inject m2 --start 7 +40722300003 "Mesaj necesters"
 if chattr +i "$IN/7" 2>/dev/null; then
 	skipped=$(grep -c "already stored, skipped" "$T/daemon.log")
