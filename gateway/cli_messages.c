@@ -341,6 +341,20 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 			    sc.m[i].conf->name : sc.m[i].row.name,
 			    sc.m[i].row.error);
 	}
+	/* Unreadable SIM slots copied aside (table quarantine). */
+	for (i = 0; i < sc.n; i++) {
+		const char *name = sc.m[i].conf != NULL ?
+		    sc.m[i].conf->name : sc.m[i].row.name;
+		int64_t nq = 0, last = 0;
+		char age[32];
+
+		if (name != NULL && store_quarantine_count(ctx->store, name,
+		    &nq, &last) == 0 && nq > 0)
+			printf("%s: %lld unreadable message%s quarantined, "
+			    "last %s (table quarantine)\n", name,
+			    (long long)nq, nq == 1 ? "" : "s",
+			    cli_age(last, now, age, sizeof(age)));
+	}
 	printf("total: %zu modem%s (%d up), %lld queued, %lld sending, "
 	    "%d part%s sent today, %lld received\n", ctx->conf->n_modems,
 	    ctx->conf->n_modems == 1 ? "" : "s", up, (long long)queued,

@@ -110,6 +110,17 @@ struct modem_part;
  * if committed (the parts may then be deleted from the modem). */
 int gw_inbound_batch(struct gateway *, const char *modem,
     struct modem_part *parts, size_t n) __attribute__((warn_unused_result));
+/* The worker deleted these locations: forgets their dedup keys, in a
+ * transaction of its own.  0 or -1 (the keys then age out). */
+int gw_inbound_deleted(struct gateway *, const char *modem,
+    const int64_t *locs, size_t n) __attribute__((warn_unused_result));
+struct modem_poison;
+/* Stores the copy of an unreadable location in the quarantine table, in a
+ * transaction of its own.  0 if committed (the location may then be
+ * deleted from the modem), -1 if not.  *id_out = the row. */
+int gw_inbound_quarantine(struct gateway *, const char *modem,
+    const struct modem_poison *, int64_t *id_out)
+    __attribute__((warn_unused_result));
 /* Routes one complete inbound SMS (inside the caller's transaction). */
 int gw_inbound_route(struct gateway *, const char *modem, int64_t inbound_id,
     const char *sender, const char *text, int64_t now)
@@ -123,10 +134,6 @@ int gw_flood_exempt(const struct gw_config *, const char *phone);
  * answer it, 0 the sender is silenced (store it, do not answer), -1. */
 int gw_flood_check(struct gateway *, int64_t inbound_id, const char *phone,
     int64_t now) __attribute__((warn_unused_result));
-/* Messages left unanswered, and silences started, since the daemon
- * started (for metrics). */
-int64_t gw_flood_silenced_total(void);
-int64_t gw_flood_silences_total(void);
 /* Prunes rows of numbers quiet for a day (inside a transaction). */
 int gw_flood_housekeeping(struct gateway *, int64_t now)
     __attribute__((warn_unused_result));

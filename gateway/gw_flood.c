@@ -8,7 +8,8 @@
  * a silence of silence_s during which its messages are stored as usual
  * (nothing is lost, an operator sees them in `stafeta inbox`) but neither
  * handed to the flow engine nor answered.  The silence is logged once,
- * with the number redacted, and counted (gw_flood_silenced_total).
+ * with the number redacted, and counted in the metrics
+ * (stafeta_flood_unanswered_total, stafeta_flood_silences_total).
  *
  * Exempt: [gateway] admin_numbers, [sheets] spas_numbers and [limits]
  * exempt_numbers.  The state is a row per number in the database
@@ -23,6 +24,7 @@
 
 #include "config.h"
 #include "gateway.h"
+#include "gw_metrics.h"
 #include "log.h"
 #include "sheet.h"
 #include "store.h"
@@ -32,8 +34,6 @@
 
 static int flood_listed(char *const *, size_t, const char *);
 
-static int64_t flood_silenced_total; /* messages left unanswered */
-static int64_t flood_silences_total; /* silences started */
 
 static int
 flood_listed(char *const *list, size_t n, const char *phone)
@@ -70,7 +70,7 @@ gw_flood_check(struct gateway *gw, int64_t inbound_id, const char *phone,
 	if (rc < 0)
 		return -1;
 	if (f.silenced_until > now) {
-		flood_silenced_total++;
+		gw_metrics_count("stafeta_flood_unanswered_total", NULL);
 		log_debug("msg %lld: sender silenced for flooding, stored "
 		    "unanswered", (long long)inbound_id);
 		return 0;
@@ -90,8 +90,8 @@ gw_flood_check(struct gateway *gw, int64_t inbound_id, const char *phone,
 		f.silenced_until = now + (int64_t)conf->limit_silence_s * 1000;
 		if (store_flood_put(gw->store, phone, &f, now) != 0)
 			return -1;
-		flood_silenced_total++;
-		flood_silences_total++;
+		gw_metrics_count("stafeta_flood_unanswered_total", NULL);
+		gw_metrics_count("stafeta_flood_silences_total", NULL);
 		log_warnx("msg %lld: sender %s sent more than %d messages in an "
 		    "hour: unanswered for %d s (messages still stored)",
 		    (long long)inbound_id, log_redact_number(phone, red,
@@ -103,18 +103,6 @@ gw_flood_check(struct gateway *gw, int64_t inbound_id, const char *phone,
 	if (store_flood_put(gw->store, phone, &f, now) != 0)
 		return -1;
 	return 1;
-}
-
-int64_t
-gw_flood_silenced_total(void)
-{
-	return flood_silenced_total;
-}
-
-int64_t
-gw_flood_silences_total(void)
-{
-	return flood_silences_total;
 }
 
 int

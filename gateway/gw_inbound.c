@@ -4,7 +4,12 @@
  *
  * The worker deletes a part from the SIM only after this commit, and every
  * part carries a dedup key that is claimed in the same transaction, so a
- * crash anywhere gives neither a lost message nor a second answer.
+ * crash anywhere gives neither a lost message nor a second answer.  The
+ * key is (modem, location, content digest) and is released when the
+ * worker confirms the location's delete (MODEM_IPC_DELETED): only the
+ * same part read again from the same slot is a duplicate, and two
+ * identical messages (one sender, one text, one SMSC second) are two.
+ * Slots the worker cannot read are copied to the quarantine table here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +18,7 @@
 #include "config.h"
 #include "flow.h"
 #include "gateway.h"
+#include "gw_metrics.h"
 #include "log.h"
 #include "modem.h"
 #include "phone.h"
@@ -48,6 +54,69 @@ fail:
 	return -1;
 }
 
+int
+gw_inbound_deleted(struct gateway *gw, const char *modem, const int64_t *locs,
+    size_t n)
+{
+	int released = 0, k;
+
+	if (n == 0)
+		return 0;
+	if (store_begin(gw->store) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *prefix = xasprintf("%s:%lld:", modem, (long long)locs[i]);
+		int rc = store_dedup_release(gw->store, prefix, &k);
+
+		free(prefix);
+		if (rc != 0)
+			goto fail;
+		released += k;
+	}
+	if (store_commit(gw->store) != 0)
+		goto fail;
+	log_debug("modem %s: %zu location(s) deleted, %d key(s) released",
+	    modem, n, released);
+	return 0;
+fail:
+	log_warnx("modem %s: dedup keys of deleted locations kept: %s", modem,
+	    store_errmsg(gw->store));
+	store_rollback(gw->store);
+	return -1;
+}
+
+int
+gw_inbound_quarantine(struct gateway *gw, const char *modem,
+    const struct modem_poison *p, int64_t *id_out)
+{
+	struct store_quarantine q;
+
+	memset(&q, 0, sizeof(q));
+	q.at = clock_now_ms();
+	q.channel = modem;
+	q.folder = p->folder;
+	q.location = p->location;
+	q.raw = p->raw;
+	q.raw_len = p->raw_len;
+	q.raw_known = p->raw_known;
+	q.error = p->error;
+	q.failures = p->failures;
+	if (store_begin(gw->store) != 0)
+		return -1;
+	if (store_quarantine_add(gw->store, &q) != 0 ||
+	    store_commit(gw->store) != 0) {
+		log_warnx("modem %s: location %lld not quarantined, kept on "
+		    "the modem: %s", modem, (long long)p->location,
+		    store_errmsg(gw->store));
+		store_rollback(gw->store);
+		return -1;
+	}
+	*id_out = q.id;
+	gw_metrics_count("stafeta_quarantined_slots_total", "channel", modem,
+	    NULL);
+	return 0;
+}
+
 /* Stores one physical part; routes it when it completes a message. */
 static int
 inbound_part(struct gateway *gw, const char *modem,
@@ -56,7 +125,8 @@ inbound_part(struct gateway *gw, const char *modem,
 	char *key, *text = NULL;
 	int rc, nparts = 1;
 
-	key = xasprintf("%s:%s", modem, p->dedup);
+	key = xasprintf("%s:%lld:%s", modem, (long long)p->location,
+	    p->dedup);
 	rc = store_dedup_claim(gw->store, key, now);
 	free(key);
 	if (rc < 0)

@@ -67,6 +67,10 @@ static const struct {
 	  "time to answer a USSD request" },
 	{ "stafeta_quarantined_slots_total",
 	  "unreadable SIM slots copied aside and removed, by channel" },
+	{ "stafeta_flood_unanswered_total",
+	  "messages stored but not answered: their sender was flooding" },
+	{ "stafeta_flood_silences_total",
+	  "senders silenced for flooding ([limits])" },
 	{ "stafeta_messages_in_total", "inbound messages stored, by channel" },
 	{ "stafeta_messages_out", "outbound messages by channel and state" },
 	{ "stafeta_queue_depth", "messages queued, not yet handed to a channel" },
@@ -306,6 +310,8 @@ render_registry(struct evbuffer *b)
 	/* Counters another part feeds, shown at 0 before the first event. */
 	static const char *const always[] = {
 		"stafeta_quarantined_slots_total",
+		"stafeta_flood_unanswered_total",
+		"stafeta_flood_silences_total",
 	};
 
 	for (size_t i = 0; i < NELEM(always); i++) {

@@ -50,6 +50,8 @@ static void gw_worker_restart_cb(evutil_socket_t, short, void *);
 static void gw_worker_read_cb(evutil_socket_t, short, void *);
 static void gw_worker_dispatch(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_batch_end(struct gw_worker *);
+static void gw_worker_poison(struct gw_worker *, struct modem_ipc_msg *);
+static void gw_worker_deleted(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_status(struct gw_worker *, struct modem_ipc_msg *, int);
 static void gw_modems_tick_cb(evutil_socket_t, short, void *);
 static void gw_modems_chld_cb(evutil_socket_t, short, void *);
@@ -431,6 +433,12 @@ gw_worker_dispatch(struct gw_worker *w, struct modem_ipc_msg *msg)
 		return;
 	case MODEM_IPC_PONG:
 		return;
+	case MODEM_IPC_DELETED:
+		gw_worker_deleted(w, msg);
+		return;
+	case MODEM_IPC_POISON:
+		gw_worker_poison(w, msg);
+		return;
 	default:
 		log_warnx("modem %s: unexpected %s from worker", w->name,
 		    modem_ipc_strtype(msg->type));
@@ -493,6 +501,60 @@ gw_worker_batch_end(struct gw_worker *w)
 		modem_part_clear(&w->batch[i]);
 	w->n_batch = 0;
 	free(locs);
+}
+
+/* The worker deleted what we ACKed: the dedup keys of those locations
+ * are released (a failure only leaves them to age out). */
+static void
+gw_worker_deleted(struct gw_worker *w, struct modem_ipc_msg *msg)
+{
+	int64_t *locs;
+	long n;
+
+	n = modem_ipc_get_ack(msg, &locs);
+	if (n < 0) {
+		log_warnx("modem %s: malformed DELETED from worker", w->name);
+		return;
+	}
+	if (gw_inbound_deleted(w->mods->gw, w->name, locs, (size_t)n) != 0)
+		log_debug("modem %s: keys of %ld deleted location(s) will "
+		    "age out", w->name, n);
+	free(locs);
+}
+
+/* A location the worker cannot read: keep its copy, then let the worker
+ * delete it, and tell the administrators. */
+static void
+gw_worker_poison(struct gw_worker *w, struct modem_ipc_msg *msg)
+{
+	struct modem_poison p;
+	struct modem_ipc_msg ack;
+	int64_t id;
+
+	if (modem_ipc_get_poison(msg, &p) != 0) {
+		log_warnx("modem %s: malformed POISON from worker", w->name);
+		return;
+	}
+	/* Not stored: no ACK, the worker reports it again later. */
+	if (gw_inbound_quarantine(w->mods->gw, w->name, &p, &id) != 0) {
+		modem_poison_clear(&p);
+		return;
+	}
+	log_warnx("modem %s: location %lld (folder %d) unreadable after %d "
+	    "reads, quarantined as #%lld with %zu raw byte(s): %s", w->name,
+	    (long long)p.location, p.folder, p.failures, (long long)id,
+	    p.raw_len, p.error);
+	modem_ipc_init(&ack, MODEM_IPC_ACK);
+	modem_ipc_put_ack(&ack, &p.location, 1);
+	if (w->fd >= 0 && modem_ipc_send(w->fd, &ack) != 0)
+		log_warn("modem %s: cannot send ACK for quarantined location",
+		    w->name);
+	modem_ipc_free(&ack);
+	gw_modems_alert(w->mods, "Stafeta: modemul %s avea un mesaj care nu "
+	    "poate fi citit (locatia %lld); a fost pus deoparte (carantina "
+	    "#%lld), vezi stafeta status.", w->name, (long long)p.location,
+	    (long long)id);
+	modem_poison_clear(&p);
 }
 
 static void

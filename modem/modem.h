@@ -13,7 +13,17 @@
  * gateway answers MODEM_IPC_ACK naming its location, which the gateway
  * sends only after its SQLite transaction committed.  Each part carries a
  * dedup key so the gateway recognises a part it already stored if the
- * worker dies between the commit and the delete.
+ * worker dies between the commit and the delete.  Once the delete is done
+ * the worker answers MODEM_IPC_DELETED with the locations, and the gateway
+ * forgets those keys: the location may now hold a new message, which may
+ * be identical to the old one (same sender, text and SMSC second).
+ *
+ * Poisoned slots: a location whose read fails WORKER_POISON_READS times in
+ * a row (in separate passes, over at least WORKER_POISON_MS) is reported
+ * once as MODEM_IPC_POISON with whatever raw bytes the driver can give;
+ * the gateway stores that copy, commits, raises an alert and ACKs the
+ * location like a part, and only then does the worker delete it.  The
+ * rest of the inbox is read on past a failing location meanwhile.
  *
  * Send contract: MODEM_IPC_SEND carries one whole message (UTF-8) and the
  * concatenation reference the gateway allocated; the worker encodes,
@@ -45,6 +55,8 @@ enum modem_ipc_type {
 	MODEM_IPC_PING,		 /* g->w: watchdog probe */
 	MODEM_IPC_PONG,		 /* w->g: watchdog answer */
 	MODEM_IPC_STOP,		 /* g->w: disconnect and exit 0 */
+	MODEM_IPC_DELETED,	 /* w->g: these ACKed locations are gone */
+	MODEM_IPC_POISON,	 /* w->g: a location that cannot be read */
 };
 
 enum modem_pdu_kind {
@@ -127,11 +139,30 @@ struct modem_batch_end {
 };
 
 /*
+ * An unreadable location (MODEM_IPC_POISON).  Wire order: i64 location,
+ * i64 folder, i64 failures, i64 raw_known, str error, blob raw (u32
+ * length and the bytes, at most MODEM_POISON_RAW_MAX).
+ */
+#define MODEM_POISON_RAW_MAX 16384 /* raw bytes carried; the rest is cut */
+struct modem_poison {
+	int64_t location;	/* opaque modem location, echoed in ACK */
+	int folder;		/* storage folder/memory, 0 unknown */
+	int failures;		/* consecutive failed reads */
+	char *error;		/* the driver's last error text */
+	unsigned char *raw;	/* raw message bytes (file, PDU) or NULL */
+	size_t raw_len;		/* bytes in raw; 0 when none or empty */
+	int raw_known;		/* 1 if raw is the slot's content (maybe
+				 * empty), 0 if the driver gave nothing */
+};
+
+/*
  * Payloads of the other messages (all integers are i64):
  *   HELLO, STATUS  struct modem_status (modem_ipc_put_status)
  *   SMS            struct modem_part (modem_ipc_put_part)
  *   BATCH_END      struct modem_batch_end (modem_ipc_put_batch_end)
  *   ACK            i64 n, then n x i64 location (modem_ipc_put_ack)
+ *   DELETED        as ACK (modem_ipc_put_ack / modem_ipc_get_ack)
+ *   POISON         struct modem_poison (modem_ipc_put_poison)
  *   SEND           struct modem_send (modem_ipc_put_send)
  *   SEND_RESULT    struct modem_send_result
  *   USSD           str code (modem_ipc_put_ussd)
@@ -197,6 +228,10 @@ long modem_ipc_get_ack(struct modem_ipc_msg *, int64_t **locs);
 void modem_ipc_put_batch_end(struct modem_ipc_msg *,
     const struct modem_batch_end *);
 int modem_ipc_get_batch_end(struct modem_ipc_msg *, struct modem_batch_end *);
+void modem_ipc_put_poison(struct modem_ipc_msg *,
+    const struct modem_poison *);
+int modem_ipc_get_poison(struct modem_ipc_msg *, struct modem_poison *);
+void modem_poison_clear(struct modem_poison *);
 /* PING and PONG payload. */
 void modem_ipc_put_seq(struct modem_ipc_msg *, int64_t seq);
 int modem_ipc_get_seq(struct modem_ipc_msg *, int64_t *seq);

@@ -59,7 +59,11 @@ struct mg {
 	int is_dummy;		       /* model "dummy": inbox is folders */
 	int have_mark;		       /* mark[] is trustworthy */
 	struct timespec mark[2];       /* sms/1 and sms/3 mtimes at mark */
+	int64_t failed_at;	       /* location of the last failed read */
+	int failed_folder;	       /* its folder, 0 unknown */
 };
+
+#define MG_DUMMY_MAX_SMS 10000 /* dummy: location = folder * this + n */
 
 static int mg_rc(GSM_Error);
 static int mg_inbox_mtimes(const struct mg *, struct timespec *);
@@ -554,8 +558,25 @@ mg_read_next(struct mg *g, int start, struct modem_part *parts, int *n,
 	e = GSM_GetNextSMS(g->s, m, start ? TRUE : FALSE);
 	if (e == ERR_EMPTY)
 		return MG_EMPTY;
+	g->failed_at = 0;
+	g->failed_folder = 0;
 	if (e != ERR_NONE) {
 		mg_errtext(err, errlen, "reading SMS", e);
+		/* Where the iteration stopped.  The dummy leaves the folder
+		 * and the number within it; other drivers keep the location
+		 * encoded as GSM_DeleteSMS with Folder 0 takes it. */
+		g->failed_folder = m->SMS[0].Folder;
+		if (g->is_dummy && m->SMS[0].Folder >= 1 &&
+		    m->SMS[0].Folder <= 5 && m->SMS[0].Location > 0 &&
+		    m->SMS[0].Location < MG_DUMMY_MAX_SMS) {
+			g->failed_at = (int64_t)m->SMS[0].Folder *
+			    MG_DUMMY_MAX_SMS + m->SMS[0].Location;
+			/* The cursor in the encoded form a successful read
+			 * leaves, so that reading on with Folder 0 goes past
+			 * this slot instead of rescanning from folder 0. */
+			m->SMS[0].Location = (int)g->failed_at;
+		} else if (!g->is_dummy && m->SMS[0].Location > 0)
+			g->failed_at = m->SMS[0].Location;
 		return mg_rc(e);
 	}
 	if (!m->SMS[0].InboxFolder)
@@ -567,6 +588,49 @@ mg_read_next(struct mg *g, int start, struct modem_part *parts, int *n,
 		(*n)++;
 	}
 	return MG_OK;
+}
+
+int64_t
+mg_read_failed_at(const struct mg *g, int *folder)
+{
+	*folder = g->failed_folder;
+	return g->failed_at;
+}
+
+int
+mg_read_raw(struct mg *g, int64_t location, size_t max, unsigned char **raw,
+    size_t *len)
+{
+	char path[4096];
+	unsigned char *b;
+	size_t n;
+	FILE *f;
+
+	*raw = NULL;
+	*len = 0;
+	if (!g->is_dummy || location <= MG_DUMMY_MAX_SMS ||
+	    location >= 6 * MG_DUMMY_MAX_SMS)
+		return 0;
+	snprintf(path, sizeof(path), "%s/sms/%lld/%lld", g->conf->device,
+	    (long long)(location / MG_DUMMY_MAX_SMS),
+	    (long long)(location % MG_DUMMY_MAX_SMS));
+	if ((f = fopen(path, "rb")) == NULL)
+		return 0;
+	b = xmalloc(max > 0 ? max : 1);
+	n = fread(b, 1, max, f);
+	if (ferror(f)) {
+		fclose(f);
+		free(b);
+		return 0;
+	}
+	fclose(f);
+	if (n == 0) {
+		free(b);
+		b = NULL;
+	}
+	*raw = b;
+	*len = n;
+	return 1;
 }
 
 int

@@ -49,6 +49,21 @@ int mg_device_gone(const struct mg *);
  */
 int mg_read_next(struct mg *, int start, struct modem_part *parts, int *n,
     char *err, size_t errlen);
+/*
+ * After mg_read_next failed with MG_ERROR: the location (as mg_delete
+ * takes it) of the slot the driver could not read, and its folder in
+ * *folder; 0 when the driver does not say.  Reading on with start = 0
+ * continues past that slot.
+ */
+int64_t mg_read_failed_at(const struct mg *, int *folder);
+/*
+ * The raw bytes of a location, for a human to look at when it cannot be
+ * read: the dummy driver's file (at most max bytes).  1 with *raw
+ * allocated (NULL when empty) and *len, or 0 when this driver cannot
+ * give them (a serial modem: the location, folder and error must do).
+ */
+int mg_read_raw(struct mg *, int64_t location, size_t max,
+    unsigned char **raw, size_t *len);
 /* Deletes one location; an already empty location counts as done. */
 int mg_delete(struct mg *, int64_t location, char *err, size_t errlen);
 /* Encodes and sends one message; fills res (res->error allocated). */

@@ -30,6 +30,9 @@ static void ipc_put_u32(struct modem_ipc_msg *, uint32_t);
 static uint32_t ipc_get_u32(struct modem_ipc_msg *);
 static int ipc_get_int(struct modem_ipc_msg *, int, int);
 static char *ipc_get_dup(struct modem_ipc_msg *);
+static void ipc_put_blob(struct modem_ipc_msg *, const unsigned char *,
+    size_t);
+static unsigned char *ipc_get_blob(struct modem_ipc_msg *, size_t, size_t *);
 
 void
 modem_ipc_init(struct modem_ipc_msg *m, int type)
@@ -500,6 +503,88 @@ modem_ipc_put_ack(struct modem_ipc_msg *m, const int64_t *locs, size_t n)
 		modem_ipc_put_i64(m, locs[i]);
 }
 
+/* u32 length then the bytes (no NUL: raw bytes may hold any). */
+static void
+ipc_put_blob(struct modem_ipc_msg *m, const unsigned char *b, size_t n)
+{
+	if (b == NULL)
+		n = 0;
+	ipc_put_u32(m, (uint32_t)n);
+	ipc_reserve(m, n);
+	if (n > 0)
+		memcpy(m->data + m->len, b, n);
+	m->len += n;
+}
+
+/* A new copy of a blob of at most max bytes (NULL when empty), or NULL
+ * with m->bad set. */
+static unsigned char *
+ipc_get_blob(struct modem_ipc_msg *m, size_t max, size_t *len)
+{
+	uint32_t n;
+	unsigned char *b;
+
+	*len = 0;
+	n = ipc_get_u32(m);
+	if (m->bad)
+		return NULL;
+	if (n > max || n > m->len - m->pos) {
+		m->bad = 1;
+		return NULL;
+	}
+	if (n == 0)
+		return NULL;
+	b = xmalloc(n);
+	memcpy(b, m->data + m->pos, n);
+	m->pos += n;
+	*len = n;
+	return b;
+}
+
+void
+modem_ipc_put_poison(struct modem_ipc_msg *m, const struct modem_poison *p)
+{
+	size_t n = p->raw_len;
+
+	if (n > MODEM_POISON_RAW_MAX)
+		n = MODEM_POISON_RAW_MAX;
+	modem_ipc_put_i64(m, p->location);
+	modem_ipc_put_i64(m, p->folder);
+	modem_ipc_put_i64(m, p->failures);
+	modem_ipc_put_i64(m, p->raw_known);
+	modem_ipc_put_str(m, p->error);
+	ipc_put_blob(m, p->raw, n);
+}
+
+int
+modem_ipc_get_poison(struct modem_ipc_msg *m, struct modem_poison *p)
+{
+	const char *error;
+
+	memset(p, 0, sizeof(*p));
+	p->location = modem_ipc_get_i64(m);
+	p->folder = ipc_get_int(m, 0, INT_MAX);
+	p->failures = ipc_get_int(m, 0, INT_MAX);
+	p->raw_known = ipc_get_int(m, 0, 1);
+	error = modem_ipc_get_str(m);
+	p->raw = ipc_get_blob(m, MODEM_POISON_RAW_MAX, &p->raw_len);
+	if (m->bad) {
+		free(p->raw);
+		memset(p, 0, sizeof(*p));
+		return -1;
+	}
+	p->error = xstrdup(error);
+	return 0;
+}
+
+void
+modem_poison_clear(struct modem_poison *p)
+{
+	free(p->error);
+	free(p->raw);
+	memset(p, 0, sizeof(*p));
+}
+
 long
 modem_ipc_get_ack(struct modem_ipc_msg *m, int64_t **locs)
 {
@@ -613,6 +698,10 @@ modem_ipc_strtype(int type)
 		return "PONG";
 	case MODEM_IPC_STOP:
 		return "STOP";
+	case MODEM_IPC_DELETED:
+		return "DELETED";
+	case MODEM_IPC_POISON:
+		return "POISON";
 	}
 	return "UNKNOWN";
 }

@@ -19,6 +19,15 @@
  * gateway's ACKs for one batch are served while the next is read.
  * Locations sent but not yet ACKed are remembered for WORKER_PENDING_TTL
  * and not sent again; the gateway's dedup key covers a resend after that.
+ * Every delete done on an ACK is reported back with MODEM_IPC_DELETED, so
+ * the gateway can forget the dedup keys of that location.
+ *
+ * Unreadable slots: a read that fails at a location the driver names
+ * (MG_ERROR, not MG_LOST) does not end the pass: the slot is skipped and
+ * the rest of the inbox read.  The next passes retry it; once it failed
+ * WORKER_POISON_READS passes in a row over at least WORKER_POISON_MS, it
+ * is reported once as MODEM_IPC_POISON with its raw bytes, and deleted
+ * only when the gateway ACKs it (after its quarantine copy committed).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -52,6 +61,18 @@
 #define WORKER_TICK 1000	    /* ms; device check and AT idle read */
 #define WORKER_DRAIN_MAX 256	    /* messages served per loop turn */
 #define WORKER_FULL_PASS 5000	    /* ms; pass even if the inbox looks quiet */
+#define WORKER_POISON_READS 3	    /* failed passes before a slot is poison */
+#define WORKER_POISON_MS 2000	    /* ms from first to last of those reads */
+#define WORKER_BAD_MAX 32	    /* failing slots tracked at once */
+
+/* A location whose read failed in the last passes. */
+struct badslot {
+	int64_t location;	/* 0 = free entry */
+	int folder;		/* as the driver said, 0 unknown */
+	int failures;		/* consecutive passes it failed in */
+	int64_t first;		/* monotonic ms of the first failure */
+	int64_t pass;		/* pass_seq of the last failure */
+};
 
 /* Locations sent to the gateway and not yet ACKed (open addressing). */
 struct pendset {
@@ -85,6 +106,8 @@ struct worker {
 	int64_t next_status;	/* monotonic ms of the next STATUS */
 	int64_t next_tick;	/* monotonic ms of the next health tick */
 	struct pendset pending;	/* sent, not yet ACKed */
+	int64_t pass_seq;	/* passes started */
+	struct badslot bad[WORKER_BAD_MAX]; /* slots that failed to read */
 };
 
 static void pend_init(struct pendset *);
@@ -103,6 +126,8 @@ static void worker_rc(struct worker *, int, const char *);
 static void worker_connect(struct worker *);
 static void worker_pass(struct worker *);
 static void worker_end_pass(struct worker *, int);
+static int worker_bad_read(struct worker *, const char *, int64_t);
+static void worker_poison(struct worker *, struct badslot *, const char *);
 static void worker_ack(struct worker *, struct modem_ipc_msg *);
 static void worker_do_send(struct worker *, struct modem_ipc_msg *);
 static void worker_do_ussd(struct worker *, struct modem_ipc_msg *);
@@ -344,6 +369,11 @@ worker_end_pass(struct worker *w, int batch)
 	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
 	modem_ipc_put_batch_end(&m, &be);
 	worker_send(w, &m);
+	/* A slot that did not fail in this pass was read (or is gone): its
+	 * failures were not consecutive. */
+	for (int i = 0; i < WORKER_BAD_MAX; i++)
+		if (w->bad[i].location != 0 && w->bad[i].pass != w->pass_seq)
+			memset(&w->bad[i], 0, sizeof(w->bad[i]));
 	w->pass_active = 0;
 	w->repoll = w->pass_new > 0;
 	w->next_poll = clock_mono_ms() + (w->conf->poll_ms > 0 ?
@@ -370,6 +400,7 @@ worker_pass(struct worker *w)
 		w->pass_new = 0;
 		w->pass_reads = 0;
 		w->pass_last = 0;
+		w->pass_seq++;
 	}
 	parts = xcalloc(MG_MAX_PARTS, sizeof(*parts));
 	while (batch < WORKER_BATCH) {
@@ -382,6 +413,8 @@ worker_pass(struct worker *w)
 			worker_end_pass(w, batch);
 			goto out;
 		}
+		if (rc == MG_ERROR && worker_bad_read(w, err, now) == 0)
+			continue; /* past the failing slot */
 		if (rc != MG_OK) {
 			/* Send what was read; the rest waits for the next
 			 * pass. */
@@ -438,6 +471,80 @@ out:
 	free(parts);
 }
 
+/*
+ * A read failed with MG_ERROR.  If the driver says at which location,
+ * counts the failure against that slot (once per pass), reports it as
+ * poison when it qualifies, and returns 0: the pass goes on past it.
+ * Returns -1 when the location is unknown or the iteration does not move
+ * (the caller ends the pass as for any error).
+ */
+static int
+worker_bad_read(struct worker *w, const char *err, int64_t now)
+{
+	struct badslot *b = NULL, *free_b = NULL;
+	int64_t loc;
+	int folder;
+
+	loc = mg_read_failed_at(w->g, &folder);
+	if (loc <= 0 || loc == w->pass_last || ++w->pass_reads >
+	    WORKER_PASS_MAX)
+		return -1;
+	w->pass_last = loc;
+	w->errors = 0;	/* the modem answered; one slot is bad */
+	for (int i = 0; i < WORKER_BAD_MAX; i++) {
+		if (w->bad[i].location == loc)
+			b = &w->bad[i];
+		else if (w->bad[i].location == 0 && free_b == NULL)
+			free_b = &w->bad[i];
+	}
+	if (b == NULL) {
+		if (free_b == NULL)
+			return 0; /* too many at once: retried next pass */
+		b = free_b;
+		b->location = loc;
+		b->folder = folder;
+		b->first = now;
+	}
+	if (b->pass != w->pass_seq) {
+		b->pass = w->pass_seq;
+		b->failures++;
+		log_warnx("modem %s: location %lld unreadable (%d time%s): %s",
+		    w->conf->name, (long long)loc, b->failures,
+		    b->failures == 1 ? "" : "s", err);
+	}
+	/* Reported again only if no ACK came within WORKER_PENDING_TTL. */
+	if (b->failures >= WORKER_POISON_READS &&
+	    now - b->first >= WORKER_POISON_MS &&
+	    !pend_has(&w->pending, loc, now))
+		worker_poison(w, b, err);
+	return 0;
+}
+
+/* Hands a poisoned slot with its raw bytes to the gateway; the ACK that
+ * follows its quarantine commit deletes it like a part. */
+static void
+worker_poison(struct worker *w, struct badslot *b, const char *err)
+{
+	struct modem_ipc_msg m;
+	struct modem_poison p;
+
+	memset(&p, 0, sizeof(p));
+	p.location = b->location;
+	p.folder = b->folder;
+	p.failures = b->failures;
+	p.error = (char *)(uintptr_t)err;
+	p.raw_known = mg_read_raw(w->g, b->location, MODEM_POISON_RAW_MAX,
+	    &p.raw, &p.raw_len);
+	log_warnx("modem %s: location %lld is poisoned after %d failed "
+	    "reads; handing it over for quarantine", w->conf->name,
+	    (long long)b->location, b->failures);
+	modem_ipc_init(&m, MODEM_IPC_POISON);
+	modem_ipc_put_poison(&m, &p);
+	worker_send(w, &m);
+	free(p.raw);
+	pend_add(&w->pending, b->location, clock_mono_ms());
+}
+
 /* ---- requests from the gateway ---- */
 
 static void
@@ -445,6 +552,7 @@ worker_ack(struct worker *w, struct modem_ipc_msg *m)
 {
 	int64_t *locs;
 	long n;
+	size_t done = 0;
 	char err[256];
 
 	n = modem_ipc_get_ack(m, &locs);
@@ -453,11 +561,25 @@ worker_ack(struct worker *w, struct modem_ipc_msg *m)
 		return;
 	}
 	for (long i = 0; i < n; i++) {
+		int rc;
+
 		pend_del(&w->pending, locs[i]);
 		if (!w->connected)
 			continue;
 		err[0] = '\0';
-		worker_rc(w, mg_delete(w->g, locs[i], err, sizeof(err)), err);
+		rc = mg_delete(w->g, locs[i], err, sizeof(err));
+		if (rc == MG_OK)
+			locs[done++] = locs[i];
+		worker_rc(w, rc, err);
+	}
+	/* Tell the gateway which locations are gone, so it forgets their
+	 * dedup keys (a new message may now land there). */
+	if (done > 0) {
+		struct modem_ipc_msg d;
+
+		modem_ipc_init(&d, MODEM_IPC_DELETED);
+		modem_ipc_put_ack(&d, locs, done);
+		worker_send(w, &d);
 	}
 	free(locs);
 }

@@ -175,8 +175,33 @@ int store_migrations_compare(struct store *,
 /* store_dedup.c */
 /* Records key: 1 if new, 0 if seen before, -1 on error. */
 int store_dedup_claim(struct store *, const char *key, int64_t now);
+/* Forgets every key that starts with prefix (a location whose delete the
+ * worker confirmed); *n_out = keys forgotten (may be NULL). */
+int store_dedup_release(struct store *, const char *prefix, int *n_out);
 /* Forgets keys older than `before`. */
 int store_dedup_prune(struct store *, int64_t before);
+
+/* store_quarantine.c */
+/* A SIM slot that could not be read, kept for a human to look at. */
+struct store_quarantine {
+	int64_t id;		/* set by add */
+	int64_t at;		/* unix ms */
+	const char *channel;	/* the modem (borrowed) */
+	int folder;		/* storage folder, 0 unknown */
+	int64_t location;	/* as the worker reported it */
+	const unsigned char *raw; /* raw bytes (borrowed), raw_len of them */
+	size_t raw_len;
+	int raw_known;		/* 0: the driver gave nothing (SQL NULL) */
+	const char *error;	/* the driver's error (borrowed) */
+	int failures;		/* failed reads before giving up */
+};
+extern const char store_schema_quarantine[];
+/* Inserts q and fills q->id: 0 or -1. */
+int store_quarantine_add(struct store *, struct store_quarantine *q)
+    __attribute__((warn_unused_result));
+/* Rows for channel and the time of the newest (0 if none): 0 or -1. */
+int store_quarantine_count(struct store *, const char *channel, int64_t *n,
+    int64_t *last_at);
 
 /* store_inbound.c */
 /* Inserts an inbound message; fills in->id. */

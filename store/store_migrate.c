@@ -129,6 +129,7 @@ static const struct store_migration store_migrations[] = {
 	{ "0006_channels", store_schema_channels },
 	{ "0007_due", store_schema_due },
 	{ "0008_flood", store_schema_flood },
+	{ "0009_quarantine", store_schema_quarantine },
 	{ NULL, NULL },
 };
 

@@ -285,6 +285,79 @@ test_small_codecs(void **state)
 	modem_ipc_free(&w);
 }
 
+/* POISON carries raw bytes as they are (NULs too), or none. */
+static void
+test_poison_roundtrip(void **state)
+{
+	struct modem_ipc_msg w, r;
+	static unsigned char raw[] = { 0, 0xff, 'x', 0, '\n' };
+	unsigned char *big;
+	struct modem_poison p, got;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.location = 10002;
+	p.folder = 1;
+	p.failures = 3;
+	p.error = (char *)"reading SMS: File format not supported";
+	p.raw = raw;
+	p.raw_len = sizeof(raw);
+	p.raw_known = 1;
+	modem_ipc_init(&w, MODEM_IPC_POISON);
+	modem_ipc_put_poison(&w, &p);
+	to_reader(&w, &r);
+	assert_int_equal(modem_ipc_get_poison(&r, &got), 0);
+	assert_true(got.location == 10002);
+	assert_int_equal(got.folder, 1);
+	assert_int_equal(got.failures, 3);
+	assert_int_equal(got.raw_known, 1);
+	assert_string_equal(got.error, p.error);
+	assert_int_equal(got.raw_len, sizeof(raw));
+	assert_memory_equal(got.raw, raw, sizeof(raw));
+	modem_poison_clear(&got);
+	modem_ipc_free(&r);
+	/* Every prefix is refused. */
+	for (size_t cut = 0; cut < w.len; cut++) {
+		struct modem_ipc_msg t;
+
+		memset(&t, 0, sizeof(t));
+		t.type = w.type;
+		t.data = w.data;
+		t.len = cut;
+		assert_int_equal(modem_ipc_get_poison(&t, &got), -1);
+		assert_null(got.raw);
+		assert_null(got.error);
+	}
+	modem_ipc_free(&w);
+	/* An empty slot: known, no bytes. */
+	p.raw = NULL;
+	p.raw_len = 0;
+	modem_ipc_init(&w, MODEM_IPC_POISON);
+	modem_ipc_put_poison(&w, &p);
+	to_reader(&w, &r);
+	assert_int_equal(modem_ipc_get_poison(&r, &got), 0);
+	assert_int_equal(got.raw_known, 1);
+	assert_int_equal(got.raw_len, 0);
+	assert_null(got.raw);
+	modem_poison_clear(&got);
+	modem_ipc_free(&r);
+	modem_ipc_free(&w);
+	/* More than MODEM_POISON_RAW_MAX bytes are cut, not refused. */
+	big = calloc(MODEM_POISON_RAW_MAX + 10, 1);
+	assert_non_null(big);
+	p.raw = big;
+	p.raw_len = MODEM_POISON_RAW_MAX + 10;
+	modem_ipc_init(&w, MODEM_IPC_POISON);
+	modem_ipc_put_poison(&w, &p);
+	to_reader(&w, &r);
+	assert_int_equal(modem_ipc_get_poison(&r, &got), 0);
+	assert_int_equal(got.raw_len, MODEM_POISON_RAW_MAX);
+	modem_poison_clear(&got);
+	modem_ipc_free(&r);
+	modem_ipc_free(&w);
+	free(big);
+}
+
 /* Every prefix of a valid message must be rejected, never crash. */
 static void
 test_truncated(void **state)
@@ -509,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_send_roundtrip),
 		cmocka_unit_test(test_ussd_ack_roundtrip),
 		cmocka_unit_test(test_small_codecs),
+		cmocka_unit_test(test_poison_roundtrip),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_socketpair),

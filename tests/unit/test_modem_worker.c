@@ -373,6 +373,19 @@ test_receive_ack_send(void **state)
 	modem_ipc_init(&m, MODEM_IPC_ACK);
 	modem_ipc_put_ack(&m, locs, (size_t)nlocs);
 	send_msg(fx->fd, &m);
+	/* The deletes are confirmed with the same locations, so the gateway
+	 * can forget their dedup keys. */
+	expect(fx->fd, MODEM_IPC_DELETED, &m, 3000);
+	{
+		int64_t *del;
+		long nd = modem_ipc_get_ack(&m, &del);
+
+		assert_int_equal(nd, nlocs);
+		for (long i = 0; i < nd; i++)
+			assert_true(del[i] == locs[i]);
+		free(del);
+	}
+	modem_ipc_free(&m);
 	ping(fx->fd, 2);
 	for (int loc = 1; loc <= 6; loc++)
 		assert_false(file_exists(fx->phone, loc));

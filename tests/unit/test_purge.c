@@ -209,6 +209,16 @@ test_cutoffs(void **state)
 	/* dedup: 30 days */
 	assert_int_equal(store_dedup_claim(f->st, "old", T0 - 30 * DAY - 1), 1);
 	assert_int_equal(store_dedup_claim(f->st, "new", T0 - 30 * DAY + 1), 1);
+	/* quarantine: 90 days */
+	{
+		struct store_quarantine q = { .channel = "m1", .error = "bad",
+		    .failures = 3 };
+
+		q.at = T0 - 90 * DAY - 1;
+		assert_int_equal(store_quarantine_add(f->st, &q), 0);
+		q.at = T0 - 90 * DAY + 1;
+		assert_int_equal(store_quarantine_add(f->st, &q), 0);
+	}
 
 	purge(f, 1, &c);
 	assert_int_equal(rows_of(&c, "inbound"), 1);
@@ -217,7 +227,7 @@ test_cutoffs(void **state)
 	assert_int_equal(rows_of(&c, "session_ends"), 1);
 	assert_int_equal(rows_of(&c, "ussd"), 1);
 	assert_int_equal(rows_of(&c, "dedup"), 1);
-	assert_int_equal(rows_of(&c, "quarantine"), -1); /* no table yet */
+	assert_int_equal(rows_of(&c, "quarantine"), 1);
 	assert_int_equal(rows_of(&c, "audit"), -1);
 	/* A dry run deleted nothing. */
 	purge(f, 1, &c);

@@ -272,6 +272,66 @@ test_dedup(void **state)
 	assert_int_equal(store_dedup_claim(f->st, "k2", T0 + 20 * SEC), 0);
 }
 
+/* Keys of a location are released when its delete is confirmed; keys of
+ * other locations (also ones whose number starts the same) stay. */
+static void
+test_dedup_release(void **state)
+{
+	struct fixture *f = *state;
+	int n = -1;
+
+	assert_int_equal(store_dedup_claim(f->st, "m1:10001:aa", T0), 1);
+	assert_int_equal(store_dedup_claim(f->st, "m1:10001:bb", T0), 1);
+	assert_int_equal(store_dedup_claim(f->st, "m1:10002:aa", T0), 1);
+	assert_int_equal(store_dedup_claim(f->st, "m1:100010:aa", T0), 1);
+	assert_int_equal(store_dedup_claim(f->st, "m2:10001:aa", T0), 1);
+	assert_int_equal(store_dedup_release(f->st, "m1:10001:", &n), 0);
+	assert_int_equal(n, 2);
+	/* The same content in the freed slot is a new message. */
+	assert_int_equal(store_dedup_claim(f->st, "m1:10001:aa", T0), 1);
+	assert_int_equal(store_dedup_claim(f->st, "m1:10002:aa", T0), 0);
+	assert_int_equal(store_dedup_claim(f->st, "m1:100010:aa", T0), 0);
+	assert_int_equal(store_dedup_claim(f->st, "m2:10001:aa", T0), 0);
+	assert_int_equal(store_dedup_release(f->st, "m9:1:", &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* A quarantined slot keeps its exact bytes, also NULs and none. */
+static void
+test_quarantine(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned char raw[] = { 'a', 0, 0xff, '\n' };
+	struct store_quarantine q;
+	int64_t n, last;
+
+	memset(&q, 0, sizeof(q));
+	q.at = T0;
+	q.channel = "m1";
+	q.folder = 1;
+	q.location = 10002;
+	q.raw = raw;
+	q.raw_len = sizeof(raw);
+	q.raw_known = 1;
+	q.error = "File format not supported";
+	q.failures = 3;
+	assert_int_equal(store_quarantine_add(f->st, &q), 0);
+	assert_true(q.id > 0);
+	q.raw = NULL;
+	q.raw_len = 0;
+	q.at = T0 + SEC;
+	assert_int_equal(store_quarantine_add(f->st, &q), 0);
+	q.raw_known = 0;
+	q.channel = "m2";
+	assert_int_equal(store_quarantine_add(f->st, &q), 0);
+	assert_int_equal(store_quarantine_count(f->st, "m1", &n, &last), 0);
+	assert_int_equal(n, 2);
+	assert_true(last == T0 + SEC);
+	assert_int_equal(store_quarantine_count(f->st, "m3", &n, &last), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(last, 0);
+}
+
 struct inbox_walk {
 	int n;
 	int64_t ids[8];
@@ -826,6 +886,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transactions, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dedup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_release, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_inbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_ok, setup,
 		    teardown),
