@@ -26,7 +26,8 @@ clock_advance $((2 * 86400))
 assert_eq "$(class_rows inbound)" 3 "8 days later: 3 inbound would go"
 assert_eq "$(class_rows outbox)" 0 "8 days later: the outbox is kept (30 days)"
 assert_eq "$(class_rows sheets)" 0 "the sheet service reports its class"
-assert_eq "$(class_rows quarantine)" "-" "a class with no table says so"
+assert_eq "$(class_rows quarantine)" 0 "nothing quarantined to purge"
+assert_eq "$(class_rows audit)" "-" "a class with no table says so"
 assert_eq "$(sql "SELECT count(*) FROM inbound")" 3 "a dry run deletes nothing"
 
 cli purge > "$T/purge.out"
