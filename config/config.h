@@ -92,6 +92,9 @@ struct modem_conf {
 	char *model;	    /* gammu model: "" (auto) or "dummy" */
 	char *sim_pin;	    /* SIM PIN or NULL; never logged */
 	int poll_ms;	    /* inbox poll period when idle */
+	int safety_poll_s;  /* AT modem announcing new messages (+CMTI):
+			     * inbox pass period instead of poll_ms; 0 =
+			     * always poll every poll_ms */
 	int send_per_minute; /* rate limit of parts sent; 0 = none */
 	int daily_cap;	    /* max parts per day; 0 = none */
 	int delivery_reports; /* request status reports (bool) */

@@ -42,6 +42,8 @@
 #include "modem_int.h"
 #include "util.h"
 
+#define MG_PUSHED_MAX 32 /* pushed messages kept between two takes */
+
 struct mg {
 	const struct modem_conf *conf; /* borrowed; outlives the worker */
 	GSM_StateMachine *s;	       /* NULL when not connected */
@@ -56,6 +58,9 @@ struct mg {
 	int ussd_done;		       /* USSD callback fired */
 	GSM_USSDMessage ussd;	       /* its answer */
 	int incoming;		       /* a new message was indicated */
+	int announces;		       /* AT+CNMI accepted: +CMTI comes */
+	struct modem_part pushed[MG_PUSHED_MAX]; /* +CDS/+CMT, in order */
+	int n_pushed;		       /* entries in pushed[] */
 	int is_dummy;		       /* model "dummy": inbox is folders */
 	int have_mark;		       /* mark[] is trustworthy */
 	struct timespec mark[2];       /* sms/1 and sms/3 mtimes at mark */
@@ -98,6 +103,8 @@ mg_free(struct mg *g)
 	if (g == NULL)
 		return;
 	mg_disconnect(g);
+	while (g->n_pushed > 0)
+		modem_part_clear(&g->pushed[--g->n_pushed]);
 	free(g->cur);
 	free(g);
 }
@@ -151,15 +158,47 @@ mg_on_ussd(GSM_StateMachine *s, GSM_USSDMessage *ussd, void *ud)
 	g->ussd_done = 1;
 }
 
-/* +CMTI and friends: only note it; the worker runs an inbox pass. */
+/*
+ * +CMTI and friends (only a location is known): note it, the worker runs
+ * an inbox pass.  A message pushed whole (+CDS status report, +CMT) is
+ * stored nowhere on the modem, so it is kept here until the worker takes
+ * it; if MG_PUSHED_MAX are already waiting it is dropped with a warning.
+ */
 static void
 mg_on_sms(GSM_StateMachine *s, GSM_SMSMessage *sms, void *ud)
 {
 	struct mg *g = ud;
 
 	UNUSED(s);
-	UNUSED(sms);
 	g->incoming = 1;
+	if (sms->PDU != SMS_Status_Report && sms->PDU != SMS_Deliver)
+		return;
+	if (g->n_pushed >= MG_PUSHED_MAX) {
+		log_warnx("modem %s: too many pushed messages waiting; one "
+		    "dropped", g->conf->name);
+		return;
+	}
+	mg_make_part(sms, &g->pushed[g->n_pushed]);
+	g->pushed[g->n_pushed].location = 0;
+	g->n_pushed++;
+}
+
+int
+mg_take_pushed(struct mg *g, struct modem_part *part)
+{
+	if (g->n_pushed == 0)
+		return 0;
+	*part = g->pushed[0];
+	memmove(&g->pushed[0], &g->pushed[1],
+	    (size_t)(g->n_pushed - 1) * sizeof(g->pushed[0]));
+	g->n_pushed--;
+	return 1;
+}
+
+int
+mg_announces(const struct mg *g)
+{
+	return g->s != NULL && g->announces;
 }
 
 int
@@ -169,6 +208,10 @@ mg_device_gone(const struct mg *g)
 	const char *dev = g->conf->device;
 
 	if (dev == NULL || dev[0] != '/')
+		return 0;
+	/* proxyat and friends: the device is a command line. */
+	if (g->conf->connection != NULL &&
+	    strncmp(g->conf->connection, "proxy", 5) == 0)
 		return 0;
 	return stat(dev, &sb) == -1 && errno == ENOENT;
 }
@@ -282,6 +325,8 @@ mg_connect(struct mg *g, char *err, size_t errlen)
 		return rc;
 	}
 	e = GSM_SetIncomingSMS(g->s, TRUE);
+	/* The dummy accepts this but never announces anything. */
+	g->announces = e == ERR_NONE && !g->is_dummy;
 	if (e != ERR_NONE)
 		log_debug("modem %s: no new-message indications (%s); "
 		    "polling only", g->conf->name, GSM_ErrorString(e));

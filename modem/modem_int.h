@@ -68,6 +68,13 @@ int mg_take_incoming(struct mg *);
 /* Lets the modem deliver pending indications (AT URCs) without blocking
  * for long. */
 void mg_idle(struct mg *);
+/* 1 if the connected modem announces new messages (an AT modem that
+ * accepted AT+CNMI), so the inbox need not be polled; else 0. */
+int mg_announces(const struct mg *);
+/* Takes one message the modem pushed whole (a +CDS status report, a
+ * +CMT): fills *part (location 0: nothing to delete) and returns 1, or
+ * returns 0 when none is waiting. */
+int mg_take_pushed(struct mg *, struct modem_part *part);
 
 /*
  * The dedup key of a part: 32 hex characters over everything that

@@ -15,7 +15,12 @@
  * indicates a new message, and at once when the gateway has ACKed every
  * part of a pass that found something (so a full inbox drains at the
  * speed of the gateway's commits, and an empty one costs one pass per
- * poll_ms).  A pass is read in batches of WORKER_BATCH parts, and the
+ * poll_ms).  An AT modem that announces new messages (+CMTI, see
+ * mg_announces) is not polled: its unsolicited lines are read every
+ * WORKER_URC_MS without sending anything, a +CMTI starts a pass, and a
+ * timed pass runs only every safety_poll_s (issue 10: idle is quiet).
+ * Messages it pushes whole (+CDS) go to the gateway as parts without a
+ * location.  A pass is read in batches of WORKER_BATCH parts, and the
  * gateway's ACKs for one batch are served while the next is read.
  * Locations sent but not yet ACKed are remembered for WORKER_PENDING_TTL
  * and not sent again; the gateway's dedup key covers a resend after that.
@@ -52,6 +57,7 @@
 #define WORKER_TICK 1000	    /* ms; device check and AT idle read */
 #define WORKER_DRAIN_MAX 256	    /* messages served per loop turn */
 #define WORKER_FULL_PASS 5000	    /* ms; pass even if the inbox looks quiet */
+#define WORKER_URC_MS 100	    /* ms; AT: read unsolicited lines */
 
 /* Locations sent to the gateway and not yet ACKed (open addressing). */
 struct pendset {
@@ -84,6 +90,7 @@ struct worker {
 	int64_t last_pass;	/* monotonic ms the last pass started */
 	int64_t next_status;	/* monotonic ms of the next STATUS */
 	int64_t next_tick;	/* monotonic ms of the next health tick */
+	int64_t next_urc;	/* AT: monotonic ms of the next URC read */
 	struct pendset pending;	/* sent, not yet ACKed */
 };
 
@@ -109,6 +116,8 @@ static void worker_do_ussd(struct worker *, struct modem_ipc_msg *);
 static void worker_handle(struct worker *, struct modem_ipc_msg *);
 static void worker_drain(struct worker *);
 static int worker_timeout(const struct worker *);
+static int64_t worker_poll_period(const struct worker *);
+static void worker_pushed(struct worker *);
 
 /* ---- pending set ---- */
 
@@ -346,11 +355,45 @@ worker_end_pass(struct worker *w, int batch)
 	worker_send(w, &m);
 	w->pass_active = 0;
 	w->repoll = w->pass_new > 0;
-	w->next_poll = clock_mono_ms() + (w->conf->poll_ms > 0 ?
-	    w->conf->poll_ms : 1000);
+	w->next_poll = clock_mono_ms() + worker_poll_period(w);
 	if (w->pass_new > 0)
 		log_debug("modem %s: pass read %d new part(s)", w->conf->name,
 		    w->pass_new);
+}
+
+/* ms between timed passes: safety_poll_s for a modem that announces
+ * new messages, else poll_ms. */
+static int64_t
+worker_poll_period(const struct worker *w)
+{
+	if (w->conf->safety_poll_s > 0 && mg_announces(w->g))
+		return (int64_t)w->conf->safety_poll_s * 1000;
+	return w->conf->poll_ms > 0 ? w->conf->poll_ms : 1000;
+}
+
+/* Hands messages the modem pushed whole (+CDS) to the gateway as one
+ * batch.  They have no location: the ACK deletes nothing. */
+static void
+worker_pushed(struct worker *w)
+{
+	struct modem_part part;
+	struct modem_ipc_msg m;
+	struct modem_batch_end be = { 0, 0 };
+
+	while (!w->stop && mg_take_pushed(w->g, &part)) {
+		modem_ipc_init(&m, MODEM_IPC_SMS);
+		modem_ipc_put_part(&m, &part);
+		worker_send(w, &m);
+		modem_part_clear(&part);
+		be.parts++;
+	}
+	if (be.parts == 0 || w->stop)
+		return;
+	log_debug("modem %s: %d pushed message(s)", w->conf->name,
+	    (int)be.parts);
+	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
+	modem_ipc_put_batch_end(&m, &be);
+	worker_send(w, &m);
 }
 
 /* Reads one batch of the current pass (starting one if needed). */
@@ -639,6 +682,8 @@ worker_timeout(const struct worker *w)
 	}
 	if (w->next_tick < due)
 		due = w->next_tick;
+	if (w->connected && w->is_at && w->next_urc < due)
+		due = w->next_urc;
 	if (due <= now)
 		return 0;
 	return (int)(due - now);
@@ -655,8 +700,9 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 	w.conf = conf;
 	w.fd = fd;
 	w.backoff_s = 1;
+	/* at, at115200, proxyat, blueat ...: the AT driver. */
 	w.is_at = conf->connection == NULL ||
-	    strncmp(conf->connection, "at", 2) == 0;
+	    strstr(conf->connection, "at") != NULL;
 	pend_init(&w.pending);
 	w.g = mg_new(conf);
 	/* We poll before reading, so a blocking socket never stalls us
@@ -701,10 +747,15 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 				worker_lost(&w, why);
 				continue;
 			}
-			/* Serial modems deliver +CMTI only while we read. */
-			if (w.is_at && !w.pass_active)
-				mg_idle(w.g);
 		}
+		/* Serial modems deliver +CMTI only while we read: a read
+		 * without a command, cheap and silent on the line. */
+		if (w.is_at && !w.pass_active && now >= w.next_urc) {
+			w.next_urc = now + WORKER_URC_MS;
+			mg_idle(w.g);
+		}
+		if (!w.pass_active)
+			worker_pushed(&w);
 		if (mg_take_incoming(w.g))
 			w.next_poll = now;
 		if (w.repoll && w.pending.used == 0) {
