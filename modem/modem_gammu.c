@@ -43,6 +43,7 @@
 #include "util.h"
 
 #define MG_PUSHED_MAX 32 /* pushed messages kept between two takes */
+#define MG_IND_MAX 32	 /* +CMTI locations kept between two reads */
 
 struct mg {
 	const struct modem_conf *conf; /* borrowed; outlives the worker */
@@ -61,6 +62,9 @@ struct mg {
 	int announces;		       /* AT+CNMI accepted: +CMTI comes */
 	struct modem_part pushed[MG_PUSHED_MAX]; /* +CDS/+CMT, in order */
 	int n_pushed;		       /* entries in pushed[] */
+	int ind_folder[MG_IND_MAX];    /* +CMTI: folder (1 SIM, 3 phone) */
+	int ind_loc[MG_IND_MAX];       /* +CMTI: index in that memory */
+	int n_ind;		       /* entries in ind_*[] */
 	int is_dummy;		       /* model "dummy": inbox is folders */
 	int have_mark;		       /* mark[] is trustworthy */
 	struct timespec mark[2];       /* sms/1 and sms/3 mtimes at mark */
@@ -170,9 +174,17 @@ mg_on_sms(GSM_StateMachine *s, GSM_SMSMessage *sms, void *ud)
 	struct mg *g = ud;
 
 	UNUSED(s);
-	g->incoming = 1;
-	if (sms->PDU != SMS_Status_Report && sms->PDU != SMS_Deliver)
+	if (sms->PDU != SMS_Status_Report && sms->PDU != SMS_Deliver) {
+		/* Stored on the modem (+CMTI): read that location at once;
+		 * more than we can remember, or no location: a full pass. */
+		if (sms->Location > 0 && g->n_ind < MG_IND_MAX) {
+			g->ind_folder[g->n_ind] = sms->Folder;
+			g->ind_loc[g->n_ind] = sms->Location;
+			g->n_ind++;
+		} else
+			g->incoming = 1;
 		return;
+	}
 	if (g->n_pushed >= MG_PUSHED_MAX) {
 		log_warnx("modem %s: too many pushed messages waiting; one "
 		    "dropped", g->conf->name);
@@ -337,6 +349,7 @@ mg_connect(struct mg *g, char *err, size_t errlen)
 	g->imei[sizeof(g->imei) - 1] = '\0';
 	g->have_smsc = 0;
 	g->incoming = 0;
+	g->n_ind = 0;
 	g->have_mark = 0;
 	return MG_OK;
 }
@@ -608,6 +621,62 @@ mg_read_next(struct mg *g, int start, struct modem_part *parts, int *n,
 	for (int i = 0; i < m->Number && i < MG_MAX_PARTS; i++) {
 		mg_make_part(&m->SMS[i], &parts[*n]);
 		/* All parts of one location are deleted together. */
+		parts[*n].location = m->SMS[0].Location;
+		(*n)++;
+	}
+	return MG_OK;
+}
+
+int
+mg_read_indicated(struct mg *g, struct modem_part *parts, int *n, char *err,
+    size_t errlen)
+{
+	GSM_MultiSMSMessage *m = g->cur;
+	GSM_Error e;
+
+	*n = 0;
+	if (g->s == NULL) {
+		snprintf(err, errlen, "modem not connected");
+		return MG_LOST;
+	}
+	if (g->n_ind == 0)
+		return MG_EMPTY;
+	memset(m, 0, sizeof(*m));
+	m->Number = 1;
+	/* libgammu 1.42's AT driver numbers a folder's locations from 1
+	 * above the modem's index (ATGEN_SetSMSLocation logs "folder 1 &
+	 * location 1 -> SMS folder 0 & location 2"), while +CMTI hands the
+	 * raw index; the guards below send anything unexpected to a pass. */
+	m->SMS[0].Folder = g->ind_folder[0];
+	m->SMS[0].Location = g->ind_loc[0] + 1;
+	g->n_ind--;
+	memmove(&g->ind_folder[0], &g->ind_folder[1],
+	    (size_t)g->n_ind * sizeof(g->ind_folder[0]));
+	memmove(&g->ind_loc[0], &g->ind_loc[1],
+	    (size_t)g->n_ind * sizeof(g->ind_loc[0]));
+	e = GSM_GetSMS(g->s, m);
+	if (e == ERR_EMPTY) {
+		/* Read by a pass meanwhile, or not where we looked. */
+		g->incoming = 1;
+		return MG_OK;
+	}
+	if (e != ERR_NONE) {
+		/* The safety net: a full pass finds it. */
+		g->incoming = 1;
+		mg_errtext(err, errlen, "reading announced SMS", e);
+		return mg_rc(e);
+	}
+	/* A just announced message is unread; anything else means we did
+	 * not read what was announced: a pass will. */
+	if (m->SMS[0].State != SMS_UnRead)
+		g->incoming = 1;
+	if (!m->SMS[0].InboxFolder && m->SMS[0].PDU != SMS_Deliver &&
+	    m->SMS[0].PDU != SMS_Status_Report)
+		return MG_OK;
+	/* GetSMS turned Folder/Location into the encoded location that
+	 * GetNextSMS gives and DeleteSMS takes (Folder 0). */
+	for (int i = 0; i < m->Number && i < MG_MAX_PARTS; i++) {
+		mg_make_part(&m->SMS[i], &parts[*n]);
 		parts[*n].location = m->SMS[0].Location;
 		(*n)++;
 	}

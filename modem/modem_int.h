@@ -49,6 +49,14 @@ int mg_device_gone(const struct mg *);
  */
 int mg_read_next(struct mg *, int start, struct modem_part *parts, int *n,
     char *err, size_t errlen);
+/*
+ * Reads the next location the modem announced (+CMTI) directly, without
+ * listing the inbox.  MG_EMPTY when none is waiting; MG_OK with *n parts
+ * (0 if the location was empty by now).  On an error the next inbox pass
+ * is requested (mg_take_incoming) so nothing announced is missed.
+ */
+int mg_read_indicated(struct mg *, struct modem_part *parts, int *n,
+    char *err, size_t errlen);
 /* Deletes one location; an already empty location counts as done. */
 int mg_delete(struct mg *, int64_t location, char *err, size_t errlen);
 /* Encodes and sends one message; fills res (res->error allocated). */

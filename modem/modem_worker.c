@@ -118,6 +118,7 @@ static void worker_drain(struct worker *);
 static int worker_timeout(const struct worker *);
 static int64_t worker_poll_period(const struct worker *);
 static void worker_pushed(struct worker *);
+static void worker_indicated(struct worker *);
 
 /* ---- pending set ---- */
 
@@ -354,7 +355,8 @@ worker_end_pass(struct worker *w, int batch)
 	modem_ipc_put_batch_end(&m, &be);
 	worker_send(w, &m);
 	w->pass_active = 0;
-	w->repoll = w->pass_new > 0;
+	/* A modem that announces each message needs no second look. */
+	w->repoll = w->pass_new > 0 && !mg_announces(w->g);
 	w->next_poll = clock_mono_ms() + worker_poll_period(w);
 	if (w->pass_new > 0)
 		log_debug("modem %s: pass read %d new part(s)", w->conf->name,
@@ -391,6 +393,52 @@ worker_pushed(struct worker *w)
 		return;
 	log_debug("modem %s: %d pushed message(s)", w->conf->name,
 	    (int)be.parts);
+	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
+	modem_ipc_put_batch_end(&m, &be);
+	worker_send(w, &m);
+}
+
+/* Reads the locations the modem announced (+CMTI), one GetSMS each,
+ * and hands them over as one batch: no inbox listing for a message. */
+static void
+worker_indicated(struct worker *w)
+{
+	struct modem_part *parts = NULL;
+	struct modem_ipc_msg m;
+	struct modem_batch_end be = { 0, 0 };
+	char err[256];
+	int n, rc;
+	int64_t now = clock_mono_ms();
+
+	for (int k = 0; k < WORKER_BATCH && w->connected && !w->stop; k++) {
+		if (parts == NULL)
+			parts = xcalloc(MG_MAX_PARTS, sizeof(*parts));
+		err[0] = '\0';
+		rc = mg_read_indicated(w->g, parts, &n, err, sizeof(err));
+		if (rc == MG_EMPTY)
+			break;
+		if (rc != MG_OK) {
+			worker_rc(w, rc, err);
+			break;
+		}
+		w->errors = 0;
+		if (n > 0 && !pend_has(&w->pending, parts[0].location, now)) {
+			for (int i = 0; i < n; i++) {
+				modem_ipc_init(&m, MODEM_IPC_SMS);
+				modem_ipc_put_part(&m, &parts[i]);
+				worker_send(w, &m);
+			}
+			pend_add(&w->pending, parts[0].location, now);
+			be.parts += n;
+		}
+		for (int i = 0; i < n; i++)
+			modem_part_clear(&parts[i]);
+	}
+	free(parts);
+	if (be.parts == 0 || w->stop)
+		return;
+	log_debug("modem %s: read %d announced part(s)", w->conf->name,
+	    be.parts);
 	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
 	modem_ipc_put_batch_end(&m, &be);
 	worker_send(w, &m);
@@ -754,8 +802,12 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 			w.next_urc = now + WORKER_URC_MS;
 			mg_idle(w.g);
 		}
-		if (!w.pass_active)
+		if (!w.pass_active) {
 			worker_pushed(&w);
+			worker_indicated(&w);
+			if (!w.connected || w.stop)
+				continue;
+		}
 		if (mg_take_incoming(w.g))
 			w.next_poll = now;
 		if (w.repoll && w.pending.used == 0) {
