@@ -84,6 +84,8 @@ static const struct config_key config_keys[] = {
 	{ "modem", "sim_pin", CONFIG_KEY_STRING, NULL, 0, 0, M(sim_pin), 0, 0, check_pin },
 	{ "modem", "poll_ms", CONFIG_KEY_INT, "250", 20, 60000, M(poll_ms), 0, 0, NULL },
 	{ "modem", "safety_poll_s", CONFIG_KEY_INT, "60", 0, 3600, M(safety_poll_s), 0, 0, NULL },
+	{ "modem", "send_timeout_s", CONFIG_KEY_INT, "8", 2, 300, M(send_timeout_s), 0, 0, NULL },
+	{ "modem", "probe_s", CONFIG_KEY_INT, "5", 0, 3600, M(probe_s), 0, 0, NULL },
 	{ "modem", "send_per_minute", CONFIG_KEY_INT, "30", 0, 6000, M(send_per_minute), 0, 0, NULL },
 	{ "modem", "daily_cap", CONFIG_KEY_INT, "0", 0, 1000000, M(daily_cap), 0, 0, NULL },
 	{ "modem", "delivery_reports", CONFIG_KEY_BOOL, "yes", 0, 0, M(delivery_reports), 0, 0, NULL },

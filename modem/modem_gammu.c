@@ -20,15 +20,18 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gammu.h>
 /* gammu-misc.h defines UNUSED as an attribute; ours is a statement. */
@@ -44,6 +47,10 @@
 
 #define MG_PUSHED_MAX 32 /* pushed messages kept between two takes */
 #define MG_IND_MAX 32	 /* +CMTI locations kept between two reads */
+#define MG_PROBE_WAIT_MS 4000 /* a probe unanswered this long: hung */
+#define MG_CONNECT_WAIT_MS 20000 /* connect (handshake, ~40 commands) */
+#define MG_OP_WAIT_MS 8000	 /* read, delete: a few commands */
+#define MG_STATUS_WAIT_MS 10000 /* status: about ten commands */
 
 struct mg {
 	const struct modem_conf *conf; /* borrowed; outlives the worker */
@@ -71,6 +78,8 @@ struct mg {
 };
 
 static int mg_rc(GSM_Error);
+static void mg_alarm_cb(int);
+static void mg_deadline(struct mg *, int64_t);
 static int mg_inbox_mtimes(const struct mg *, struct timespec *);
 static void mg_errtext(char *, size_t, const char *, GSM_Error);
 static void mg_on_send(GSM_StateMachine *, int, int, void *);
@@ -111,6 +120,54 @@ mg_free(struct mg *g)
 		modem_part_clear(&g->pushed[--g->n_pushed]);
 	free(g->cur);
 	free(g);
+}
+
+/*
+ * Our own deadline on a libgammu call that talks to the modem.
+ * libgammu 1.42's AT driver waits about 18 s for a reply that does not
+ * come, then tries to reset the modem (AT+CFUN=1,1, AT^SRESET) with the
+ * same wait, and nothing interrupts it: GSM_AbortOperation is not
+ * checked by that wait, and a closed descriptor only makes it wait on
+ * (both tried).  So a hung modem would hold the worker until the
+ * gateway's watchdog.  Instead, when the deadline passes, SIGALRM ends
+ * the worker process at once (exit code MODEM_WORKER_HUNG); the gateway
+ * restarts it with backoff, and a send in flight goes back to the queue
+ * as after any worker crash.  The worker is a process of its own and
+ * uses no other timer.  ms <= 0 disarms.
+ */
+static char mg_alarm_msg[160];
+static size_t mg_alarm_len;
+
+static void
+mg_alarm_cb(int sig)
+{
+	UNUSED(sig);
+	(void)!write(2, mg_alarm_msg, mg_alarm_len);
+	_exit(MODEM_WORKER_HUNG);
+}
+
+static void
+mg_deadline(struct mg *g, int64_t ms)
+{
+	struct itimerval it;
+	struct sigaction sa;
+
+	memset(&it, 0, sizeof(it));
+	if (ms <= 0) {
+		(void)setitimer(ITIMER_REAL, &it, NULL);
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = mg_alarm_cb;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGALRM, &sa, NULL);
+	snprintf(mg_alarm_msg, sizeof(mg_alarm_msg), "modem %s: no answer "
+	    "from the modem within %lld ms; worker exits (hung modem)\n",
+	    g->conf->name, (long long)ms);
+	mg_alarm_len = strlen(mg_alarm_msg);
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	(void)setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* Errors that mean the modem is gone rather than one call failing. */
@@ -318,7 +375,11 @@ mg_connect(struct mg *g, char *err, size_t errlen)
 	c->UseGlobalDebugFile = FALSE;
 	GSM_SetConfigNum(g->s, 1);
 
+	/* A modem that answers nothing fails the connect in seconds, not
+	 * after libgammu's waits and reset attempts (mg_deadline). */
+	mg_deadline(g, MG_CONNECT_WAIT_MS);
 	e = GSM_InitConnection(g->s, 1);
+	mg_deadline(g, 0);
 	if (e != ERR_NONE) {
 		mg_errtext(err, errlen, "connect", e);
 		GSM_FreeStateMachine(g->s);
@@ -359,8 +420,11 @@ mg_disconnect(struct mg *g)
 {
 	if (g->s == NULL)
 		return;
-	if (GSM_IsConnected(g->s))
+	if (GSM_IsConnected(g->s)) {
+		mg_deadline(g, MG_PROBE_WAIT_MS);
 		(void)GSM_TerminateConnection(g->s);
+		mg_deadline(g, 0);
+	}
 	GSM_FreeStateMachine(g->s);
 	g->s = NULL;
 	g->have_smsc = 0;
@@ -609,7 +673,9 @@ mg_read_next(struct mg *g, int start, struct modem_part *parts, int *n,
 		memset(m, 0, sizeof(*m));
 	/* Folder 0: Location then encodes the folder (as gammu-smsd). */
 	m->SMS[0].Folder = 0;
+	mg_deadline(g, MG_OP_WAIT_MS);
 	e = GSM_GetNextSMS(g->s, m, start ? TRUE : FALSE);
+	mg_deadline(g, 0);
 	if (e == ERR_EMPTY)
 		return MG_EMPTY;
 	if (e != ERR_NONE) {
@@ -654,7 +720,9 @@ mg_read_indicated(struct mg *g, struct modem_part *parts, int *n, char *err,
 	    (size_t)g->n_ind * sizeof(g->ind_folder[0]));
 	memmove(&g->ind_loc[0], &g->ind_loc[1],
 	    (size_t)g->n_ind * sizeof(g->ind_loc[0]));
+	mg_deadline(g, MG_OP_WAIT_MS);
 	e = GSM_GetSMS(g->s, m);
+	mg_deadline(g, 0);
 	if (e == ERR_EMPTY) {
 		/* Read by a pass meanwhile, or not where we looked. */
 		g->incoming = 1;
@@ -701,7 +769,9 @@ mg_delete(struct mg *g, int64_t location, char *err, size_t errlen)
 	sms = xcalloc(1, sizeof(*sms));
 	sms->Folder = 0;
 	sms->Location = (int)location;
+	mg_deadline(g, MG_OP_WAIT_MS);
 	e = GSM_DeleteSMS(g->s, sms);
+	mg_deadline(g, 0);
 	free(sms);
 	if (e == ERR_NONE || e == ERR_EMPTY)
 		return MG_OK;
@@ -847,16 +917,24 @@ mg_send(struct mg *g, const struct modem_send *snd,
 		g->send_done = 0;
 		g->send_status = -1;
 		g->send_mr = -1;
+		deadline = clock_mono_ms() + 1000 *
+		    (int64_t)(g->conf->send_timeout_s > 0 ?
+		    g->conf->send_timeout_s : 8);
+		/* GSM_SendSMS itself waits for the "> " prompt and +CMGS. */
+		mg_deadline(g, deadline - clock_mono_ms() + 1500);
 		e = GSM_SendSMS(g->s, p);
 		if (e != ERR_NONE) {
+			mg_deadline(g, 0);
 			mg_result(res, 0, 0, "part %d/%d: %s", i + 1,
 			    multi->Number, GSM_ErrorString(e));
 			rc = mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;
 			goto out;
 		}
-		deadline = clock_mono_ms() + MG_SEND_WAIT_MS;
+		/* Below the watchdog: a swallowed send fails and is retried
+		 * rather than stalling the worker until it is killed. */
 		while (!g->send_done && clock_mono_ms() < deadline)
 			(void)GSM_ReadDevice(g->s, TRUE);
+		mg_deadline(g, 0);
 		if (!g->send_done) {
 			mg_result(res, 0, 0, "part %d/%d: no answer from the "
 			    "modem", i + 1, multi->Number);
@@ -905,8 +983,12 @@ mg_ussd(struct mg *g, const char *code, struct modem_ussd_result *res)
 		return mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;
 	}
 	g->ussd_done = 0;
+	/* Our wait below ends at MG_USSD_WAIT_MS; the alarm only catches a
+	 * modem that hangs inside libgammu. */
+	mg_deadline(g, MG_USSD_WAIT_MS + 2000);
 	e = GSM_DialService(g->s, buf);
 	if (e != ERR_NONE) {
+		mg_deadline(g, 0);
 		res->text = xasprintf("dialling USSD: %s", GSM_ErrorString(e));
 		return mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;
 	}
@@ -914,6 +996,7 @@ mg_ussd(struct mg *g, const char *code, struct modem_ussd_result *res)
 	deadline = clock_mono_ms() + MG_USSD_WAIT_MS;
 	while (!g->ussd_done && clock_mono_ms() < deadline)
 		(void)GSM_ReadDevice(g->s, TRUE);
+	mg_deadline(g, 0);
 	if (!g->ussd_done) {
 		res->text = xstrdup("no USSD answer");
 		return MG_ERROR;
@@ -943,6 +1026,26 @@ mg_ussd(struct mg *g, const char *code, struct modem_ussd_result *res)
 }
 
 int
+mg_probe(struct mg *g, char *err, size_t errlen)
+{
+	GSM_SignalQuality sig;
+	GSM_Error e;
+
+	if (g->s == NULL) {
+		snprintf(err, errlen, "modem not connected");
+		return MG_LOST;
+	}
+	memset(&sig, 0, sizeof(sig));
+	mg_deadline(g, MG_PROBE_WAIT_MS);
+	e = GSM_GetSignalQuality(g->s, &sig);
+	mg_deadline(g, 0);
+	if (e == ERR_NONE || e == ERR_NOTSUPPORTED || e == ERR_NOTIMPLEMENTED)
+		return MG_OK;
+	mg_errtext(err, errlen, "modem does not answer", e);
+	return mg_rc(e);
+}
+
+int
 mg_status(struct mg *g, struct modem_status *st)
 {
 	GSM_SignalQuality sig;
@@ -963,6 +1066,7 @@ mg_status(struct mg *g, struct modem_status *st)
 		st->network_name = xstrdup("");
 		return MG_LOST;
 	}
+	mg_deadline(g, MG_STATUS_WAIT_MS);
 	memset(&sig, 0, sizeof(sig));
 	e = GSM_GetSignalQuality(g->s, &sig);
 	if (e == ERR_NONE) {
@@ -998,6 +1102,7 @@ mg_status(struct mg *g, struct modem_status *st)
 		st->sim_size = sms.SIMSize + sms.PhoneSize;
 	} else if (mg_rc(e) == MG_LOST)
 		lost = 1;
+	mg_deadline(g, 0);
 	if (lost) {
 		free(st->error);
 		st->error = xasprintf("status: %s", GSM_ErrorString(e));

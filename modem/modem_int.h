@@ -19,8 +19,9 @@
 #include "modem.h"
 
 #define MG_MAX_PARTS 50 /* parts one location can hold (GSM_MAX_MULTI_SMS) */
-#define MG_SEND_WAIT_MS 60000 /* wait for the send-status callback */
 #define MG_USSD_WAIT_MS 30000 /* wait for the USSD answer */
+#define MODEM_WORKER_HUNG 75 /* worker exit code: the modem stopped
+			      * answering inside libgammu (mg_deadline) */
 
 enum mg_rc {
 	MG_OK = 0, /* done */
@@ -64,6 +65,8 @@ int mg_send(struct mg *, const struct modem_send *,
     struct modem_send_result *res);
 /* Dials a USSD code and waits for the answer; fills res. */
 int mg_ussd(struct mg *, const char *code, struct modem_ussd_result *res);
+/* One cheap command (AT+CSQ) to see that the modem still answers. */
+int mg_probe(struct mg *, char *err, size_t errlen);
 /* Health snapshot; strings allocated.  Unknown values stay -1 / "". */
 int mg_status(struct mg *, struct modem_status *);
 /* Call just before a pass starts reading. */

@@ -91,6 +91,7 @@ struct worker {
 	int64_t next_status;	/* monotonic ms of the next STATUS */
 	int64_t next_tick;	/* monotonic ms of the next health tick */
 	int64_t next_urc;	/* AT: monotonic ms of the next URC read */
+	int64_t last_io;	/* monotonic ms the modem last answered */
 	struct pendset pending;	/* sent, not yet ACKed */
 };
 
@@ -119,6 +120,7 @@ static int worker_timeout(const struct worker *);
 static int64_t worker_poll_period(const struct worker *);
 static void worker_pushed(struct worker *);
 static void worker_indicated(struct worker *);
+static int64_t worker_probe_due(const struct worker *);
 
 /* ---- pending set ---- */
 
@@ -301,6 +303,7 @@ worker_rc(struct worker *w, int rc, const char *err)
 	case MG_OK:
 	case MG_EMPTY:
 		w->errors = 0;
+		w->last_io = clock_mono_ms();
 		return;
 	case MG_ERROR:
 		log_warnx("modem %s: %s", w->conf->name, err);
@@ -340,6 +343,7 @@ worker_connect(struct worker *w)
 	}
 	w->next_status = clock_mono_ms() + WORKER_STATUS_EVERY;
 	w->next_poll = clock_mono_ms();
+	w->last_io = clock_mono_ms();
 	w->pass_active = 0;
 }
 
@@ -355,6 +359,7 @@ worker_end_pass(struct worker *w, int batch)
 	modem_ipc_put_batch_end(&m, &be);
 	worker_send(w, &m);
 	w->pass_active = 0;
+	w->last_io = clock_mono_ms();
 	/* A modem that announces each message needs no second look. */
 	w->repoll = w->pass_new > 0 && !mg_announces(w->g);
 	w->next_poll = clock_mono_ms() + worker_poll_period(w);
@@ -422,6 +427,7 @@ worker_indicated(struct worker *w)
 			break;
 		}
 		w->errors = 0;
+		w->last_io = clock_mono_ms();
 		if (n > 0 && !pend_has(&w->pending, parts[0].location, now)) {
 			for (int i = 0; i < n; i++) {
 				modem_ipc_init(&m, MODEM_IPC_SMS);
@@ -442,6 +448,16 @@ worker_indicated(struct worker *w)
 	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
 	modem_ipc_put_batch_end(&m, &be);
 	worker_send(w, &m);
+}
+
+/* AT modems: monotonic ms at which an idle modem is probed (the
+ * hang check of issue 10), or INT64_MAX when it never is. */
+static int64_t
+worker_probe_due(const struct worker *w)
+{
+	if (!w->is_at || w->conf->probe_s <= 0)
+		return INT64_MAX;
+	return w->last_io + (int64_t)w->conf->probe_s * 1000;
 }
 
 /* Reads one batch of the current pass (starting one if needed). */
@@ -732,6 +748,8 @@ worker_timeout(const struct worker *w)
 		due = w->next_tick;
 	if (w->connected && w->is_at && w->next_urc < due)
 		due = w->next_urc;
+	if (w->connected && worker_probe_due(w) < due)
+		due = worker_probe_due(w);
 	if (due <= now)
 		return 0;
 	return (int)(due - now);
@@ -829,13 +847,27 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 			worker_pass(&w);
 			continue;
 		}
+		if (now >= worker_probe_due(&w)) {
+			char err[256];
+			int rc;
+
+			/* A hung modem answers nothing; when idle, nothing
+			 * else would notice before the next status. */
+			err[0] = '\0';
+			w.last_io = now;
+			rc = mg_probe(w.g, err, sizeof(err));
+			worker_rc(&w, rc, err);
+			continue;
+		}
 		if (now >= w.next_status) {
 			struct modem_status st;
 			int rc = mg_status(w.g, &st);
 
 			w.next_status = now + WORKER_STATUS_EVERY;
-			if (rc == MG_OK)
+			if (rc == MG_OK) {
+				w.last_io = clock_mono_ms();
 				worker_send_status(&w, MODEM_IPC_STATUS, &st);
+			}
 			else
 				worker_lost(&w, st.error[0] != '\0' ?
 				    st.error : "status failed");

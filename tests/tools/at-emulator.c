@@ -642,7 +642,9 @@ emu_command(struct emu *e, char *cmd)
 	char *a;
 
 	emu_logcmd(e, "", cmd);
-	fault = emu_control(e, &c, cmd);
+	/* AT+CMGS faults apply once the PDU is in (emu_cmgs_done). */
+	fault = emu_control(e, &c, strncasecmp(cmd, "AT+CMGS=", 8) == 0 ?
+	    NULL : cmd);
 	if (c.vanish) {
 		emu_note(e, "vanishing");
 		exit(0);
@@ -657,7 +659,7 @@ emu_command(struct emu *e, char *cmd)
 		usleep((useconds_t)c.simdelay_ms * 1000);
 	if (c.noise)
 		emu_noise(e);
-	if (fault != NULL && strncasecmp(cmd, "AT+CMGS=", 8) != 0) {
+	if (fault != NULL) {
 		emu_note(e, "fault %s on %s", fault, cmd);
 		if (strcmp(fault, "swallow") == 0)
 			return;
