@@ -44,14 +44,16 @@
  * by +CDS: an SMS-STATUS-REPORT "delivered" with the TP-MR the modem
  * gave in +CMGS.
  *
- * The answers follow the AT dialects of a Huawei E3131 (E-series
- * HSPA stick) and a SIMCom SIM800L as documented in their AT command
- * manuals and as gammu's recorded sessions show them (gammu/gammu
- * tests/at-sms, tests/at-ussd: +CMGL/+CMGR PDU listings, "+CMS ERROR:
- * 321" for an empty Huawei location, a bare OK for an empty SIM800 one,
- * packed-GSM-7 hex USSD answers from Huawei, text ones from SIM800).
- * The gammu source tree was not reachable while writing this, so the
- * lines are written from those manuals, not copied from the dumps.
+ * The answers follow the AT dialects of a Huawei E3131 (E-series HSPA
+ * stick) and a SIMCom SIM800L as their vendors' AT command manuals
+ * describe them: +CMGL/+CMGR PDU listings, "+CMS ERROR: 321" for an empty
+ * Huawei location and a bare OK for an empty SIM800 one, packed-GSM-7 hex
+ * USSD answers from Huawei and text ones from SIM800, ^BOOT/^RSSI noise
+ * from Huawei.  They were written from that knowledge, NOT copied from
+ * recordings: gammu's recorded sessions of real modems (gammu/gammu
+ * tests/at-sms/ *.dump, tests/at-ussd/ *.dump, tests/at-creg, tests/at-cpms)
+ * were not reachable when this was written.  Replacing these lines with
+ * copied recorded ones, their origin noted, is the next step.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
