@@ -20,7 +20,10 @@
  * WORKER_URC_MS without sending anything, a +CMTI starts a pass, and a
  * timed pass runs only every safety_poll_s (issue 10: idle is quiet).
  * Messages it pushes whole (+CDS) go to the gateway as parts without a
- * location.  A pass is read in batches of WORKER_BATCH parts, and the
+ * location.  An AT modem idle for probe_s is probed (AT+CSQ); every call
+ * into libgammu runs under a deadline (modem_gammu.c, mg_deadline) that
+ * ends this process if the modem hangs, so the gateway restarts us
+ * within seconds.  A pass is read in batches of WORKER_BATCH parts, and the
  * gateway's ACKs for one batch are served while the next is read.
  * Locations sent but not yet ACKed are remembered for WORKER_PENDING_TTL
  * and not sent again; the gateway's dedup key covers a resend after that.
