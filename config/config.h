@@ -92,6 +92,15 @@ struct modem_conf {
 	char *model;	    /* gammu model: "" (auto) or "dummy" */
 	char *sim_pin;	    /* SIM PIN or NULL; never logged */
 	int poll_ms;	    /* inbox poll period when idle */
+	int safety_poll_s;  /* AT modem announcing new messages (+CMTI):
+			     * inbox pass period instead of poll_ms; 0 =
+			     * always poll every poll_ms */
+	int send_timeout_s; /* wait for a part's +CMGS; keep it below
+			     * watchdog_s so a swallowed send fails and is
+			     * retried instead of stalling the worker */
+	int probe_s;	    /* AT modem idle this long: probe it (AT+CSQ);
+			     * a hang is then seen within probe_s plus
+			     * libgammu's reply timeout; 0 = never */
 	int send_per_minute; /* rate limit of parts sent; 0 = none */
 	int daily_cap;	    /* max parts per day; 0 = none */
 	int delivery_reports; /* request status reports (bool) */

@@ -20,15 +20,18 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gammu.h>
 /* gammu-misc.h defines UNUSED as an attribute; ours is a statement. */
@@ -41,6 +44,13 @@
 #include "modem.h"
 #include "modem_int.h"
 #include "util.h"
+
+#define MG_PUSHED_MAX 32 /* pushed messages kept between two takes */
+#define MG_IND_MAX 32	 /* +CMTI locations kept between two reads */
+#define MG_PROBE_WAIT_MS 4000 /* a probe unanswered this long: hung */
+#define MG_CONNECT_WAIT_MS 20000 /* connect (handshake, ~40 commands) */
+#define MG_OP_WAIT_MS 8000	 /* read, delete: a few commands */
+#define MG_STATUS_WAIT_MS 10000 /* status: about ten commands */
 
 struct mg {
 	const struct modem_conf *conf; /* borrowed; outlives the worker */
@@ -56,6 +66,12 @@ struct mg {
 	int ussd_done;		       /* USSD callback fired */
 	GSM_USSDMessage ussd;	       /* its answer */
 	int incoming;		       /* a new message was indicated */
+	int announces;		       /* AT+CNMI accepted: +CMTI comes */
+	struct modem_part pushed[MG_PUSHED_MAX]; /* +CDS/+CMT, in order */
+	int n_pushed;		       /* entries in pushed[] */
+	int ind_folder[MG_IND_MAX];    /* +CMTI: folder (1 SIM, 3 phone) */
+	int ind_loc[MG_IND_MAX];       /* +CMTI: index in that memory */
+	int n_ind;		       /* entries in ind_*[] */
 	int is_dummy;		       /* model "dummy": inbox is folders */
 	int have_mark;		       /* mark[] is trustworthy */
 	struct timespec mark[2];       /* sms/1 and sms/3 mtimes at mark */
@@ -66,6 +82,8 @@ struct mg {
 #define MG_DUMMY_MAX_SMS 10000 /* dummy: location = folder * this + n */
 
 static int mg_rc(GSM_Error);
+static void mg_alarm_cb(int);
+static void mg_deadline(struct mg *, int64_t);
 static int mg_inbox_mtimes(const struct mg *, struct timespec *);
 static void mg_errtext(char *, size_t, const char *, GSM_Error);
 static void mg_on_send(GSM_StateMachine *, int, int, void *);
@@ -102,8 +120,58 @@ mg_free(struct mg *g)
 	if (g == NULL)
 		return;
 	mg_disconnect(g);
+	while (g->n_pushed > 0)
+		modem_part_clear(&g->pushed[--g->n_pushed]);
 	free(g->cur);
 	free(g);
+}
+
+/*
+ * Our own deadline on a libgammu call that talks to the modem.
+ * libgammu 1.42's AT driver waits about 18 s for a reply that does not
+ * come, then tries to reset the modem (AT+CFUN=1,1, AT^SRESET) with the
+ * same wait, and nothing interrupts it: GSM_AbortOperation is not
+ * checked by that wait, and a closed descriptor only makes it wait on
+ * (both tried).  So a hung modem would hold the worker until the
+ * gateway's watchdog.  Instead, when the deadline passes, SIGALRM ends
+ * the worker process at once (exit code MODEM_WORKER_HUNG); the gateway
+ * restarts it with backoff, and a send in flight goes back to the queue
+ * as after any worker crash.  The worker is a process of its own and
+ * uses no other timer.  ms <= 0 disarms.
+ */
+static char mg_alarm_msg[160];
+static size_t mg_alarm_len;
+
+static void
+mg_alarm_cb(int sig)
+{
+	UNUSED(sig);
+	(void)!write(2, mg_alarm_msg, mg_alarm_len);
+	_exit(MODEM_WORKER_HUNG);
+}
+
+static void
+mg_deadline(struct mg *g, int64_t ms)
+{
+	struct itimerval it;
+	struct sigaction sa;
+
+	memset(&it, 0, sizeof(it));
+	if (ms <= 0) {
+		(void)setitimer(ITIMER_REAL, &it, NULL);
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = mg_alarm_cb;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGALRM, &sa, NULL);
+	snprintf(mg_alarm_msg, sizeof(mg_alarm_msg), "modem %s: no answer "
+	    "from the modem within %lld ms; worker exits (hung modem)\n",
+	    g->conf->name, (long long)ms);
+	mg_alarm_len = strlen(mg_alarm_msg);
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	(void)setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* Errors that mean the modem is gone rather than one call failing. */
@@ -155,15 +223,55 @@ mg_on_ussd(GSM_StateMachine *s, GSM_USSDMessage *ussd, void *ud)
 	g->ussd_done = 1;
 }
 
-/* +CMTI and friends: only note it; the worker runs an inbox pass. */
+/*
+ * +CMTI and friends (only a location is known): note it, the worker runs
+ * an inbox pass.  A message pushed whole (+CDS status report, +CMT) is
+ * stored nowhere on the modem, so it is kept here until the worker takes
+ * it; if MG_PUSHED_MAX are already waiting it is dropped with a warning.
+ */
 static void
 mg_on_sms(GSM_StateMachine *s, GSM_SMSMessage *sms, void *ud)
 {
 	struct mg *g = ud;
 
 	UNUSED(s);
-	UNUSED(sms);
-	g->incoming = 1;
+	if (sms->PDU != SMS_Status_Report && sms->PDU != SMS_Deliver) {
+		/* Stored on the modem (+CMTI): read that location at once;
+		 * more than we can remember, or no location: a full pass. */
+		if (sms->Location > 0 && g->n_ind < MG_IND_MAX) {
+			g->ind_folder[g->n_ind] = sms->Folder;
+			g->ind_loc[g->n_ind] = sms->Location;
+			g->n_ind++;
+		} else
+			g->incoming = 1;
+		return;
+	}
+	if (g->n_pushed >= MG_PUSHED_MAX) {
+		log_warnx("modem %s: too many pushed messages waiting; one "
+		    "dropped", g->conf->name);
+		return;
+	}
+	mg_make_part(sms, &g->pushed[g->n_pushed]);
+	g->pushed[g->n_pushed].location = 0;
+	g->n_pushed++;
+}
+
+int
+mg_take_pushed(struct mg *g, struct modem_part *part)
+{
+	if (g->n_pushed == 0)
+		return 0;
+	*part = g->pushed[0];
+	memmove(&g->pushed[0], &g->pushed[1],
+	    (size_t)(g->n_pushed - 1) * sizeof(g->pushed[0]));
+	g->n_pushed--;
+	return 1;
+}
+
+int
+mg_announces(const struct mg *g)
+{
+	return g->s != NULL && g->announces;
 }
 
 int
@@ -173,6 +281,10 @@ mg_device_gone(const struct mg *g)
 	const char *dev = g->conf->device;
 
 	if (dev == NULL || dev[0] != '/')
+		return 0;
+	/* proxyat and friends: the device is a command line. */
+	if (g->conf->connection != NULL &&
+	    strncmp(g->conf->connection, "proxy", 5) == 0)
 		return 0;
 	return stat(dev, &sb) == -1 && errno == ENOENT;
 }
@@ -267,7 +379,11 @@ mg_connect(struct mg *g, char *err, size_t errlen)
 	c->UseGlobalDebugFile = FALSE;
 	GSM_SetConfigNum(g->s, 1);
 
+	/* A modem that answers nothing fails the connect in seconds, not
+	 * after libgammu's waits and reset attempts (mg_deadline). */
+	mg_deadline(g, MG_CONNECT_WAIT_MS);
 	e = GSM_InitConnection(g->s, 1);
+	mg_deadline(g, 0);
 	if (e != ERR_NONE) {
 		mg_errtext(err, errlen, "connect", e);
 		GSM_FreeStateMachine(g->s);
@@ -286,6 +402,8 @@ mg_connect(struct mg *g, char *err, size_t errlen)
 		return rc;
 	}
 	e = GSM_SetIncomingSMS(g->s, TRUE);
+	/* The dummy accepts this but never announces anything. */
+	g->announces = e == ERR_NONE && !g->is_dummy;
 	if (e != ERR_NONE)
 		log_debug("modem %s: no new-message indications (%s); "
 		    "polling only", g->conf->name, GSM_ErrorString(e));
@@ -296,6 +414,7 @@ mg_connect(struct mg *g, char *err, size_t errlen)
 	g->imei[sizeof(g->imei) - 1] = '\0';
 	g->have_smsc = 0;
 	g->incoming = 0;
+	g->n_ind = 0;
 	g->have_mark = 0;
 	return MG_OK;
 }
@@ -305,8 +424,11 @@ mg_disconnect(struct mg *g)
 {
 	if (g->s == NULL)
 		return;
-	if (GSM_IsConnected(g->s))
+	if (GSM_IsConnected(g->s)) {
+		mg_deadline(g, MG_PROBE_WAIT_MS);
 		(void)GSM_TerminateConnection(g->s);
+		mg_deadline(g, 0);
+	}
 	GSM_FreeStateMachine(g->s);
 	g->s = NULL;
 	g->have_smsc = 0;
@@ -555,7 +677,9 @@ mg_read_next(struct mg *g, int start, struct modem_part *parts, int *n,
 		memset(m, 0, sizeof(*m));
 	/* Folder 0: Location then encodes the folder (as gammu-smsd). */
 	m->SMS[0].Folder = 0;
+	mg_deadline(g, MG_OP_WAIT_MS);
 	e = GSM_GetNextSMS(g->s, m, start ? TRUE : FALSE);
+	mg_deadline(g, 0);
 	if (e == ERR_EMPTY)
 		return MG_EMPTY;
 	g->failed_at = 0;
@@ -634,6 +758,64 @@ mg_read_raw(struct mg *g, int64_t location, size_t max, unsigned char **raw,
 }
 
 int
+mg_read_indicated(struct mg *g, struct modem_part *parts, int *n, char *err,
+    size_t errlen)
+{
+	GSM_MultiSMSMessage *m = g->cur;
+	GSM_Error e;
+
+	*n = 0;
+	if (g->s == NULL) {
+		snprintf(err, errlen, "modem not connected");
+		return MG_LOST;
+	}
+	if (g->n_ind == 0)
+		return MG_EMPTY;
+	memset(m, 0, sizeof(*m));
+	m->Number = 1;
+	/* libgammu 1.42's AT driver numbers a folder's locations from 1
+	 * above the modem's index (ATGEN_SetSMSLocation logs "folder 1 &
+	 * location 1 -> SMS folder 0 & location 2"), while +CMTI hands the
+	 * raw index; the guards below send anything unexpected to a pass. */
+	m->SMS[0].Folder = g->ind_folder[0];
+	m->SMS[0].Location = g->ind_loc[0] + 1;
+	g->n_ind--;
+	memmove(&g->ind_folder[0], &g->ind_folder[1],
+	    (size_t)g->n_ind * sizeof(g->ind_folder[0]));
+	memmove(&g->ind_loc[0], &g->ind_loc[1],
+	    (size_t)g->n_ind * sizeof(g->ind_loc[0]));
+	mg_deadline(g, MG_OP_WAIT_MS);
+	e = GSM_GetSMS(g->s, m);
+	mg_deadline(g, 0);
+	if (e == ERR_EMPTY) {
+		/* Read by a pass meanwhile, or not where we looked. */
+		g->incoming = 1;
+		return MG_OK;
+	}
+	if (e != ERR_NONE) {
+		/* The safety net: a full pass finds it. */
+		g->incoming = 1;
+		mg_errtext(err, errlen, "reading announced SMS", e);
+		return mg_rc(e);
+	}
+	/* A just announced message is unread; anything else means we did
+	 * not read what was announced: a pass will. */
+	if (m->SMS[0].State != SMS_UnRead)
+		g->incoming = 1;
+	if (!m->SMS[0].InboxFolder && m->SMS[0].PDU != SMS_Deliver &&
+	    m->SMS[0].PDU != SMS_Status_Report)
+		return MG_OK;
+	/* GetSMS turned Folder/Location into the encoded location that
+	 * GetNextSMS gives and DeleteSMS takes (Folder 0). */
+	for (int i = 0; i < m->Number && i < MG_MAX_PARTS; i++) {
+		mg_make_part(&m->SMS[i], &parts[*n]);
+		parts[*n].location = m->SMS[0].Location;
+		(*n)++;
+	}
+	return MG_OK;
+}
+
+int
 mg_delete(struct mg *g, int64_t location, char *err, size_t errlen)
 {
 	GSM_SMSMessage *sms;
@@ -651,7 +833,9 @@ mg_delete(struct mg *g, int64_t location, char *err, size_t errlen)
 	sms = xcalloc(1, sizeof(*sms));
 	sms->Folder = 0;
 	sms->Location = (int)location;
+	mg_deadline(g, MG_OP_WAIT_MS);
 	e = GSM_DeleteSMS(g->s, sms);
+	mg_deadline(g, 0);
 	free(sms);
 	if (e == ERR_NONE || e == ERR_EMPTY)
 		return MG_OK;
@@ -797,16 +981,24 @@ mg_send(struct mg *g, const struct modem_send *snd,
 		g->send_done = 0;
 		g->send_status = -1;
 		g->send_mr = -1;
+		deadline = clock_mono_ms() + 1000 *
+		    (int64_t)(g->conf->send_timeout_s > 0 ?
+		    g->conf->send_timeout_s : 8);
+		/* GSM_SendSMS itself waits for the "> " prompt and +CMGS. */
+		mg_deadline(g, deadline - clock_mono_ms() + 1500);
 		e = GSM_SendSMS(g->s, p);
 		if (e != ERR_NONE) {
+			mg_deadline(g, 0);
 			mg_result(res, 0, 0, "part %d/%d: %s", i + 1,
 			    multi->Number, GSM_ErrorString(e));
 			rc = mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;
 			goto out;
 		}
-		deadline = clock_mono_ms() + MG_SEND_WAIT_MS;
+		/* Below the watchdog: a swallowed send fails and is retried
+		 * rather than stalling the worker until it is killed. */
 		while (!g->send_done && clock_mono_ms() < deadline)
 			(void)GSM_ReadDevice(g->s, TRUE);
+		mg_deadline(g, 0);
 		if (!g->send_done) {
 			mg_result(res, 0, 0, "part %d/%d: no answer from the "
 			    "modem", i + 1, multi->Number);
@@ -855,8 +1047,12 @@ mg_ussd(struct mg *g, const char *code, struct modem_ussd_result *res)
 		return mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;
 	}
 	g->ussd_done = 0;
+	/* Our wait below ends at MG_USSD_WAIT_MS; the alarm only catches a
+	 * modem that hangs inside libgammu. */
+	mg_deadline(g, MG_USSD_WAIT_MS + 2000);
 	e = GSM_DialService(g->s, buf);
 	if (e != ERR_NONE) {
+		mg_deadline(g, 0);
 		res->text = xasprintf("dialling USSD: %s", GSM_ErrorString(e));
 		return mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;
 	}
@@ -864,6 +1060,7 @@ mg_ussd(struct mg *g, const char *code, struct modem_ussd_result *res)
 	deadline = clock_mono_ms() + MG_USSD_WAIT_MS;
 	while (!g->ussd_done && clock_mono_ms() < deadline)
 		(void)GSM_ReadDevice(g->s, TRUE);
+	mg_deadline(g, 0);
 	if (!g->ussd_done) {
 		res->text = xstrdup("no USSD answer");
 		return MG_ERROR;
@@ -893,6 +1090,26 @@ mg_ussd(struct mg *g, const char *code, struct modem_ussd_result *res)
 }
 
 int
+mg_probe(struct mg *g, char *err, size_t errlen)
+{
+	GSM_SignalQuality sig;
+	GSM_Error e;
+
+	if (g->s == NULL) {
+		snprintf(err, errlen, "modem not connected");
+		return MG_LOST;
+	}
+	memset(&sig, 0, sizeof(sig));
+	mg_deadline(g, MG_PROBE_WAIT_MS);
+	e = GSM_GetSignalQuality(g->s, &sig);
+	mg_deadline(g, 0);
+	if (e == ERR_NONE || e == ERR_NOTSUPPORTED || e == ERR_NOTIMPLEMENTED)
+		return MG_OK;
+	mg_errtext(err, errlen, "modem does not answer", e);
+	return mg_rc(e);
+}
+
+int
 mg_status(struct mg *g, struct modem_status *st)
 {
 	GSM_SignalQuality sig;
@@ -913,6 +1130,7 @@ mg_status(struct mg *g, struct modem_status *st)
 		st->network_name = xstrdup("");
 		return MG_LOST;
 	}
+	mg_deadline(g, MG_STATUS_WAIT_MS);
 	memset(&sig, 0, sizeof(sig));
 	e = GSM_GetSignalQuality(g->s, &sig);
 	if (e == ERR_NONE) {
@@ -948,6 +1166,7 @@ mg_status(struct mg *g, struct modem_status *st)
 		st->sim_size = sms.SIMSize + sms.PhoneSize;
 	} else if (mg_rc(e) == MG_LOST)
 		lost = 1;
+	mg_deadline(g, 0);
 	if (lost) {
 		free(st->error);
 		st->error = xasprintf("status: %s", GSM_ErrorString(e));

@@ -19,8 +19,9 @@
 #include "modem.h"
 
 #define MG_MAX_PARTS 50 /* parts one location can hold (GSM_MAX_MULTI_SMS) */
-#define MG_SEND_WAIT_MS 60000 /* wait for the send-status callback */
 #define MG_USSD_WAIT_MS 30000 /* wait for the USSD answer */
+#define MODEM_WORKER_HUNG 75 /* worker exit code: the modem stopped
+			      * answering inside libgammu (mg_deadline) */
 
 enum mg_rc {
 	MG_OK = 0, /* done */
@@ -64,6 +65,14 @@ int64_t mg_read_failed_at(const struct mg *, int *folder);
  */
 int mg_read_raw(struct mg *, int64_t location, size_t max,
     unsigned char **raw, size_t *len);
+/*
+ * Reads the next location the modem announced (+CMTI) directly, without
+ * listing the inbox.  MG_EMPTY when none is waiting; MG_OK with *n parts
+ * (0 if the location was empty by now).  On an error the next inbox pass
+ * is requested (mg_take_incoming) so nothing announced is missed.
+ */
+int mg_read_indicated(struct mg *, struct modem_part *parts, int *n,
+    char *err, size_t errlen);
 /* Deletes one location; an already empty location counts as done. */
 int mg_delete(struct mg *, int64_t location, char *err, size_t errlen);
 /* Encodes and sends one message; fills res (res->error allocated). */
@@ -71,6 +80,8 @@ int mg_send(struct mg *, const struct modem_send *,
     struct modem_send_result *res);
 /* Dials a USSD code and waits for the answer; fills res. */
 int mg_ussd(struct mg *, const char *code, struct modem_ussd_result *res);
+/* One cheap command (AT+CSQ) to see that the modem still answers. */
+int mg_probe(struct mg *, char *err, size_t errlen);
 /* Health snapshot; strings allocated.  Unknown values stay -1 / "". */
 int mg_status(struct mg *, struct modem_status *);
 /* Call just before a pass starts reading. */
@@ -83,6 +94,13 @@ int mg_take_incoming(struct mg *);
 /* Lets the modem deliver pending indications (AT URCs) without blocking
  * for long. */
 void mg_idle(struct mg *);
+/* 1 if the connected modem announces new messages (an AT modem that
+ * accepted AT+CNMI), so the inbox need not be polled; else 0. */
+int mg_announces(const struct mg *);
+/* Takes one message the modem pushed whole (a +CDS status report, a
+ * +CMT): fills *part (location 0: nothing to delete) and returns 1, or
+ * returns 0 when none is waiting. */
+int mg_take_pushed(struct mg *, struct modem_part *part);
 
 /*
  * The dedup key of a part: 32 hex characters over everything that

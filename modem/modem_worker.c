@@ -15,7 +15,15 @@
  * indicates a new message, and at once when the gateway has ACKed every
  * part of a pass that found something (so a full inbox drains at the
  * speed of the gateway's commits, and an empty one costs one pass per
- * poll_ms).  A pass is read in batches of WORKER_BATCH parts, and the
+ * poll_ms).  An AT modem that announces new messages (+CMTI, see
+ * mg_announces) is not polled: its unsolicited lines are read every
+ * WORKER_URC_MS without sending anything, a +CMTI starts a pass, and a
+ * timed pass runs only every safety_poll_s (issue 10: idle is quiet).
+ * Messages it pushes whole (+CDS) go to the gateway as parts without a
+ * location.  An AT modem idle for probe_s is probed (AT+CSQ); every call
+ * into libgammu runs under a deadline (modem_gammu.c, mg_deadline) that
+ * ends this process if the modem hangs, so the gateway restarts us
+ * within seconds.  A pass is read in batches of WORKER_BATCH parts, and the
  * gateway's ACKs for one batch are served while the next is read.
  * Locations sent but not yet ACKed are remembered for WORKER_PENDING_TTL
  * and not sent again; the gateway's dedup key covers a resend after that.
@@ -64,6 +72,7 @@
 #define WORKER_POISON_READS 3	    /* failed passes before a slot is poison */
 #define WORKER_POISON_MS 2000	    /* ms from first to last of those reads */
 #define WORKER_BAD_MAX 32	    /* failing slots tracked at once */
+#define WORKER_URC_MS 100	    /* ms; AT: read unsolicited lines */
 
 /* A location whose read failed in the last passes. */
 struct badslot {
@@ -105,6 +114,8 @@ struct worker {
 	int64_t last_pass;	/* monotonic ms the last pass started */
 	int64_t next_status;	/* monotonic ms of the next STATUS */
 	int64_t next_tick;	/* monotonic ms of the next health tick */
+	int64_t next_urc;	/* AT: monotonic ms of the next URC read */
+	int64_t last_io;	/* monotonic ms the modem last answered */
 	struct pendset pending;	/* sent, not yet ACKed */
 	int64_t pass_seq;	/* passes started */
 	struct badslot bad[WORKER_BAD_MAX]; /* slots that failed to read */
@@ -134,6 +145,10 @@ static void worker_do_ussd(struct worker *, struct modem_ipc_msg *);
 static void worker_handle(struct worker *, struct modem_ipc_msg *);
 static void worker_drain(struct worker *);
 static int worker_timeout(const struct worker *);
+static int64_t worker_poll_period(const struct worker *);
+static void worker_pushed(struct worker *);
+static void worker_indicated(struct worker *);
+static int64_t worker_probe_due(const struct worker *);
 
 /* ---- pending set ---- */
 
@@ -316,6 +331,7 @@ worker_rc(struct worker *w, int rc, const char *err)
 	case MG_OK:
 	case MG_EMPTY:
 		w->errors = 0;
+		w->last_io = clock_mono_ms();
 		return;
 	case MG_ERROR:
 		log_warnx("modem %s: %s", w->conf->name, err);
@@ -355,6 +371,7 @@ worker_connect(struct worker *w)
 	}
 	w->next_status = clock_mono_ms() + WORKER_STATUS_EVERY;
 	w->next_poll = clock_mono_ms();
+	w->last_io = clock_mono_ms();
 	w->pass_active = 0;
 }
 
@@ -375,12 +392,105 @@ worker_end_pass(struct worker *w, int batch)
 		if (w->bad[i].location != 0 && w->bad[i].pass != w->pass_seq)
 			memset(&w->bad[i], 0, sizeof(w->bad[i]));
 	w->pass_active = 0;
-	w->repoll = w->pass_new > 0;
-	w->next_poll = clock_mono_ms() + (w->conf->poll_ms > 0 ?
-	    w->conf->poll_ms : 1000);
+	w->last_io = clock_mono_ms();
+	/* A modem that announces each message needs no second look. */
+	w->repoll = w->pass_new > 0 && !mg_announces(w->g);
+	w->next_poll = clock_mono_ms() + worker_poll_period(w);
 	if (w->pass_new > 0)
 		log_debug("modem %s: pass read %d new part(s)", w->conf->name,
 		    w->pass_new);
+}
+
+/* ms between timed passes: safety_poll_s for a modem that announces
+ * new messages, else poll_ms. */
+static int64_t
+worker_poll_period(const struct worker *w)
+{
+	if (w->conf->safety_poll_s > 0 && mg_announces(w->g))
+		return (int64_t)w->conf->safety_poll_s * 1000;
+	return w->conf->poll_ms > 0 ? w->conf->poll_ms : 1000;
+}
+
+/* Hands messages the modem pushed whole (+CDS) to the gateway as one
+ * batch.  They have no location: the ACK deletes nothing. */
+static void
+worker_pushed(struct worker *w)
+{
+	struct modem_part part;
+	struct modem_ipc_msg m;
+	struct modem_batch_end be = { 0, 0 };
+
+	while (!w->stop && mg_take_pushed(w->g, &part)) {
+		modem_ipc_init(&m, MODEM_IPC_SMS);
+		modem_ipc_put_part(&m, &part);
+		worker_send(w, &m);
+		modem_part_clear(&part);
+		be.parts++;
+	}
+	if (be.parts == 0 || w->stop)
+		return;
+	log_debug("modem %s: %d pushed message(s)", w->conf->name,
+	    (int)be.parts);
+	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
+	modem_ipc_put_batch_end(&m, &be);
+	worker_send(w, &m);
+}
+
+/* Reads the locations the modem announced (+CMTI), one GetSMS each,
+ * and hands them over as one batch: no inbox listing for a message. */
+static void
+worker_indicated(struct worker *w)
+{
+	struct modem_part *parts = NULL;
+	struct modem_ipc_msg m;
+	struct modem_batch_end be = { 0, 0 };
+	char err[256];
+	int n, rc;
+	int64_t now = clock_mono_ms();
+
+	for (int k = 0; k < WORKER_BATCH && w->connected && !w->stop; k++) {
+		if (parts == NULL)
+			parts = xcalloc(MG_MAX_PARTS, sizeof(*parts));
+		err[0] = '\0';
+		rc = mg_read_indicated(w->g, parts, &n, err, sizeof(err));
+		if (rc == MG_EMPTY)
+			break;
+		if (rc != MG_OK) {
+			worker_rc(w, rc, err);
+			break;
+		}
+		w->errors = 0;
+		w->last_io = clock_mono_ms();
+		if (n > 0 && !pend_has(&w->pending, parts[0].location, now)) {
+			for (int i = 0; i < n; i++) {
+				modem_ipc_init(&m, MODEM_IPC_SMS);
+				modem_ipc_put_part(&m, &parts[i]);
+				worker_send(w, &m);
+			}
+			pend_add(&w->pending, parts[0].location, now);
+			be.parts += n;
+		}
+		for (int i = 0; i < n; i++)
+			modem_part_clear(&parts[i]);
+	}
+	free(parts);
+	if (be.parts == 0 || w->stop)
+		return;
+	log_debug("modem %s: read %d announced part(s)", w->conf->name,
+	    be.parts);
+	modem_ipc_init(&m, MODEM_IPC_BATCH_END);
+	modem_ipc_put_batch_end(&m, &be);
+	worker_send(w, &m);
+}
+
+/* AT modems: monotonic ms at which an idle modem is probed (the
+ * hang check of issue 10), or INT64_MAX when it never is. */
+static int64_t
+worker_probe_due(const struct worker *w)
+{
+	if (!w->is_at || w->conf->probe_s <= 0)
+		return INT64_MAX;
+	return w->last_io + (int64_t)w->conf->probe_s * 1000;
 }
 
 /* Reads one batch of the current pass (starting one if needed). */
@@ -761,6 +871,10 @@ worker_timeout(const struct worker *w)
 	}
 	if (w->next_tick < due)
 		due = w->next_tick;
+	if (w->connected && w->is_at && w->next_urc < due)
+		due = w->next_urc;
+	if (w->connected && worker_probe_due(w) < due)
+		due = worker_probe_due(w);
 	if (due <= now)
 		return 0;
 	return (int)(due - now);
@@ -777,8 +891,9 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 	w.conf = conf;
 	w.fd = fd;
 	w.backoff_s = 1;
+	/* at, at115200, proxyat, blueat ...: the AT driver. */
 	w.is_at = conf->connection == NULL ||
-	    strncmp(conf->connection, "at", 2) == 0;
+	    strstr(conf->connection, "at") != NULL;
 	pend_init(&w.pending);
 	w.g = mg_new(conf);
 	/* We poll before reading, so a blocking socket never stalls us
@@ -823,9 +938,18 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 				worker_lost(&w, why);
 				continue;
 			}
-			/* Serial modems deliver +CMTI only while we read. */
-			if (w.is_at && !w.pass_active)
-				mg_idle(w.g);
+		}
+		/* Serial modems deliver +CMTI only while we read: a read
+		 * without a command, cheap and silent on the line. */
+		if (w.is_at && !w.pass_active && now >= w.next_urc) {
+			w.next_urc = now + WORKER_URC_MS;
+			mg_idle(w.g);
+		}
+		if (!w.pass_active) {
+			worker_pushed(&w);
+			worker_indicated(&w);
+			if (!w.connected || w.stop)
+				continue;
 		}
 		if (mg_take_incoming(w.g))
 			w.next_poll = now;
@@ -848,13 +972,27 @@ modem_worker_main(const struct modem_conf *conf, int fd)
 			worker_pass(&w);
 			continue;
 		}
+		if (now >= worker_probe_due(&w)) {
+			char err[256];
+			int rc;
+
+			/* A hung modem answers nothing; when idle, nothing
+			 * else would notice before the next status. */
+			err[0] = '\0';
+			w.last_io = now;
+			rc = mg_probe(w.g, err, sizeof(err));
+			worker_rc(&w, rc, err);
+			continue;
+		}
 		if (now >= w.next_status) {
 			struct modem_status st;
 			int rc = mg_status(w.g, &st);
 
 			w.next_status = now + WORKER_STATUS_EVERY;
-			if (rc == MG_OK)
+			if (rc == MG_OK) {
+				w.last_io = clock_mono_ms();
 				worker_send_status(&w, MODEM_IPC_STATUS, &st);
+			}
 			else
 				worker_lost(&w, st.error[0] != '\0' ?
 				    st.error : "status failed");

@@ -191,3 +191,50 @@ e2e_done() {
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
 }
+
+# ---- AT modem emulator (issue 10) ----
+# write_at_modem NAME [PROFILE]: appends an AT modem driven by libgammu's
+# real AT driver through `connection = proxyat`, the modem being
+# tests/tools/at-emulator (PROFILE huawei, the default, or sim800) with
+# its state in $T/at-NAME (commands.log, sim/, inject/, sent/, control).
+# Extra keys for the section come from AT_EXTRA.
+write_at_modem() {
+	mkdir -p "$T/at-$1/inject"
+	cat >> "$T/stafeta.conf" <<CONF
+
+[modem $1]
+connection = proxyat
+device = $B/tools/at-emulator --profile ${2:-huawei} $T/at-$1
+send_per_minute = 0
+${AT_EXTRA:-}
+CONF
+}
+
+# at_inject NAME [at-pdu deliver options] SENDER TEXT: the modem receives
+# the message (its parts in the order at-pdu printed them, or reversed
+# with AT_ORDER=reverse) and announces it with +CMTI.
+at_inject() {
+	_m=$1
+	shift
+	_k=$(($(cat "$T/inject.n" 2>/dev/null || echo 0) + 1))
+	echo "$_k" > "$T/inject.n"
+	if [ "${AT_ORDER:-}" = reverse ]; then
+		"$B/tools/at-pdu" deliver "$@" | tac > "$T/at-$_m.pdu.$_k"
+	else
+		"$B/tools/at-pdu" deliver "$@" > "$T/at-$_m.pdu.$_k"
+	fi
+	mv "$T/at-$_m.pdu.$_k" "$T/at-$_m/inject/$(printf %06d "$_k")"
+}
+
+# at_sent NAME: what the modem was asked to send, decoded, one line per
+# part: NUMBER TAB PART TAB TOTAL TAB SRR TAB TEXT.
+at_sent() {
+	cat "$T/at-$1"/sent/*.pdu 2>/dev/null | "$B/tools/at-pdu" decode
+}
+
+# at_commands NAME [SINCE_MS]: AT commands the modem received (since the
+# given epoch ms).
+at_commands() {
+	awk -v s="${2:-0}" '$1 >= s && $2 ~ /^AT/' "$T/at-$1/commands.log" \
+	    2>/dev/null | wc -l
+}
