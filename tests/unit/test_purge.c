@@ -173,6 +173,7 @@ test_cutoffs(void **state)
 	struct store_ussd u = { .phone = p1, .service_code = none,
 		.seen_text = none, .response = none };
 	struct counts c;
+	struct store_outbound taken = { 0 };
 	int64_t id;
 
 	/* inbound: 7 days */
@@ -180,8 +181,8 @@ test_cutoffs(void **state)
 	add_inbound(f->st, T0 - 7 * DAY + 1);
 	/* outbox: 90 days, finished rows only */
 	id = add_outbox(f->st, T0 - 90 * DAY - 1);
-	assert_int_equal(store_outbox_take(f->st, "m1", NULL, T0, &(struct
-	    store_outbound){ 0 }), 1);
+	assert_int_equal(store_outbox_take(f->st, "m1", NULL, T0, &taken), 1);
+	store_outbound_clear(&taken);
 	assert_int_equal(store_outbox_result(f->st, id, 1, 1, 1, NULL, 0, T0,
 	    1, 5), 0);
 	add_outbox(f->st, T0 - 90 * DAY - 1); /* still queued: stays */
