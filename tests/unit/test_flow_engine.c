@@ -139,6 +139,19 @@ static const char long_flow[] =
     "  ro: Linia patru are ceva text ca sa fie lunga destul de lunga.\n"
     "  ro: Linia cinci are ceva text ca sa fie lunga destul de lunga.\n";
 
+/* Three questions on USSD only (no keyword, so not in KW). */
+static const char three_flow[] =
+    "flow: three\n"
+    "ussd code: *3#\n"
+    "step a: ask menu 1-3\n"
+    "  ro: T1?\n"
+    "step b: ask menu 1-3\n"
+    "  ro: T2?\n"
+    "step c: ask menu 1-3\n"
+    "  ro: T3?\n"
+    "step e: end\n"
+    "  ro: Gata {a} {b} {c}\n";
+
 static const char *test_action_mode;
 
 static int test_action_state; /* the "service state" of test-act */
@@ -200,6 +213,7 @@ setup(void **state)
 	write_file(f, "go.flow", go_flow);
 	write_file(f, "tries.flow", tries_flow);
 	write_file(f, "long.flow", long_flow);
+	write_file(f, "three.flow", three_flow);
 	f->conf.flows_dir = f->flows;
 	f->conf.language = (char *)(uintptr_t)"ro";
 	f->conf.session_reprompt_s = 3600;
@@ -720,6 +734,55 @@ test_ussd_basic(void **state)
 	USSD(f, "s4", PHONE, "*9#", "99", T0, "END reia. Urgente: 112.");
 }
 
+/* The step the contact's USSD session waits at (caller frees). */
+static char *
+ussd_node(struct fx *f, const char *phone)
+{
+	struct store_session s;
+	char *node;
+
+	assert_int_equal(store_session_get(f->st, phone, FLOW_CHANNEL_USSD,
+	    &s), 1);
+	node = xstrdup(s.node);
+	store_session_clear(&s);
+	return node;
+}
+
+static void
+test_ussd_late_retry(void **state)
+{
+	struct fx *f = *state;
+	char *node;
+
+	USSD(f, "r1", PHONE, "*3#", "", T0, "CON T1?");
+	USSD(f, "r1", PHONE, "*3#", "1", T0, "CON T2?");
+	USSD(f, "r1", PHONE, "*3#", "1*2", T0, "CON T3?");
+	node = ussd_node(f, PHONE);
+	assert_string_equal(node, "c");
+	/* A late retry of an earlier step: the current screen again, and
+	 * the dialogue does not move. */
+	USSD(f, "r1", PHONE, "*3#", "1", T0, "CON T3?");
+	USSD(f, "r1", PHONE, "*3#", "", T0, "CON T3?");
+	free(node);
+	node = ussd_node(f, PHONE);
+	assert_string_equal(node, "c");
+	free(node);
+	/* The next real request answers the third question. */
+	USSD(f, "r1", PHONE, "*3#", "1*2*3", T0, "END Gata 1 2 3");
+	/* A late retry after the end gets the end again. */
+	USSD(f, "r1", PHONE, "*3#", "1*2", T0, "END Gata 1 2 3");
+	/* An aggregator that sends only the newest answer: an answer that
+	 * is not an earlier text of this session still goes through. */
+	USSD(f, "r2", PHONE, "*3#", "", T0, "CON T1?");
+	USSD(f, "r2", PHONE, "*3#", "2", T0, "CON T2?");
+	USSD(f, "r2", PHONE, "*3#", "3", T0, "CON T3?");
+	USSD(f, "r2", PHONE, "*3#", "1", T0, "END Gata 2 3 1");
+	/* Dialled with answers in the code, then a stale shorter text. */
+	USSD(f, "r3", PHONE, "*3#", "1*1", T0, "CON T3?");
+	USSD(f, "r3", PHONE, "*3#", "1", T0, "CON T3?");
+	USSD(f, "r3", PHONE, "*3#", "1*1*2", T0, "END Gata 1 1 2");
+}
+
 static void
 test_ussd_pagination(void **state)
 {
@@ -826,6 +889,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_loop_and_start, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_basic, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ussd_late_retry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_pagination, setup,
 		    teardown),
