@@ -477,6 +477,82 @@ test_full_dialogue(void **state)
 	SAY(f, PHONE2, "nu", T0, "Pa");
 }
 
+/* The counts of flow (all zero if never counted). */
+static struct flow_stats
+stats_of(struct fx *f, const char *flow)
+{
+	struct flow_stats fs;
+	size_t i;
+
+	for (i = 0; flow_engine_stats(f->eng, i, &fs) == 0; i++) {
+		if (strcmp(fs.flow, flow) == 0)
+			return fs;
+	}
+	memset(&fs, 0, sizeof(fs));
+	fs.flow = flow;
+	return fs;
+}
+
+#define STATS(f, flow, st, end, cancel, expired, error) do {		\
+	struct flow_stats fs_ = stats_of((f), (flow));			\
+	if (fs_.started != (st) ||					\
+	    fs_.completed[FLOW_HOW_END] != (end) ||			\
+	    fs_.completed[FLOW_HOW_CANCEL] != (cancel) ||		\
+	    fs_.completed[FLOW_HOW_EXPIRED] != (expired) ||		\
+	    fs_.completed[FLOW_HOW_ERROR] != (error))			\
+		fail_msg("%s: want %d %d/%d/%d/%d, got %llu "		\
+		    "%llu/%llu/%llu/%llu", (flow), (st), (end),	\
+		    (cancel), (expired), (error),			\
+		    (unsigned long long)fs_.started,			\
+		    (unsigned long long)fs_.completed[0],		\
+		    (unsigned long long)fs_.completed[1],		\
+		    (unsigned long long)fs_.completed[2],		\
+		    (unsigned long long)fs_.completed[3]);		\
+} while (0)
+
+static void
+test_dialogue_stats(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(flow_engine_stats(f->eng, 0, &(struct flow_stats){
+	    0 }), -1);
+	/* To the end. */
+	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");
+	SAY(f, PHONE, "2", T0, "Pa");
+	STATS(f, "poll", 1, 1, 0, 0, 0);
+	/* Cancelled by GATA, and by another flow's keyword. */
+	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");
+	SAY_HAS(f, PHONE, "GATA", T0, "");
+	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");
+	SAY(f, PHONE, "NUME", T0, "Cum va numiti?");
+	STATS(f, "poll", 3, 1, 2, 0, 0);
+	STATS(f, "name", 1, 0, 0, 0, 0);
+	SAY(f, PHONE, "Ana", T0, "Salut Ana");
+	STATS(f, "name", 1, 1, 0, 0, 0);
+	/* Expired. */
+	SAY(f, PHONE2, "poll", T0, "Q1 da/nu?");
+	tick(f, T0 + DAY);
+	STATS(f, "poll", 4, 1, 2, 1, 0);
+	/* A `start` step hands over: that flow reached its end. */
+	SAY(f, PHONE2, "GO", T0 + DAY, "Q1 da/nu?");
+	STATS(f, "go", 1, 1, 0, 0, 0);
+	STATS(f, "poll", 5, 1, 2, 1, 0);
+	/* An action that fails ends on an error. */
+	test_action_mode = "ok";
+	SAY_HAS(f, PHONE2, "FAIL", T0 + DAY, "");
+	STATS(f, "poll", 5, 1, 3, 1, 0);
+	STATS(f, "act", 1, 0, 0, 0, 1);
+	/* USSD: retries and late retries count nothing more. */
+	USSD(f, "st1", PHONE, "*3#", "", T0, "CON T1?");
+	USSD(f, "st1", PHONE, "*3#", "", T0, "CON T1?");
+	USSD(f, "st1", PHONE, "*3#", "1", T0, "CON T2?");
+	USSD(f, "st1", PHONE, "*3#", "", T0, "CON T2?");
+	USSD(f, "st1", PHONE, "*3#", "1*1", T0, "CON T3?");
+	USSD(f, "st1", PHONE, "*3#", "1*1*1", T0, "END Gata 1 1 1");
+	STATS(f, "three", 1, 1, 0, 0, 0);
+}
+
 static void
 test_interrupt_and_ignore(void **state)
 {
@@ -870,6 +946,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_and_ignore,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dialogue_stats, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_free_text_answers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup,
