@@ -190,6 +190,38 @@ struct flow_info {
 	size_t steps;
 };
 
+/*
+ * Dialogues started and completed per flow, counted in memory as the
+ * engine handles them since it was created (a reload keeps them).  A
+ * dialogue completes one way: it reached its end (an end step, the last
+ * step, or a `start` step handing over to another flow), was cancelled
+ * (GATA/STOP, another flow's keyword, a new USSD dial), expired (no
+ * answer within its expiry, or a broken-off USSD dialogue that does not
+ * go on by SMS), or ended on an error.  A USSD dialogue that goes on by
+ * SMS is still the same dialogue.  The counts are taken inside the
+ * caller's transaction, so one the caller rolls back stays counted.
+ */
+enum flow_how {
+	FLOW_HOW_END = 0,
+	FLOW_HOW_CANCEL,
+	FLOW_HOW_EXPIRED,
+	FLOW_HOW_ERROR,
+	FLOW_HOW_N,
+};
+
+struct flow_stats {
+	const char *flow; /* flow name (borrowed from the engine) */
+	uint64_t started;
+	uint64_t completed[FLOW_HOW_N];
+};
+
+/* Fills out with the i-th flow counted so far (in first-count order);
+ * 0, or -1 past the end. */
+int flow_engine_stats(const struct flow_engine *, size_t i,
+    struct flow_stats *out);
+/* "end", "cancel", "expired", "error". */
+const char *flow_strhow(enum flow_how);
+
 /* Fills out for the i-th flow of the current set; 0, or -1 past the end. */
 int flow_engine_info(const struct flow_engine *, size_t i,
     struct flow_info *out);

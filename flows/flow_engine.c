@@ -15,6 +15,7 @@
  * a village could look like a keyword).  A keyword inside a dialogue
  * interrupts it only if the running flow says "when busy: interrupt".
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@
 #include "util.h"
 
 #define FLOW_PRUNE_EVERY_MS (10 * 60 * 1000)
+#define FLOW_STATS_MAX	    256 /* flow names counted */
 
 enum match_level {
 	MATCH_WHOLE = 0, /* the whole text, exactly */
@@ -235,7 +237,58 @@ flow_engine_free(struct flow_engine *e)
 	free(e->dir);
 	free(e->default_lang);
 	free(e->sets);
+	for (i = 0; i < e->nstats; i++)
+		free((char *)(uintptr_t)e->stats[i].flow);
+	free(e->stats);
 	free(e);
+}
+
+void
+flow_engine_count(struct flow_engine *e, const char *flow, int how)
+{
+	struct flow_stats *fs = NULL;
+	size_t i;
+
+	for (i = 0; i < e->nstats && fs == NULL; i++) {
+		if (strcmp(e->stats[i].flow, flow) == 0)
+			fs = &e->stats[i];
+	}
+	if (fs == NULL) {
+		if (e->nstats >= FLOW_STATS_MAX)
+			return; /* flow names come from files: bounded */
+		e->stats = xrealloc(e->stats, (e->nstats + 1) *
+		    sizeof(*e->stats));
+		fs = &e->stats[e->nstats++];
+		memset(fs, 0, sizeof(*fs));
+		fs->flow = xstrdup(flow);
+	}
+	if (how < 0)
+		fs->started++;
+	else if (how < FLOW_HOW_N)
+		fs->completed[how]++;
+}
+
+int
+flow_engine_stats(const struct flow_engine *e, size_t i,
+    struct flow_stats *out)
+{
+	if (i >= e->nstats)
+		return -1;
+	*out = e->stats[i];
+	return 0;
+}
+
+const char *
+flow_strhow(enum flow_how how)
+{
+	static const char *const names[] = {
+		[FLOW_HOW_END] = "end",
+		[FLOW_HOW_CANCEL] = "cancel",
+		[FLOW_HOW_EXPIRED] = "expired",
+		[FLOW_HOW_ERROR] = "error",
+	};
+
+	return (size_t)how < NELEM(names) ? names[how] : "?";
 }
 
 void
@@ -462,7 +515,7 @@ do_global(struct flow_run *r, const struct flow_global_word *g, int active)
 		if (store_contact_set_opt_out(r->store, r->phone, 1) != 0)
 			return -1;
 		if (active)
-			flow_run_end(r);
+			flow_run_close(r, FLOW_HOW_CANCEL);
 		flow_run_say(r, FLOW_MSG_STOP);
 		return 0;
 	case FLOW_GLOBAL_START:
@@ -475,7 +528,7 @@ do_global(struct flow_run *r, const struct flow_global_word *g, int active)
 			flow_run_say(r, FLOW_MSG_NOTHING);
 			return 0;
 		}
-		flow_run_end(r);
+		flow_run_close(r, FLOW_HOW_CANCEL);
 		flow_run_say(r, FLOW_MSG_CANCEL);
 		return 0;
 	case FLOW_GLOBAL_LANGUAGE:
@@ -618,7 +671,7 @@ flow_engine_open(struct flow_engine *e, struct flow_run *r)
 	if (r->def == NULL || flow_run_node(r) == NULL) {
 		log_warnx("flows: session on %s step %s cannot go on (flow "
 		    "or step gone); ended", s->flow, s->node);
-		flow_run_end(r);
+		flow_run_close(r, FLOW_HOW_ERROR);
 		r->end = 0;
 		return 0;
 	}

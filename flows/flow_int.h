@@ -237,6 +237,8 @@ struct flow_engine {
 	int64_t last_prune;		 /* ms, last clean-up in the tick */
 	struct flow_action_set *sets;	 /* services' actions (array owned) */
 	size_t nsets;
+	struct flow_stats *stats;	 /* per flow name (names owned) */
+	size_t nstats;
 };
 
 /* One message being handled: everything the interpreter needs. */
@@ -273,6 +275,8 @@ int flow_load_dir(const char *dir, const struct flow_action_set *sets,
     struct flow_def ***out, size_t *n);
 
 /* flow_engine.c */
+/* Counts a dialogue of flow started (how < 0) or completed how. */
+void flow_engine_count(struct flow_engine *, const char *flow, int how);
 const struct flow_def *flow_engine_current(const struct flow_engine *,
     const char *name);
 /* The definition a session runs: the exact version if loaded or stored,
@@ -311,6 +315,9 @@ void flow_run_text(struct flow_run *, const struct flow_text *);
 void flow_run_newline(struct flow_run *);
 /* Ends the session (no message). */
 void flow_run_end(struct flow_run *);
+/* Ends the dialogue as flow_run_end does, and counts it as completed
+ * `how` if one was running (flow_engine_stats). */
+void flow_run_close(struct flow_run *, enum flow_how);
 /* When the tick must look at the session next (0 = never). */
 int64_t flow_run_due(const struct flow_run *);
 /* Writes the session back; 0 or -1. */

@@ -30,6 +30,7 @@ static void append_rendered(struct flow_run *, const char *);
 static int advance(struct flow_run *, int);
 static int case_target(const struct flow_node *, const char *, int *);
 static int call_action(struct flow_run *, const struct flow_node *, int *);
+static void count_completed(struct flow_run *, enum flow_how);
 static void fail_session(struct flow_run *, const char *);
 
 static const enum flow_msg hint_msgs[] = {
@@ -217,6 +218,26 @@ flow_run_end(struct flow_run *r)
 	r->end = 1;
 }
 
+/* Counts the dialogue running in r, if any, as completed how. */
+static void
+count_completed(struct flow_run *r, enum flow_how how)
+{
+	const struct flow_session *s = r->s;
+
+	if (s != NULL && s->flow != NULL &&
+	    (s->state == FLOW_SESSION_RUNNING ||
+	    s->state == FLOW_SESSION_WAITING ||
+	    s->state == FLOW_SESSION_SUSPENDED))
+		flow_engine_count(r->eng, s->flow, (int)how);
+}
+
+void
+flow_run_close(struct flow_run *r, enum flow_how how)
+{
+	count_completed(r, how);
+	flow_run_end(r);
+}
+
 /* Ends the dialogue with the apology; `why` goes to the log only. */
 static void
 fail_session(struct flow_run *r, const char *why)
@@ -225,7 +246,7 @@ fail_session(struct flow_run *r, const char *why)
 	    r->def != NULL ? r->def->name : "-",
 	    r->s != NULL && r->s->node != NULL ? r->s->node : "-", why);
 	flow_run_say(r, FLOW_MSG_ERROR);
-	flow_run_end(r);
+	flow_run_close(r, FLOW_HOW_ERROR);
 }
 
 /* 1 with *idx when an "if" of n matches value (the "if invalid" way out
@@ -361,12 +382,12 @@ advance(struct flow_run *r, int idx)
 			return flow_run_start(r, target);
 		case FLOW_NODE_END:
 			flow_run_text(r, &n->text);
-			flow_run_end(r);
+			flow_run_close(r, FLOW_HOW_END);
 			return 0;
 		}
 	}
 	/* Falling off the last step ends the dialogue quietly. */
-	flow_run_end(r);
+	flow_run_close(r, FLOW_HOW_END);
 	return 0;
 }
 
@@ -376,6 +397,11 @@ flow_run_start(struct flow_run *r, const struct flow_def *def)
 	struct flow_session *s = r->s;
 	char red[32];
 
+	/* A dialogue left for this one: handed over by a `start` step
+	 * (running), or interrupted by a keyword or a new dial. */
+	count_completed(r, s->state == FLOW_SESSION_RUNNING ? FLOW_HOW_END :
+	    FLOW_HOW_CANCEL);
+	flow_engine_count(r->eng, def->name, -1);
 	free(s->flow);
 	s->flow = xstrdup(def->name);
 	strlcpy_s(s->version, def->version, sizeof(s->version));

@@ -40,7 +40,7 @@ tick_sms(struct flow_run *r, const struct store_contact *c)
 	if (r->now >= s->waiting_since + expiry * 1000) {
 		if (s->state == FLOW_SESSION_SUSPENDED) {
 			/* Never seen on SMS: end it without a word. */
-			flow_run_end(r);
+			flow_run_close(r, FLOW_HOW_EXPIRED);
 			return flow_run_save(r);
 		}
 		r->about_flow = r->def->name;
@@ -48,7 +48,7 @@ tick_sms(struct flow_run *r, const struct store_contact *c)
 			flow_run_text(r, &r->def->expired);
 		else
 			flow_run_say(r, FLOW_MSG_EXPIRED);
-		flow_run_end(r);
+		flow_run_close(r, FLOW_HOW_EXPIRED);
 		if (store_tombstone_put(r->store, r->phone, (int)s->channel,
 		    r->def->name, r->now) != 0 || flow_run_save(r) != 0)
 			return -1;
@@ -88,7 +88,7 @@ tick_ussd(struct flow_run *r, const struct store_contact *c)
 	if (d->after_ussd == FLOW_AFTER_USSD_NO ||
 	    !(d->channels & (1 << FLOW_CHANNEL_SMS)) ||
 	    u->state != FLOW_SESSION_WAITING) {
-		flow_run_end(r);
+		flow_run_close(r, FLOW_HOW_EXPIRED);
 		return flow_run_save(r);
 	}
 	flow_run_init(&sms, r->eng, r->store, r->phone, FLOW_CHANNEL_SMS,
@@ -96,9 +96,11 @@ tick_ussd(struct flow_run *r, const struct store_contact *c)
 	active = flow_engine_open(r->eng, &sms);
 	if (active != 0) {
 		/* An SMS dialogue of its own goes first. */
-		if (active == 1)
+		if (active == 1) {
 			log_debug("flows: broken-off USSD %s dropped, an SMS "
 			    "dialogue is running", d->name);
+			flow_run_close(r, FLOW_HOW_EXPIRED);
+		}
 		rc = active < 0 ? -1 : 0;
 		goto end_ussd;
 	}

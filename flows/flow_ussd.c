@@ -6,8 +6,9 @@
  * USSD session joined by '*' ("" when the user has just dialled).  We
  * answer "CON screen" to go on or "END screen" to finish.  Three things
  * happen here and not in the engine: the newest answer is cut out of the
- * joined text, a request seen before is answered from the stored reply
- * (aggregators retry on timeouts), and a screen over 182 characters is
+ * joined text, a request seen before (the last one, or a late retry of
+ * an earlier step) is answered from the stored reply (aggregators retry
+ * on timeouts), and a screen over 182 characters is
  * shown in pages with a "99 Inainte" line.
  *
  * flow_ussd_parse() is pure (no store, no engine) so the fuzzer can run
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "flow.h"
 #include "flow_int.h"
 #include "log.h"
@@ -25,6 +27,7 @@
 
 #define USSD_MORE_ANSWER "99"
 #define USSD_FIELDS_MAX	 32 /* form fields accepted in one body */
+#define USSD_SEEN_MAX	 32 /* step keys kept per session (late retries) */
 
 /*
  * One aggregator session (sessionId).  Stored as the row's ended flag and
@@ -54,6 +57,9 @@ static const char *ussd_strstate(enum ussd_state);
 static void ussd_enter_state(struct store_ussd *, enum ussd_state,
     enum ussd_state, char *, int);
 static void ussd_key(const char *, size_t, char *, size_t);
+static char *ussd_seen(const char *, size_t);
+static const char *ussd_seen_last(const char *);
+static int ussd_seen_earlier(const char *, const char *);
 static int ussd_key_len(const char *, int64_t *);
 static int ussd_dial(struct flow_engine *, struct store *,
     const struct flow_ussd_request *, const char *, int64_t,
@@ -317,6 +323,67 @@ ussd_key(const char *text, size_t len, char *out, size_t outlen)
 	snprintf(out, outlen, "%zu:%016llx", len, (unsigned long long)h);
 }
 
+/*
+ * The retry record of text: the key of every step of it, that is of
+ * each prefix that ends before a '*' ("" first) and of the whole text
+ * last, space-separated; the USSD_SEEN_MAX newest are kept.  The answers
+ * are cumulative, so the text of an earlier step of this session is one
+ * of these prefixes.  A record written before it kept the steps has one
+ * key, the whole text's.  Caller frees.
+ */
+static char *
+ussd_seen(const char *text, size_t len)
+{
+	size_t i, n = 0, skip, nends = 0, *ends;
+	char key[48];
+	struct buf b;
+
+	for (i = 0; i < len; i++)
+		nends += text[i] == '*';
+	ends = xcalloc(nends + 2, sizeof(*ends));
+	ends[n++] = 0;
+	for (i = 0; i < len; i++) {
+		if (text[i] == '*')
+			ends[n++] = i;
+	}
+	if (len > 0)
+		ends[n++] = len;
+	skip = n > USSD_SEEN_MAX ? n - USSD_SEEN_MAX : 0;
+	buf_init(&b, 0);
+	for (i = skip; i < n; i++) {
+		ussd_key(text, ends[i], key, sizeof(key));
+		if ((i > skip && buf_addstr(&b, " ") != 0) ||
+		    buf_addstr(&b, key) != 0)
+			fatalx("ussd: out of memory");
+	}
+	free(ends);
+	return buf_take(&b);
+}
+
+/* The key of the whole text last answered: the last one of seen. */
+static const char *
+ussd_seen_last(const char *seen)
+{
+	const char *sp = strrchr(seen, ' ');
+
+	return sp != NULL ? sp + 1 : seen;
+}
+
+/* 1 if key is one of the earlier steps of seen (not its last key). */
+static int
+ussd_seen_earlier(const char *seen, const char *key)
+{
+	const char *p = seen, *sp;
+	size_t klen = strlen(key);
+
+	while ((sp = strchr(p, ' ')) != NULL) {
+		if ((size_t)(sp - p) == klen && memcmp(p, key, klen) == 0)
+			return 1;
+		p = sp + 1;
+	}
+	return 0;
+}
+
 /* The LEN of a "LEN:HASH" key; 0 or -1. */
 static int
 ussd_key_len(const char *key, int64_t *len)
@@ -384,10 +451,10 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 	struct store_contact c;
 	struct flow_reply step;
 	struct flow_run lr;
-	const char *newest, *p;
+	const char *newest, *p, *last = "";
 	char *screen = NULL, *page = NULL, *rest = NULL, *more = NULL;
 	char *part;
-	int known, end = 0, rc = -1;
+	int known, late = 0, end = 0, rc = -1;
 	size_t seen, tlen = strlen(req->text);
 	char key[48], prefix_key[48];
 	int64_t seen_len = -1;
@@ -406,10 +473,18 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 		return 0;
 	}
 	ussd_key(req->text, tlen, key, sizeof(key));
-	if (known && (strcmp(u.seen_text, key) == 0 || u.ended)) {
-		/* A retry: the same answer again, nothing advances. */
-		log_debug("ussd %s: repeated request answered again",
-		    req->session_id);
+	if (known) {
+		last = ussd_seen_last(u.seen_text);
+		late = ussd_seen_earlier(u.seen_text, key);
+	}
+	if (known && (strcmp(last, key) == 0 || late || u.ended)) {
+		/* A retry: the same answer again, nothing advances.  A late
+		 * retry of an earlier step gets the current screen (its own
+		 * answer is not kept), so the aggregator shows where the
+		 * dialogue really is. */
+		log_debug("ussd %s: %s answered with the current screen",
+		    req->session_id, late ? "late retry of an earlier step" :
+		    "repeated request");
 		out->text = xstrdup(u.response);
 		out->end = strncmp(u.response, "END", 3) == 0;
 		store_ussd_clear(&u);
@@ -454,12 +529,12 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 		 * one; anything else is an aggregator that sends only the
 		 * newest answer. */
 		newest = req->text;
-		if (ussd_key_len(u.seen_text, &seen_len) == 0 &&
+		if (ussd_key_len(last, &seen_len) == 0 &&
 		    (size_t)seen_len < tlen &&
 		    (seen_len == 0 || req->text[seen_len] == '*')) {
 			ussd_key(req->text, (size_t)seen_len, prefix_key,
 			    sizeof(prefix_key));
-			if (strcmp(prefix_key, u.seen_text) == 0)
+			if (strcmp(prefix_key, last) == 0)
 				newest = req->text + seen_len +
 				    (seen_len > 0);
 		}
@@ -486,7 +561,7 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 	rest = NULL;
 	out->text = xasprintf("%s %s", out->end ? "END" : "CON", page);
 	free(u.seen_text);
-	u.seen_text = xstrdup(key);
+	u.seen_text = ussd_seen(req->text, tlen);
 	free(u.response);
 	u.response = xstrdup(out->text);
 	u.updated_at = now;

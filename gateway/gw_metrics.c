@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "flow.h"
 #include "gateway.h"
 #include "gw_httpd.h"
 #include "gw_metrics.h"
@@ -82,6 +83,10 @@ static const struct {
 	{ "stafeta_channel_credit", "last credit balance read" },
 	{ "stafeta_channel_sent_today", "parts sent this UTC day" },
 	{ "stafeta_dialogues_active", "dialogues in progress, by flow" },
+	{ "stafeta_dialogues_started_total", "dialogues started, by flow" },
+	{ "stafeta_dialogues_completed_total",
+	  "dialogues completed, by flow and how: end, cancel, expired, "
+	  "error" },
 	{ "stafeta_sheets", "Observation Sheets by state" },
 	{ "stafeta_sheet_visits_overdue",
 	  "sheets still waiting for a visit past their deadline" },
@@ -536,6 +541,36 @@ render_store(struct evbuffer *b, struct store *st, int64_t now)
 	return ok ? 0 : -1;
 }
 
+/* The engine's dialogue counts (flow_engine_stats). */
+static void
+render_flows(struct evbuffer *b, const struct flow_engine *e)
+{
+	struct flow_stats fs;
+	size_t i;
+	int how;
+
+	if (e == NULL)
+		return;
+	write_head(b, "stafeta_dialogues_started_total", METRIC_COUNTER);
+	for (i = 0; flow_engine_stats(e, i, &fs) == 0; i++) {
+		labels1(b, "stafeta_dialogues_started_total", "flow", fs.flow);
+		evbuffer_add_printf(b, " %llu\n",
+		    (unsigned long long)fs.started);
+	}
+	write_head(b, "stafeta_dialogues_completed_total", METRIC_COUNTER);
+	for (i = 0; flow_engine_stats(e, i, &fs) == 0; i++) {
+		for (how = 0; how < FLOW_HOW_N; how++) {
+			evbuffer_add_printf(b,
+			    "stafeta_dialogues_completed_total{");
+			label_append(b, "flow", fs.flow, 1);
+			label_append(b, "how", flow_strhow((enum flow_how)how),
+			    0);
+			evbuffer_add_printf(b, "} %llu\n",
+			    (unsigned long long)fs.completed[how]);
+		}
+	}
+}
+
 struct gw_metrics {
 	struct gateway *gw;	/* borrowed */
 	struct gw_httpd *httpd;
@@ -552,6 +587,7 @@ metrics_get(void *arg, struct gw_httpd_req *req)
 	if (b == NULL)
 		fatalx("metrics: evbuffer_new");
 	render_registry(b);
+	render_flows(b, m->gw->flows);
 	if (render_store(b, m->gw->store, clock_now_ms()) != 0) {
 		evbuffer_free(b);
 		gw_httpd_reply(req, 500, "Internal Server Error", NULL,

@@ -374,7 +374,9 @@ struct store_ussd {
 	char *session_id;	/* aggregator's sessionId */
 	char *phone;		/* E.164 */
 	char *service_code;	/* as dialled */
-	char *seen_text;	/* "LEN:HASH" of the last text answered */
+	char *seen_text;	/* "LEN:HASH" of each step of the last text
+				 * answered, space-separated, the whole
+				 * text's last (flows/flow_ussd.c) */
 	char *response;		/* reply given to it ("CON ..."/"END ...") */
 	char *pending;		/* text of pages not yet shown, or NULL */
 	int pending_end;	/* 1: the pending text ends the session */

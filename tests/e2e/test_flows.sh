@@ -113,6 +113,21 @@ b=$(ussd_post retry-1 "*123#" "+40722000556" "1" -H "X-Stafeta-Secret: $SECRET")
 c=$(ussd_post retry-1 "*123#" "+40722000556" "1" -H "X-Stafeta-Secret: $SECRET")
 assert_match "$a" "^CON " "USSD session opened"
 check_turn "retried USSD request answered identically" "$c" "$b"
+# A late retry of an earlier request (text "1" after "1*4" was answered)
+# gets the current screen and does not move the dialogue: the next real
+# request answers the third question.
+h="X-Stafeta-Secret: $SECRET"
+ussd_post late-1 "*123*5#" "+40722000559" "" -H "$h" > /dev/null
+ussd_post late-1 "*123*5#" "+40722000559" "1" -H "$h" > /dev/null
+q3=$(ussd_post late-1 "*123*5#" "+40722000559" "1*4" -H "$h")
+assert_match "$q3" "^CON 3/3" "USSD poll at its third question"
+late=$(ussd_post late-1 "*123*5#" "+40722000559" "1" -H "$h")
+check_turn "late retry of an earlier USSD request shows the current screen" \
+    "$late" "$q3"
+assert_eq "$(sql "SELECT node FROM flow_sessions WHERE phone = '+40722000559' AND channel = 1")" \
+    imbunatatit "late retry left the session at the third question"
+end=$(ussd_post late-1 "*123*5#" "+40722000559" "1*4*2" -H "$h")
+assert_match "$end" "^END " "the next request answers the third question"
 
 # A USSD dialogue that breaks off can be continued by SMS (sondaj.flow
 # allows it): after ussd_timeout_s the next SMS gets the pending question.

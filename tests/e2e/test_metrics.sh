@@ -22,10 +22,19 @@ for i in 1 2; do
 	inject m1 --time "$(date -u -d "@$TS" +%Y%m%dT%H%M%S)" "+4072200070$i" "AJUTOR"
 done
 wait_for 10 "SELECT count(*) FROM inbound" 2 || fail "SMS not stored"
-# One USSD request answered, one refused without the secret.
-curl -s -X POST -H "X-Stafeta-Secret: $SECRET" --data-urlencode "sessionId=m-1" \
-    --data-urlencode "serviceCode=*123#" --data-urlencode "phoneNumber=+40722000711" \
-    --data-urlencode "text=" "http://127.0.0.1:$PORT/ussd" > /dev/null
+# Four USSD requests answered, one refused without the secret.  The menu
+# (meniu.flow) starts twice: once it ends at "3 Ajutor", once its
+# "1 Sondaj" step hands over to sondaj (the menu reached its end, sondaj
+# starts and stays open).
+ussd() { # ussd SID NUMBER TEXT
+	curl -s -X POST -H "X-Stafeta-Secret: $SECRET" --data-urlencode "sessionId=$1" \
+	    --data-urlencode "serviceCode=*123#" --data-urlencode "phoneNumber=$2" \
+	    --data-urlencode "text=$3" "http://127.0.0.1:$PORT/ussd" > /dev/null
+}
+ussd m-1 +40722000711 ""
+ussd m-1 +40722000711 "3"
+ussd m-2 +40722000712 ""
+ussd m-2 +40722000712 "1"
 curl -s -o /dev/null -X POST --data "x=1" "http://127.0.0.1:$PORT/ussd"
 
 out=$(curl -s -m 5 "$M")
@@ -34,8 +43,16 @@ assert_eq "$code" 200 "GET /metrics answers"
 line() { printf '%s\n' "$out" | grep -F -x -- "$1" > /dev/null && ok "$2: $1" || fail "$2: no line '$1'"; }
 line 'stafeta_messages_in_total{channel="m1"} 2' "two inbound SMS counted on m1"
 line 'stafeta_channel_up{channel="m1"} 1' "channel m1 is up"
-line 'stafeta_ussd_requests_total{result="continue"} 1' "one USSD request answered"
-line 'stafeta_ussd_request_duration_seconds_count 1' "one USSD latency observed"
+line 'stafeta_ussd_requests_total{result="continue"} 3' "three USSD requests went on"
+line 'stafeta_ussd_requests_total{result="end"} 1' "one USSD request ended its session"
+line 'stafeta_ussd_request_duration_seconds_count 4' "four USSD latencies observed"
+line 'stafeta_dialogues_started_total{flow="meniu"} 2' "two menu dialogues started"
+line 'stafeta_dialogues_started_total{flow="sondaj"} 1' "the hand-over started sondaj"
+line 'stafeta_dialogues_completed_total{flow="meniu",how="end"} 2' \
+    "both menus reached their end"
+line 'stafeta_dialogues_completed_total{flow="meniu",how="cancel"} 0' "no menu cancelled"
+line 'stafeta_dialogues_completed_total{flow="sondaj",how="end"} 0' "sondaj still open"
+line 'stafeta_dialogues_active{flow="sondaj"} 1' "sondaj counted as active"
 line 'stafeta_http_rejections_total{listener="http",reason="unauthorized"} 1' \
     "the request without the secret counted as a rejection"
 line 'stafeta_quarantined_slots_total 0' "quarantined slots exposed before any"

@@ -139,6 +139,19 @@ static const char long_flow[] =
     "  ro: Linia patru are ceva text ca sa fie lunga destul de lunga.\n"
     "  ro: Linia cinci are ceva text ca sa fie lunga destul de lunga.\n";
 
+/* Three questions on USSD only (no keyword, so not in KW). */
+static const char three_flow[] =
+    "flow: three\n"
+    "ussd code: *3#\n"
+    "step a: ask menu 1-3\n"
+    "  ro: T1?\n"
+    "step b: ask menu 1-3\n"
+    "  ro: T2?\n"
+    "step c: ask menu 1-3\n"
+    "  ro: T3?\n"
+    "step e: end\n"
+    "  ro: Gata {a} {b} {c}\n";
+
 static const char *test_action_mode;
 
 static int test_action_state; /* the "service state" of test-act */
@@ -200,6 +213,7 @@ setup(void **state)
 	write_file(f, "go.flow", go_flow);
 	write_file(f, "tries.flow", tries_flow);
 	write_file(f, "long.flow", long_flow);
+	write_file(f, "three.flow", three_flow);
 	f->conf.flows_dir = f->flows;
 	f->conf.language = (char *)(uintptr_t)"ro";
 	f->conf.session_reprompt_s = 3600;
@@ -463,6 +477,82 @@ test_full_dialogue(void **state)
 	SAY(f, PHONE2, "nu", T0, "Pa");
 }
 
+/* The counts of flow (all zero if never counted). */
+static struct flow_stats
+stats_of(struct fx *f, const char *flow)
+{
+	struct flow_stats fs;
+	size_t i;
+
+	for (i = 0; flow_engine_stats(f->eng, i, &fs) == 0; i++) {
+		if (strcmp(fs.flow, flow) == 0)
+			return fs;
+	}
+	memset(&fs, 0, sizeof(fs));
+	fs.flow = flow;
+	return fs;
+}
+
+#define STATS(f, flow, st, end, cancel, expired, error) do {		\
+	struct flow_stats fs_ = stats_of((f), (flow));			\
+	if (fs_.started != (st) ||					\
+	    fs_.completed[FLOW_HOW_END] != (end) ||			\
+	    fs_.completed[FLOW_HOW_CANCEL] != (cancel) ||		\
+	    fs_.completed[FLOW_HOW_EXPIRED] != (expired) ||		\
+	    fs_.completed[FLOW_HOW_ERROR] != (error))			\
+		fail_msg("%s: want %d %d/%d/%d/%d, got %llu "		\
+		    "%llu/%llu/%llu/%llu", (flow), (st), (end),	\
+		    (cancel), (expired), (error),			\
+		    (unsigned long long)fs_.started,			\
+		    (unsigned long long)fs_.completed[0],		\
+		    (unsigned long long)fs_.completed[1],		\
+		    (unsigned long long)fs_.completed[2],		\
+		    (unsigned long long)fs_.completed[3]);		\
+} while (0)
+
+static void
+test_dialogue_stats(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(flow_engine_stats(f->eng, 0, &(struct flow_stats){
+	    0 }), -1);
+	/* To the end. */
+	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");
+	SAY(f, PHONE, "2", T0, "Pa");
+	STATS(f, "poll", 1, 1, 0, 0, 0);
+	/* Cancelled by GATA, and by another flow's keyword. */
+	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");
+	SAY_HAS(f, PHONE, "GATA", T0, "");
+	SAY(f, PHONE, "poll", T0, "Q1 da/nu?");
+	SAY(f, PHONE, "NUME", T0, "Cum va numiti?");
+	STATS(f, "poll", 3, 1, 2, 0, 0);
+	STATS(f, "name", 1, 0, 0, 0, 0);
+	SAY(f, PHONE, "Ana", T0, "Salut Ana");
+	STATS(f, "name", 1, 1, 0, 0, 0);
+	/* Expired. */
+	SAY(f, PHONE2, "poll", T0, "Q1 da/nu?");
+	tick(f, T0 + DAY);
+	STATS(f, "poll", 4, 1, 2, 1, 0);
+	/* A `start` step hands over: that flow reached its end. */
+	SAY(f, PHONE2, "GO", T0 + DAY, "Q1 da/nu?");
+	STATS(f, "go", 1, 1, 0, 0, 0);
+	STATS(f, "poll", 5, 1, 2, 1, 0);
+	/* An action that fails ends on an error. */
+	test_action_mode = "ok";
+	SAY_HAS(f, PHONE2, "FAIL", T0 + DAY, "");
+	STATS(f, "poll", 5, 1, 3, 1, 0);
+	STATS(f, "act", 1, 0, 0, 0, 1);
+	/* USSD: retries and late retries count nothing more. */
+	USSD(f, "st1", PHONE, "*3#", "", T0, "CON T1?");
+	USSD(f, "st1", PHONE, "*3#", "", T0, "CON T1?");
+	USSD(f, "st1", PHONE, "*3#", "1", T0, "CON T2?");
+	USSD(f, "st1", PHONE, "*3#", "", T0, "CON T2?");
+	USSD(f, "st1", PHONE, "*3#", "1*1", T0, "CON T3?");
+	USSD(f, "st1", PHONE, "*3#", "1*1*1", T0, "END Gata 1 1 1");
+	STATS(f, "three", 1, 1, 0, 0, 0);
+}
+
 static void
 test_interrupt_and_ignore(void **state)
 {
@@ -720,6 +810,55 @@ test_ussd_basic(void **state)
 	USSD(f, "s4", PHONE, "*9#", "99", T0, "END reia. Urgente: 112.");
 }
 
+/* The step the contact's USSD session waits at (caller frees). */
+static char *
+ussd_node(struct fx *f, const char *phone)
+{
+	struct store_session s;
+	char *node;
+
+	assert_int_equal(store_session_get(f->st, phone, FLOW_CHANNEL_USSD,
+	    &s), 1);
+	node = xstrdup(s.node);
+	store_session_clear(&s);
+	return node;
+}
+
+static void
+test_ussd_late_retry(void **state)
+{
+	struct fx *f = *state;
+	char *node;
+
+	USSD(f, "r1", PHONE, "*3#", "", T0, "CON T1?");
+	USSD(f, "r1", PHONE, "*3#", "1", T0, "CON T2?");
+	USSD(f, "r1", PHONE, "*3#", "1*2", T0, "CON T3?");
+	node = ussd_node(f, PHONE);
+	assert_string_equal(node, "c");
+	/* A late retry of an earlier step: the current screen again, and
+	 * the dialogue does not move. */
+	USSD(f, "r1", PHONE, "*3#", "1", T0, "CON T3?");
+	USSD(f, "r1", PHONE, "*3#", "", T0, "CON T3?");
+	free(node);
+	node = ussd_node(f, PHONE);
+	assert_string_equal(node, "c");
+	free(node);
+	/* The next real request answers the third question. */
+	USSD(f, "r1", PHONE, "*3#", "1*2*3", T0, "END Gata 1 2 3");
+	/* A late retry after the end gets the end again. */
+	USSD(f, "r1", PHONE, "*3#", "1*2", T0, "END Gata 1 2 3");
+	/* An aggregator that sends only the newest answer: an answer that
+	 * is not an earlier text of this session still goes through. */
+	USSD(f, "r2", PHONE, "*3#", "", T0, "CON T1?");
+	USSD(f, "r2", PHONE, "*3#", "2", T0, "CON T2?");
+	USSD(f, "r2", PHONE, "*3#", "3", T0, "CON T3?");
+	USSD(f, "r2", PHONE, "*3#", "1", T0, "END Gata 2 3 1");
+	/* Dialled with answers in the code, then a stale shorter text. */
+	USSD(f, "r3", PHONE, "*3#", "1*1", T0, "CON T3?");
+	USSD(f, "r3", PHONE, "*3#", "1", T0, "CON T3?");
+	USSD(f, "r3", PHONE, "*3#", "1*1*2", T0, "END Gata 1 1 2");
+}
+
 static void
 test_ussd_pagination(void **state)
 {
@@ -807,6 +946,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_and_ignore,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dialogue_stats, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_free_text_answers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup,
@@ -826,6 +967,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_loop_and_start, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_basic, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ussd_late_retry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ussd_pagination, setup,
 		    teardown),
