@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "gateway.h"
 #include "gsm_text.h"
 #include "modem.h"
 #include "phone.h"
@@ -354,6 +355,12 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 			    "last %s (table quarantine)\n", name,
 			    (long long)nq, nq == 1 ? "" : "s",
 			    cli_age(last, now, age, sizeof(age)));
+	}
+	{
+		char line[768];
+
+		if (gw_alerts_stuck(ctx->store, line, sizeof(line), NULL) == 1)
+			printf("%s\n", line);
 	}
 	printf("total: %zu modem%s (%d up), %lld queued, %lld sending, "
 	    "%d part%s sent today, %lld received\n", ctx->conf->n_modems,

@@ -103,6 +103,13 @@ void gw_modems_kick(struct gw_modems *);
 /* Number of modems currently up. */
 int gw_modems_up(const struct gw_modems *);
 
+/* gw_alerts.c: administrator alerts that cannot leave */
+/* 1 when alerts are queued and no channel is up, with the line saying so
+ * (why, since when) in buf; 0 when none waits or a channel is up; -1 on a
+ * store error.  *waiting (may be NULL) gets the number of alerts queued. */
+int gw_alerts_stuck(struct store *, char *buf, size_t len,
+    int64_t *waiting) __attribute__((warn_unused_result));
+
 /* gw_inbound.c: what happens to a batch of parts read from a modem */
 struct modem_part;
 /* Stores parts (deduplicated, reassembled) and routes complete messages

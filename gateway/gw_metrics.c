@@ -453,6 +453,7 @@ render_store(struct evbuffer *b, struct store *st, int64_t now)
 		struct evbuffer *up = evbuffer_new(), *state = evbuffer_new(),
 		    *sig = evbuffer_new(), *cred = evbuffer_new(),
 		    *sent = evbuffer_new();
+		int n_up = 0;
 
 		if (up == NULL || state == NULL || sig == NULL ||
 		    cred == NULL || sent == NULL)
@@ -466,9 +467,11 @@ render_store(struct evbuffer *b, struct store *st, int64_t now)
 			const char *name = store_sql_col_text(q, 0);
 			const char *st_name = store_sql_col_text(q, 2);
 
+			int is_up = st_name != NULL && strcmp(st_name, "up") == 0;
+
 			labels1(up, "stafeta_channel_up", "channel", name);
-			evbuffer_add_printf(up, " %d\n", st_name != NULL &&
-			    strcmp(st_name, "up") == 0);
+			evbuffer_add_printf(up, " %d\n", is_up);
+			n_up += is_up;
 			evbuffer_add_printf(state, "stafeta_channel_state{");
 			label_append(state, "channel", name, 1);
 			label_append(state, "kind", store_sql_col_text(q, 1),
@@ -492,6 +495,8 @@ render_store(struct evbuffer *b, struct store *st, int64_t now)
 			    store_sql_col_int(q, 5));
 		}
 		ok &= rc == 0;
+		write_head(b, "stafeta_channels_up", METRIC_GAUGE);
+		evbuffer_add_printf(b, "stafeta_channels_up %d\n", n_up);
 		evbuffer_add_buffer(b, up);
 		evbuffer_add_buffer(b, state);
 		evbuffer_add_buffer(b, sig);
@@ -504,6 +509,19 @@ render_store(struct evbuffer *b, struct store *st, int64_t now)
 		evbuffer_free(sent);
 	}
 	store_sql_done(q);
+
+	{
+		/* Alerts no channel has taken: waiting for one to come up
+		 * (see gw_alerts.c). */
+		int64_t n_alerts = 0, oldest_alert = 0;
+
+		if (store_outbox_alerts_waiting(st, &n_alerts,
+		    &oldest_alert) != 0)
+			ok = 0;
+		write_head(b, "stafeta_alerts_waiting", METRIC_GAUGE);
+		evbuffer_add_printf(b, "stafeta_alerts_waiting %lld\n",
+		    (long long)n_alerts);
+	}
 
 	QUERY(dialogues_sql);
 	write_head(b, "stafeta_dialogues_active", METRIC_GAUGE);

@@ -41,6 +41,10 @@
 #define GW_BACKOFF_MAX_S 60
 #define GW_BATCH_RETRY_MS 250	/* a batch kept while the database is locked */
 #define GW_STABLE_MS 60000	   /* alive this long resets the backoff */
+/* With no modem up: how often to look for alerts that cannot leave, and
+ * how often at most to say so in the log. */
+#define GW_ALERT_CHECK_MS 2000
+#define GW_ALERT_WARN_MS 600000
 
 static const char *gw_worker_strstate(enum gw_worker_state);
 static int gw_worker_spawn(struct gw_worker *);
@@ -50,6 +54,7 @@ static void gw_worker_restart_cb(evutil_socket_t, short, void *);
 static void gw_worker_read_cb(evutil_socket_t, short, void *);
 static void gw_worker_dispatch(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_batch_end(struct gw_worker *);
+static void gw_modems_alerts_check(struct gw_modems *, int64_t);
 static void gw_worker_poison(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_deleted(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_status(struct gw_worker *, struct modem_ipc_msg *, int);
@@ -706,6 +711,31 @@ gw_modems_tick_cb(evutil_socket_t fd, short ev, void *arg)
 		gw_worker_balance(w, mono);
 	}
 	gw_modems_kick(mods);
+	gw_modems_alerts_check(mods, mono);
+}
+
+/* No modem up and alerts queued: a warning now, then at most once per
+ * GW_ALERT_WARN_MS while it lasts; a modem coming up starts it over. */
+static void
+gw_modems_alerts_check(struct gw_modems *mods, int64_t mono)
+{
+	char line[768];
+
+	if (mods->n == 0 || mods->stopping || gw_modems_up(mods) > 0) {
+		mods->alert_check_at = 0;
+		return;
+	}
+	if (mono < mods->alert_check_at)
+		return;
+	switch (gw_alerts_stuck(mods->gw->store, line, sizeof(line), NULL)) {
+	case 1:
+		log_warnx("%s", line);
+		mods->alert_check_at = mono + GW_ALERT_WARN_MS;
+		break;
+	default:
+		mods->alert_check_at = mono + GW_ALERT_CHECK_MS;
+		break;
+	}
 }
 
 void

@@ -70,6 +70,7 @@ struct gw_modems {
 	struct event *ev_chld;	/* SIGCHLD */
 	int stopping;		/* shutdown in progress: no restarts */
 	int64_t last_tick;	/* mono ms of the last tick (loop stalls) */
+	int64_t alert_check_at;	/* mono ms: next look for stuck alerts */
 };
 
 /* gw_modems.c */

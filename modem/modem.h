@@ -183,6 +183,14 @@ struct modem_ipc_msg {
 	int bad;	/* set when a read ran past the end */
 };
 
+/* modem_mm.c */
+/* The hint added to a modem's error when ModemManager may hold its port. */
+#define MODEM_MM_HINT "ModemManager is running and may hold the port: " \
+    "see docs/modems.md"
+/* 1 if a process named ModemManager runs, by /PID/comm under proc_root
+ * (NULL: /proc; a test passes a folder of its own), else 0. */
+int modem_mm_running(const char *proc_root);
+
 /* modem_ipc.c */
 void modem_ipc_init(struct modem_ipc_msg *, int type);
 void modem_ipc_free(struct modem_ipc_msg *);

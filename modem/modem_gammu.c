@@ -386,6 +386,16 @@ mg_connect(struct mg *g, char *err, size_t errlen)
 	mg_deadline(g, 0);
 	if (e != ERR_NONE) {
 		mg_errtext(err, errlen, "connect", e);
+		/* A port that will not open: ModemManager opens modem ports
+		 * exclusively (docs/modems.md). */
+		if ((e == ERR_DEVICEBUSY || e == ERR_DEVICELOCKED ||
+		    e == ERR_DEVICEOPENERROR) && modem_mm_running(NULL)) {
+			size_t o = strlen(err);
+
+			/* The worker logs err and the gateway records it as
+			 * the modem's last error (stafeta status). */
+			snprintf(err + o, errlen - o, " (%s)", MODEM_MM_HINT);
+		}
 		GSM_FreeStateMachine(g->s);
 		g->s = NULL;
 		return mg_rc(e) == MG_LOST ? MG_LOST : MG_ERROR;

@@ -266,6 +266,10 @@ int store_outbox_report(struct store *, const char *channel,
  * those it is sending.  Either out pointer may be NULL. */
 int store_outbox_depth(struct store *, const char *channel, int64_t *queued,
     int64_t *sending);
+/* Alerts (priority <= STORE_PRIO_ALERT) queued and not yet taken by a
+ * channel: how many, and the created_at of the oldest (0 if none). */
+int store_outbox_alerts_waiting(struct store *, int64_t *n,
+    int64_t *oldest) __attribute__((warn_unused_result));
 /* Newest first; at most limit rows (0 = all); as store_inbound_list. */
 int store_outbox_list(struct store *, int limit, store_outbound_cb *, void *);
 void store_outbound_clear(struct store_outbound *);

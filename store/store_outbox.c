@@ -92,6 +92,9 @@ static const char depth_sql[] =
     "SELECT sum(state = 0 AND (?1 IS NULL OR channel_hint = ?1)),"
     " sum(state = 1 AND (?1 IS NULL OR channel = ?1))"
     " FROM outbox WHERE state IN (0, 1)";
+static const char alerts_sql[] =
+    "SELECT count(*), coalesce(min(created_at), 0) FROM outbox"
+    " WHERE state = 0 AND priority <= ?1";
 static const char list_sql[] =
     "SELECT " OUTBOX_COLS " FROM outbox ORDER BY id DESC LIMIT ?1";
 
@@ -401,6 +404,26 @@ store_outbox_depth(struct store *st, const char *channel, int64_t *queued,
 		*queued = sqlite3_column_int64(stmt, 0);
 	if (sending != NULL)
 		*sending = sqlite3_column_int64(stmt, 1);
+	store_stmt_done(stmt);
+	return 0;
+}
+
+int
+store_outbox_alerts_waiting(struct store *st, int64_t *n, int64_t *oldest)
+{
+	sqlite3_stmt *stmt;
+
+	stmt = store_stmt(st, alerts_sql);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, STORE_PRIO_ALERT);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		store_log_error(st, "outbox alerts");
+		store_stmt_done(stmt);
+		return -1;
+	}
+	*n = sqlite3_column_int64(stmt, 0);
+	*oldest = sqlite3_column_int64(stmt, 1);
 	store_stmt_done(stmt);
 	return 0;
 }

@@ -146,6 +146,13 @@ wait_for 20 "SELECT count(*) FROM outbox WHERE text LIKE 'hinted %' AND state = 
     fail "hinted messages stuck"
 wait_for 10 "SELECT count(*) FROM outbox WHERE recipient = '+40700000999' AND text LIKE '%m2%'" 1 &&
     ok "administrator alerted that m2 is down" || fail "no admin alert"
+# The alert about m2 is never pinned to m2: it leaves at once through
+# another modem while m2 is still down.
+wait_for 20 "SELECT state || ' ' || (channel IN ('m1', 'm3')) || ' ' || coalesce(channel_hint, '-') FROM outbox WHERE recipient = '+40700000999' AND text LIKE '%m2 NU%'" "2 1 -" &&
+    ok "alert about m2 sent through another modem" ||
+    fail "alert about m2 not sent while m2 is down"
+assert_eq "$(sql "SELECT state FROM channels WHERE name = 'm2'")" "down" \
+    "m2 still down when its alert left"
 assert_match "$(cli status)" "m2.*down" "status shows m2 down"
 
 stop_daemon

@@ -445,6 +445,34 @@ test_outbox_ok(void **state)
 	assert_string_equal(store_out_strstate(99), "unknown");
 }
 
+/* Alerts queued and not taken: what `stafeta status`, the log and the
+ * metrics report when no channel can send (gw_alerts.c). */
+static void
+test_outbox_alerts_waiting(void **state)
+{
+	struct fixture *f = *state;
+	int64_t n = -1, oldest = -1, a1;
+
+	assert_int_equal(store_outbox_alerts_waiting(f->st, &n, &oldest), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(oldest, 0);
+	(void)queue(f->st, "+40722000001", "bulk", STORE_PRIO_BULK, NULL, T0);
+	(void)queue(f->st, "+40722000001", "reply", STORE_PRIO_REPLY, NULL,
+	    T0);
+	a1 = queue(f->st, "+40700000999", "alert 1", STORE_PRIO_ALERT, NULL,
+	    T0 + SEC);
+	(void)queue(f->st, "+40700000999", "alert 2", STORE_PRIO_ALERT, NULL,
+	    T0 + 2 * SEC);
+	assert_int_equal(store_outbox_alerts_waiting(f->st, &n, &oldest), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(oldest, T0 + SEC);
+	/* Taken by a channel: no longer waiting. */
+	assert_int_equal(take(f->st, "m1", NULL, T0 + 3 * SEC), a1);
+	assert_int_equal(store_outbox_alerts_waiting(f->st, &n, &oldest), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(oldest, T0 + 2 * SEC);
+}
+
 static void
 test_outbox_parts(void **state)
 {
@@ -891,6 +919,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_quarantine, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_inbound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_alerts_waiting,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_ok, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_parts, setup,
