@@ -154,10 +154,18 @@ rng() {
 # reported up.
 start_daemon() {
 	mkdir -p "$T/state"
+	# A restarted daemon finds the last run's channel rows still "up":
+	# wait for its own "started" line too (logged once every handler,
+	# SIGUSR2's included, is in place).
+	_started=$(grep -c "]: started: state " "$T/daemon.log" 2>/dev/null)
 	"$B/stafetad" -f -d -c "$T/stafeta.conf" -S "$T/state" \
 	    >> "$T/daemon.log" 2>&1 &
 	DPID=$!
 	_n=${1:-1}
+	if ! wait_log 20 "\]: started: state " $((${_started:-0} + 1)); then
+		fail "daemon did not start"
+		return 1
+	fi
 	if ! wait_for 20 "SELECT count(*) FROM channels WHERE state = 'up'" "$_n"; then
 		fail "daemon did not bring $_n modem(s) up"
 		return 1
