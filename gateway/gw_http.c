@@ -171,7 +171,7 @@ http_ussd(void *arg, struct gw_httpd_req *req)
 	char err[128], *msg;
 	size_t len;
 	int64_t t0 = clock_mono_ms();
-	int64_t busy0;
+	int64_t busy0, now;
 
 	ct = gw_httpd_req_header(req, "Content-Type");
 	if (ct != NULL && strncmp(ct, "application/x-www-form-urlencoded",
@@ -196,7 +196,16 @@ http_ussd(void *arg, struct gw_httpd_req *req)
 	busy0 = store_busy_count(gw->store);
 	if (store_begin(gw->store) != 0)
 		goto fail;
-	if (flow_engine_ussd(gw->flows, gw->store, u, clock_now_ms(), &out) != 0) {
+	now = clock_now_ms();
+	if (flow_engine_ussd(gw->flows, gw->store, u, now, &out) != 0) {
+		store_rollback(gw->store);
+		goto fail;
+	}
+	/* A refused stranger (README, Privacy): neither the session nor a
+	 * contact made for this request keeps the number. */
+	if (out.forget_sender && (store_ussd_delete(gw->store,
+	    u->session_id) != 0 || store_contact_forget_new(gw->store,
+	    u->phone, now) != 0)) {
 		store_rollback(gw->store);
 		goto fail;
 	}

@@ -427,6 +427,9 @@ int store_ussd_put(struct store *, const struct store_ussd *)
     __attribute__((warn_unused_result));
 /* Forgets USSD sessions not updated since `before`. */
 int store_ussd_prune(struct store *, int64_t before);
+/* Forgets one USSD session (a refused stranger's: nothing of it kept). */
+int store_ussd_delete(struct store *, const char *session_id)
+    __attribute__((warn_unused_result));
 void store_ussd_clear(struct store_ussd *);
 
 /* Keeps the bytes of a flow version a session runs on (idempotent), so

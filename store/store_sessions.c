@@ -107,6 +107,8 @@ static const char ussd_put_sql[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char ussd_prune_sql[] =
     "DELETE FROM ussd_sessions WHERE updated_at < ?1";
+static const char ussd_delete_sql[] =
+    "DELETE FROM ussd_sessions WHERE session_id = ?1";
 static const char version_put_sql[] =
     "INSERT OR IGNORE INTO flow_versions (flow, version, source, stored_at)"
     " VALUES (?1, ?2, ?3, ?4)";
@@ -415,6 +417,17 @@ int
 store_ussd_prune(struct store *st, int64_t before)
 {
 	return store_exec_i64(st, ussd_prune_sql, before, "ussd prune");
+}
+
+int
+store_ussd_delete(struct store *st, const char *session_id)
+{
+	sqlite3_stmt *stmt = store_stmt(st, ussd_delete_sql);
+
+	if (stmt == NULL)
+		return -1;
+	store_bind_text(stmt, 1, session_id);
+	return store_exec_stmt(st, stmt, "ussd delete");
 }
 
 void

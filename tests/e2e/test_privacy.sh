@@ -4,7 +4,13 @@
 . "$(dirname "$0")/lib.sh"
 
 STRANGER=+40722499999
-EXTRA="[sheets]
+PORT=$((21000 + ($$ + 13) % 20000))
+SECRET=s3cret-privacy
+EXTRA="[http]
+listen = 127.0.0.1:$PORT
+secret = $SECRET
+
+[sheets]
 county_code = 8
 commune = Apata
 spas_numbers = +40700000111"
@@ -43,6 +49,16 @@ assert_eq "$n" 0 "no other table of the database holds the number"
 clock_advance $((25 * 3600))
 assert_eq "$(sqlite3 "$DB" .dump | grep -c 722499999)" 0 \
     "a day later not even the limit's counter"
+
+# The same over USSD: the Observation Sheet menu refuses a stranger, and
+# neither its USSD session nor a contact keeps the number.
+r=$(curl -s -X POST -H "X-Stafeta-Secret: $SECRET" \
+    --data-urlencode "sessionId=priv-$$" --data-urlencode "serviceCode=*123*4#" \
+    --data-urlencode "phoneNumber=+40722488888" --data-urlencode "text=" \
+    "http://127.0.0.1:$PORT/ussd")
+assert_match "$r" "^END " "a USSD stranger is refused"
+assert_eq "$(sqlite3 "$DB" .dump | grep -v "^INSERT INTO sender_limits " | grep -c 722488888)" 0 \
+    "nothing of the USSD stranger kept"
 
 # An enrolled reporter's own rows are untouched.
 cli reporter add --phone 0722400001 --name "Ana Pop" --profession teacher \
