@@ -276,12 +276,7 @@ gw_http_new(struct gateway *gw, char *err, size_t errlen)
 	}
 	h = xcalloc(1, sizeof(*h));
 	h->gw = gw;
-	memset(&hc, 0, sizeof(hc));
-	hc.name = "http";
-	hc.listen = gw->conf->http_listen;
-	hc.request_timeout_s = gw->conf->http_request_timeout_s;
-	hc.max_connections = gw->conf->http_max_connections;
-	hc.max_per_address = gw->conf->http_max_per_address;
+	gw_httpd_conf_init(&hc, gw->conf, "http", gw->conf->http_listen);
 	hc.max_body = FLOW_USSD_BODY_MAX;
 	hc.routes = http_routes;
 	hc.n_routes = NELEM(http_routes);

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config.h"
 #include "gw_httpd.h"
 #include "gw_metrics.h"
 #include "log.h"
@@ -667,6 +668,18 @@ httpd_fd_cap(const char *name, int want)
 		return (int)room;
 	}
 	return want;
+}
+
+void
+gw_httpd_conf_init(struct gw_httpd_conf *c, const struct gw_config *conf,
+    const char *name, const char *listen)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->listen = listen;
+	c->request_timeout_s = conf->http_request_timeout_s;
+	c->max_connections = conf->http_max_connections;
+	c->max_per_address = conf->http_max_per_address;
 }
 
 struct gw_httpd *

@@ -107,6 +107,13 @@ struct gw_httpd_conf {
 	void *arg;		  /* of handlers and authorize */
 };
 
+struct gw_config;
+/* Fills c for a listener called name on listen with the [http] limits of
+ * conf (deadline, connections); routes, authorize and max_body are the
+ * caller's to set. */
+void gw_httpd_conf_init(struct gw_httpd_conf *c, const struct gw_config *conf,
+    const char *name, const char *listen);
+
 struct gw_httpd;
 /* Binds and starts accepting; NULL with err. */
 struct gw_httpd *gw_httpd_new(struct event_base *, const struct gw_httpd_conf *,

@@ -401,6 +401,27 @@ labels1(struct evbuffer *b, const char *name, const char *k, const char *v)
 	evbuffer_add(b, "}", 1);
 }
 
+/* name{label="column 0"} column 1, for every row of a GROUP BY query:
+ * 0, or -1 on a store error. */
+static int
+render_grouped(struct evbuffer *b, struct store *st, const char *sql,
+    const char *name, enum metric_type type, const char *label)
+{
+	struct store_sql *q = store_sql_prepare(st, sql);
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	write_head(b, name, type);
+	while ((rc = store_sql_step(q, name)) == 1) {
+		labels1(b, name, label, store_sql_col_text(q, 0));
+		evbuffer_add_printf(b, " %lld\n",
+		    (long long)store_sql_col_int64(q, 1));
+	}
+	store_sql_done(q);
+	return rc == 0 ? 0 : -1;
+}
+
 static int
 render_store(struct evbuffer *b, struct store *st, int64_t now)
 {
@@ -408,16 +429,8 @@ render_store(struct evbuffer *b, struct store *st, int64_t now)
 	int rc, ok = 1;
 
 #define QUERY(sql) q = store_sql_prepare(st, sql); if (q == NULL) return -1
-	QUERY(in_sql);
-	write_head(b, "stafeta_messages_in_total", METRIC_COUNTER);
-	while ((rc = store_sql_step(q, "metrics inbound")) == 1) {
-		labels1(b, "stafeta_messages_in_total", "channel",
-		    store_sql_col_text(q, 0));
-		evbuffer_add_printf(b, " %lld\n",
-		    (long long)store_sql_col_int64(q, 1));
-	}
-	ok &= rc == 0;
-	store_sql_done(q);
+	ok &= render_grouped(b, st, in_sql, "stafeta_messages_in_total",
+	    METRIC_COUNTER, "channel") == 0;
 
 	QUERY(out_sql);
 	write_head(b, "stafeta_messages_out", METRIC_GAUGE);
@@ -523,27 +536,11 @@ render_store(struct evbuffer *b, struct store *st, int64_t now)
 		    (long long)n_alerts);
 	}
 
-	QUERY(dialogues_sql);
-	write_head(b, "stafeta_dialogues_active", METRIC_GAUGE);
-	while ((rc = store_sql_step(q, "metrics dialogues")) == 1) {
-		labels1(b, "stafeta_dialogues_active", "flow",
-		    store_sql_col_text(q, 0));
-		evbuffer_add_printf(b, " %lld\n",
-		    (long long)store_sql_col_int64(q, 1));
-	}
-	ok &= rc == 0;
-	store_sql_done(q);
+	ok &= render_grouped(b, st, dialogues_sql, "stafeta_dialogues_active",
+	    METRIC_GAUGE, "flow") == 0;
 
-	QUERY(sheets_sql);
-	write_head(b, "stafeta_sheets", METRIC_GAUGE);
-	while ((rc = store_sql_step(q, "metrics sheets")) == 1) {
-		labels1(b, "stafeta_sheets", "state",
-		    store_sql_col_text(q, 0));
-		evbuffer_add_printf(b, " %lld\n",
-		    (long long)store_sql_col_int64(q, 1));
-	}
-	ok &= rc == 0;
-	store_sql_done(q);
+	ok &= render_grouped(b, st, sheets_sql, "stafeta_sheets", METRIC_GAUGE,
+	    "state") == 0;
 
 	QUERY(overdue_sql);
 	store_sql_bind_int64(q, 1, now);
@@ -643,12 +640,7 @@ gw_metrics_new(struct gateway *gw, char *err, size_t errlen)
 	struct gw_httpd_conf hc;
 
 	m->gw = gw;
-	memset(&hc, 0, sizeof(hc));
-	hc.name = "metrics";
-	hc.listen = gw->conf->metrics_listen;
-	hc.request_timeout_s = gw->conf->http_request_timeout_s;
-	hc.max_connections = gw->conf->http_max_connections;
-	hc.max_per_address = gw->conf->http_max_per_address;
+	gw_httpd_conf_init(&hc, gw->conf, "metrics", gw->conf->metrics_listen);
 	hc.max_body = METRICS_BODY_MAX;
 	hc.routes = metrics_routes;
 	hc.n_routes = NELEM(metrics_routes);
