@@ -826,11 +826,13 @@ mg_read_indicated(struct mg *g, struct modem_part *parts, int *n, char *err,
 }
 
 int
-mg_delete(struct mg *g, int64_t location, char *err, size_t errlen)
+mg_delete(struct mg *g, int64_t location, int *gone, char *err,
+    size_t errlen)
 {
 	GSM_SMSMessage *sms;
 	GSM_Error e;
 
+	*gone = 0;
 	if (g->s == NULL) {
 		snprintf(err, errlen, "modem not connected");
 		return MG_LOST;
@@ -847,6 +849,7 @@ mg_delete(struct mg *g, int64_t location, char *err, size_t errlen)
 	e = GSM_DeleteSMS(g->s, sms);
 	mg_deadline(g, 0);
 	free(sms);
+	*gone = e == ERR_NONE;
 	if (e == ERR_NONE || e == ERR_EMPTY)
 		return MG_OK;
 	mg_errtext(err, errlen, "deleting SMS", e);

@@ -73,8 +73,12 @@ int mg_read_raw(struct mg *, int64_t location, size_t max,
  */
 int mg_read_indicated(struct mg *, struct modem_part *parts, int *n,
     char *err, size_t errlen);
-/* Deletes one location; an already empty location counts as done. */
-int mg_delete(struct mg *, int64_t location, char *err, size_t errlen);
+/* Deletes one location; an already empty location counts as done
+ * (MG_OK), but only a delete the modem confirmed sets *gone (OUT) to 1:
+ * libgammu's AT driver reads a location before deleting it, and a failed
+ * read there reports "empty" for a message that is still on the SIM. */
+int mg_delete(struct mg *, int64_t location, int *gone, char *err,
+    size_t errlen);
 /* Encodes and sends one message; fills res (res->error allocated). */
 int mg_send(struct mg *, const struct modem_send *,
     struct modem_send_result *res);

@@ -671,14 +671,17 @@ worker_ack(struct worker *w, struct modem_ipc_msg *m)
 		return;
 	}
 	for (long i = 0; i < n; i++) {
-		int rc;
+		int rc, gone;
 
 		pend_del(&w->pending, locs[i]);
 		if (!w->connected)
 			continue;
 		err[0] = '\0';
-		rc = mg_delete(w->g, locs[i], err, sizeof(err));
-		if (rc == MG_OK)
+		rc = mg_delete(w->g, locs[i], &gone, err, sizeof(err));
+		/* Only a confirmed delete frees the location's dedup keys: an
+		 * "empty" answer may hide a message still there, and its key
+		 * must still recognise it when it is read again. */
+		if (rc == MG_OK && gone)
 			locs[done++] = locs[i];
 		worker_rc(w, rc, err);
 	}
