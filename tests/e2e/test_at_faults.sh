@@ -19,14 +19,29 @@ wait_state() {
 	wait_for "$1" "SELECT CASE state WHEN 'up' THEN 'up' ELSE 'notup' END FROM channels WHERE name = 'a1'" "$2"
 }
 
-# 1. Idle is quiet: the connect-time pass and status are over after 3 s;
-#    then a 12 s window sees only the idle probe (AT+CSQ every 5 s).
+# wait_probe: waits (bounded) for the worker's next idle probe, AT+CSQ,
+# which it sends only once the connect-time pass and status are over.
+wait_probe() {
+	_np=$(grep -c ' AT+CSQ$' "$T/at-a1/commands.log" 2>/dev/null)
+	_d=$(($(date +%s) + 15 * E2E_SLACK))
+	while [ "$(grep -c ' AT+CSQ$' "$T/at-a1/commands.log" 2>/dev/null)" -le "${_np:-0}" ]; do
+		[ "$(date +%s)" -le "$_d" ] || return 1
+		sleep 0.05
+	done
+}
+
+# 1. Idle is quiet: after the first idle probe, a window of 12 s of real
+#    time (the probe runs on the worker's monotonic clock, which the test
+#    clock does not move) sees only the probe (AT+CSQ every 5 s).
 #    Listing the inbox every poll_ms (safety_poll_s = 0) costs ~29 a
-#    second.
-sleep 3
+#    second.  The window measures; the probes seen in it prove the modem
+#    was alive, so a stalled worker cannot pass for a quiet one.
+wait_probe || fail "no idle probe after connecting"
 t0=$(date +%s%3N)
-sleep 12
+sleep 12 # the measured window, not a wait for an outcome
 n=$(at_commands a1 "$t0")
+assert_match "$(awk -v s="$t0" '$1 >= s && $2 == "AT+CSQ"' "$T/at-a1/commands.log" | wc -l)" \
+    "^[1-9]" "the idle probe kept running in the window"
 if [ "$n" -le 4 ]; then ok "idle AT modem: $n commands in 12 s"
 else fail "idle AT modem: $n commands in 12 s (at most 4 expected)"; fi
 assert_eq "$(awk -v s="$t0" '$1 >= s && $2 ~ /^AT/ && $2 != "AT+CSQ"' "$T/at-a1/commands.log" | wc -l)" \
@@ -57,7 +72,7 @@ assert_eq "$(grep -c 'watchdog: no answer' "$T/daemon.log")" 0 \
 #    alone would wait and reset for a minute), so the modem is out of
 #    service within 10 s, and up again once it answers.
 wait_state 20 up || fail "modem not up before the hang"
-sleep 1
+wait_probe || fail "no idle probe before the hang"
 echo hang > "$CTL"
 h0=$(date +%s%3N)
 if wait_state 12 notup; then

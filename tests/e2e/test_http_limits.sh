@@ -36,7 +36,14 @@ for a in 2 3 4 5 6 7; do
 	    "X-Stafeta-Secret: $SECRET" > "$T/slow.$a" 2>&1 &
 	eval "SP$a=\$!"
 done
-sleep 1 # let the slow clients fill the server before probing it
+# The server full before probing it: wait (bounded) until at least 16
+# connections to PORT are established (/proc/net/tcp, state 01).
+port_hex=$(printf '%04X' "$PORT")
+_d=$(($(date +%s) + 10 * E2E_SLACK))
+while [ "$(awk -v p=":$port_hex" '$2 ~ p"$" && $4 == "01"' /proc/net/tcp | wc -l)" -lt 16 ] &&
+    [ "$(date +%s)" -le "$_d" ]; do
+	sleep 0.05
+done
 t0=$(date +%s%N)
 code=$(curl -s -o /dev/null -m 3 -w '%{http_code}' "http://127.0.0.1:$PORT/health")
 ms=$((($(date +%s%N) - t0) / 1000000))

@@ -130,6 +130,10 @@ struct emu_ctl {
 	int simdelay_ms;	/* extra for SIM storage commands */
 };
 
+static int emu_int(const char *);
+static int hexbyte(const char *);
+static int emu_word(const char **, char *, size_t);
+
 static int64_t
 now_ms(void)
 {
@@ -249,7 +253,14 @@ emu_control(const struct emu *e, struct emu_ctl *c, const char *cmd)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	while (fgets(buf, sizeof(buf), f) != NULL) {
 		char a[32] = "", pre[256] = "", once[16] = "";
-		int n = sscanf(buf, "%31s %255s %15s", a, pre, once);
+		const char *wp = buf;
+		int n = emu_word(&wp, a, sizeof(a));
+
+		if (n == 1) {
+			n += emu_word(&wp, pre, sizeof(pre));
+			if (n == 2)
+				n += emu_word(&wp, once, sizeof(once));
+		}
 		int dropped = 0;
 
 		if (n < 1 || a[0] == '#')
@@ -263,9 +274,9 @@ emu_control(const struct emu *e, struct emu_ctl *c, const char *cmd)
 		else if (strcmp(a, "noreport") == 0)
 			c->noreport = 1;
 		else if (strcmp(a, "delay") == 0 && n >= 2)
-			c->delay_ms = atoi(pre);
+			c->delay_ms = emu_int(pre);
 		else if (strcmp(a, "simdelay") == 0 && n >= 2)
-			c->simdelay_ms = atoi(pre);
+			c->simdelay_ms = emu_int(pre);
 		else if (cmd != NULL && hit == NULL && n >= 2 &&
 		    strncasecmp(cmd, pre, strlen(pre)) == 0) {
 			snprintf(action, sizeof(action), "%s", a);
@@ -345,11 +356,11 @@ emu_sim_used(const struct emu *e)
 static int
 emu_tpdu_len(const char *hex)
 {
-	unsigned sca = 0;
+	int sca = hexbyte(hex);
 
-	if (sscanf(hex, "%2x", &sca) != 1)
+	if (sca < 0)
 		return 0;
-	return (int)(strlen(hex) / 2) - 1 - (int)sca;
+	return (int)(strlen(hex) / 2) - 1 - sca;
 }
 
 /* Moves injected PDUs onto the SIM and announces each with +CMTI. */
@@ -377,9 +388,10 @@ emu_take_injected(struct emu *e, int announce)
 			continue;
 		while (fgets(buf, sizeof(buf), f) != NULL) {
 			char pdu[EMU_PDU_MAX * 2 + 1], tmp[EMU_PDU_MAX * 2 + 1];
+			const char *wp = buf;
 			int st, idx;
 
-			if (sscanf(buf, "%800s", pdu) != 1)
+			if (emu_word(&wp, pdu, sizeof(pdu)) != 1)
 				continue;
 			for (idx = 1; idx <= EMU_SIM_SIZE; idx++)
 				if (emu_sim_read(e, idx, &st, tmp,
@@ -403,12 +415,55 @@ emu_take_injected(struct emu *e, int announce)
 /* ---- PDUs ---- */
 
 static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* The byte written as two hex digits at s, or -1. */
+static int
 hexbyte(const char *s)
 {
-	unsigned v;
+	int hi = hexdigit((unsigned char)s[0]);
+	int lo = hi < 0 ? -1 : hexdigit((unsigned char)s[1]);
 
-	if (sscanf(s, "%2x", &v) != 1)
-		return -1;
+	return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/* Copies the next blank-separated word of *p into out (cut to outlen - 1
+ * bytes) and moves *p past it: 1, or 0 at the end of the line. */
+static int
+emu_word(const char **p, char *out, size_t outlen)
+{
+	size_t len;
+
+	*p += strspn(*p, " \t\r\n");
+	len = strcspn(*p, " \t\r\n");
+	if (len == 0)
+		return 0;
+	snprintf(out, outlen, "%.*s", (int)len, *p);
+	*p += len;
+	return 1;
+}
+
+/* A decimal AT argument or control value; 0 when there is none (what a
+ * modem takes a missing argument for). */
+static int
+emu_int(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || errno != 0 || v < 0 || v > 1000000)
+		return 0;
 	return (int)v;
 }
 
@@ -420,7 +475,7 @@ hexbyte(const char *s)
 static int
 emu_make_report(struct emu *e, const char *sub, int mr)
 {
-	size_t n = strlen(sub) / 2, pos;
+	size_t n = strlen(sub) / 2, pos, len;
 	int sca, fo, dalen, dabytes;
 	char *o = e->cds_pdu;
 	char ts[32];
@@ -451,34 +506,42 @@ emu_make_report(struct emu *e, const char *sub, int mr)
 	    '0' + tm.tm_sec % 10, '0' + tm.tm_sec / 10);
 	/* An empty SMSC address (not counted in the +CDS length), then
 	 * first octet 06: SMS-STATUS-REPORT. */
-	o += sprintf(o, "0006%02X", mr & 0xff);
+	len = 6 + (size_t)dabytes * 2 + 2 * strlen(ts) + 2;
+	if (len >= sizeof(e->cds_pdu))
+		return 0;
+	snprintf(o, 7, "0006%02X", (unsigned)mr & 0xff);
+	o += 6;
 	memcpy(o, sub + 2 * pos, (size_t)dabytes * 2);
 	o += dabytes * 2;
-	o += sprintf(o, "%s%s00", ts, ts);
-	*o = '\0';
+	snprintf(o, sizeof(e->cds_pdu) - (size_t)(o - e->cds_pdu), "%s%s00",
+	    ts, ts);
 	return 1;
 }
 
 /* ASCII text -> packed GSM-7 hex (ASCII letters, digits and most
  * punctuation have the same code in the GSM default alphabet). */
 static void
-emu_pack7(const char *s, char *out)
+emu_pack7(const char *s, char *out, size_t outlen)
 {
 	unsigned acc = 0;
 	int bits = 0;
+	size_t n = 0;
 
-	for (; *s != '\0'; s++) {
+	for (; *s != '\0' && n + 4 < outlen; s++) {
 		acc |= ((unsigned)*s & 0x7f) << bits;
 		bits += 7;
 		while (bits >= 8) {
-			out += sprintf(out, "%02X", acc & 0xff);
+			snprintf(out + n, outlen - n, "%02X", acc & 0xff);
+			n += 2;
 			acc >>= 8;
 			bits -= 8;
 		}
 	}
-	if (bits > 0)
-		out += sprintf(out, "%02X", acc & 0xff);
-	*out = '\0';
+	if (bits > 0 && n + 2 < outlen) {
+		snprintf(out + n, outlen - n, "%02X", acc & 0xff);
+		n += 2;
+	}
+	out[n] = '\0';
 }
 
 static void
@@ -495,7 +558,7 @@ emu_ussd_answer(struct emu *e)
 		fclose(f);
 	}
 	if (e->p->ussd_packed) {
-		emu_pack7(text, hex);
+		emu_pack7(text, hex, sizeof(hex));
 		emu_info("+CUSD: 0,\"%s\",15", hex);
 	} else
 		emu_info("+CUSD: 0,\"%s\",15", text);
@@ -722,7 +785,7 @@ emu_command(struct emu *e, char *cmd)
 		emu_info("+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)");
 		emu_ok();
 	} else if (HAS("+CREG=") && a[6] != '?') {
-		e->creg_mode = atoi(a + 6);
+		e->creg_mode = emu_int(a + 6);
 		emu_ok();
 	} else if (IS("+CREG?")) {
 		if (e->creg_mode == 2)
@@ -731,7 +794,7 @@ emu_command(struct emu *e, char *cmd)
 			emu_info("+CREG: %d,1", e->creg_mode);
 		emu_ok();
 	} else if (HAS("+CGREG=") && a[7] != '?') {
-		e->cgreg_mode = atoi(a + 7);
+		e->cgreg_mode = emu_int(a + 7);
 		emu_ok();
 	} else if (IS("+CGREG?")) {
 		if (e->cgreg_mode == 2)
@@ -743,7 +806,7 @@ emu_command(struct emu *e, char *cmd)
 		emu_info("+CGATT: 1");
 		emu_ok();
 	} else if (HAS("+COPS=3,")) {
-		e->cops_format = atoi(a + 8);
+		e->cops_format = emu_int(a + 8);
 		emu_ok();
 	} else if (IS("+COPS?")) {
 		if (e->cops_format == 2)
@@ -760,7 +823,7 @@ emu_command(struct emu *e, char *cmd)
 	} else if (HAS("+CMGL")) {
 		emu_list(e, 0);
 	} else if (HAS("+CMGR=")) {
-		emu_list(e, atoi(a + 6) > 0 ? atoi(a + 6) : -1);
+		emu_list(e, emu_int(a + 6) > 0 ? emu_int(a + 6) : -1);
 	} else if (HAS("+CMGD=")) {
 		char path[4096];
 

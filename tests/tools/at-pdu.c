@@ -61,6 +61,19 @@ get_utf8(const unsigned char *b, size_t max)
 	return s != NULL ? s : xstrdup("?");
 }
 
+/* A whole decimal option value; exits 2 (a tool's usage error) if not. */
+static int64_t
+pdu_num(const char *s)
+{
+	int64_t v;
+
+	if (parse_int64(s, 0, INT64_MAX, &v) != 0) {
+		fprintf(stderr, "at-pdu: bad number %s\n", s);
+		exit(2);
+	}
+	return v;
+}
+
 static int
 deliver(int argc, char **argv)
 {
@@ -78,9 +91,9 @@ deliver(int argc, char **argv)
 		if (strcmp(argv[i], "--unicode") == 0)
 			unicode = 1;
 		else if (strcmp(argv[i], "--ref") == 0 && i + 1 < argc)
-			ref = atol(argv[++i]);
+			ref = (long)pdu_num(argv[++i]);
 		else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc)
-			t = (time_t)atoll(argv[++i]);
+			t = (time_t)pdu_num(argv[++i]);
 		else
 			return 2;
 		i++;
@@ -166,21 +179,21 @@ decode(void)
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		unsigned char buf[400];
-		size_t n = 0, pos = 0;
+		size_t n = 0, pos = 0, hexlen;
 		GSM_SMSMessage sms;
 		char *num, *text;
 		int part = 1, total = 1, sca, srr;
 		GSM_Error e;
 
 		line[strcspn(line, "\r\n")] = '\0';
-		for (const char *p = line; p[0] != '\0' && p[1] != '\0' &&
-		    n < sizeof(buf); p += 2) {
-			unsigned v;
-
-			if (sscanf(p, "%2x", &v) != 1)
-				break;
-			buf[n++] = (unsigned char)v;
-		}
+		/* The hex digits the line starts with, whole bytes, at most
+		 * what buf holds. */
+		hexlen = strspn(line, "0123456789ABCDEFabcdef") & ~(size_t)1;
+		if (hexlen > 2 * sizeof(buf))
+			hexlen = 2 * sizeof(buf);
+		if (!DecodeHexBin(buf, (const unsigned char *)line, hexlen))
+			continue;
+		n = hexlen / 2;
 		if (n < 2)
 			continue;
 		sca = buf[0];

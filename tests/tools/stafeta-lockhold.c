@@ -16,13 +16,15 @@
 
 #include <sqlite3.h>
 
+#include "util.h"
+
 int
 main(int argc, char **argv)
 {
 	sqlite3 *db;
-	int secs;
+	int64_t secs;
 
-	if (argc != 3 || (secs = atoi(argv[2])) <= 0) {
+	if (argc != 3 || parse_int64(argv[2], 1, 86400, &secs) != 0) {
 		fprintf(stderr, "usage: stafeta-lockhold DB SECONDS\n");
 		return 2;
 	}

@@ -93,7 +93,8 @@ handler_cb(struct store *st, struct flow_due_item *it, void *arg)
 	o.created_at = it->now;
 	if (store_outbox_add(st, &o) != 0)
 		return -1;
-	if (h->fail_key > 0 && atoi(it->due->key + 1) == h->fail_key) {
+	if (h->fail_key > 0 && strtol(it->due->key + 1, NULL, 10) ==
+	    h->fail_key) {
 		strlcpy_s(it->err, "boom", sizeof(it->err));
 		return -1; /* after writing: the write must be undone */
 	}

@@ -42,7 +42,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(root, "/tmp/stafeta-proc.XXXXXX");
+	snprintf(root, sizeof(root), "/tmp/stafeta-proc.XXXXXX");
 	return mkdtemp(root) == NULL ? -1 : 0;
 }
 

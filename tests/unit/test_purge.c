@@ -18,6 +18,7 @@
 #include "sheet.h"
 #include "store.h"
 #include "store_sql.h"
+#include "util.h"
 #include "test_db.h"
 
 #define T0   1800000000000LL /* 2027-01-15 08:00 UTC */
@@ -56,7 +57,7 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	strcpy(f->path, "/tmp/stafeta-purge-XXXXXX");
+	strlcpy_s(f->path, "/tmp/stafeta-purge-XXXXXX", sizeof(f->path));
 	f->st = test_db_open(f->path);
 	test_db_apply(f->st, sheet_service.migrations);
 	f->conf = conf_of("[retention]\npurge_batch = 10\n");
