@@ -13,6 +13,9 @@
  *   phone.h     phone numbers to E.164
  *   gsm_text.h  GSM 03.38 / UCS-2 text and part counting, as libgammu
  *               sends it
+ *   table.h     tables of text cells (a service's lists and reports) and
+ *               their CSV form
+ *   zone.h      local time in IANA time zones (quiet hours abroad)
  *
  * The layers above, lowest first: config/ and store/ (beside each other),
  * modem/ (on config/), the flow engine flows/*.c (on config/ and
@@ -28,6 +31,8 @@
 #include "gsm_text.h"
 #include "log.h"
 #include "phone.h"
+#include "table.h"
 #include "util.h"
+#include "zone.h"
 
 #endif /* STAFETA_LIB_H */
