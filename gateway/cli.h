@@ -31,7 +31,38 @@ struct cli_ctx {
 	struct gw_services *services; /* cli_services(); owned by main */
 	FILE *out;		/* the command's stdout (a buffer in stafetad) */
 	FILE *err;		/* the command's stderr (likewise) */
+	const char *operator;	/* who runs it: the Unix user of the
+				 * `stafeta` process (the control socket's
+				 * peer inside stafetad) */
 };
+
+/* cli_table.c: every list command prints or exports a table the same way */
+struct table;
+struct cli_table_out {
+	int format;	  /* enum gw_export_format, when path is set */
+	const char *path; /* NULL: print on the terminal; "-": ctx->out */
+};
+/* Consumes argv[*i] if it is --csv [FILE], --csv-ids [FILE] or --xlsx FILE
+ * (moving *i past its value): 1, 0 if it is none of them, -1 if --xlsx
+ * lacks its file. */
+int cli_table_opt(struct cli_table_out *, int argc, char **argv, int *i);
+/* Prints t aligned on ctx->out, or exports it as o says: exit code 0/1. */
+int cli_table_output(struct cli_ctx *, const struct cli_table_out *,
+    const struct table *t);
+void cli_table_print(FILE *, const struct table *);
+
+/* cli_tasks.c */
+int cli_tasks_main(struct cli_ctx *, int argc, char **argv);
+void cli_tasks_usage(FILE *);
+int cli_audit_main(struct cli_ctx *, int argc, char **argv);
+void cli_audit_usage(FILE *);
+
+/* cli_operator.c */
+/* Writes the login name of uid (or "uid:N"; "?" for uid < 0) into buf. */
+void cli_operator_of_uid(long uid, char *buf, size_t len);
+/* Who a changing command records: the value of --by when given, else
+ * ctx->operator. */
+const char *cli_operator(const struct cli_ctx *, const char *by);
 
 /* cli_control.c: the client side of the control socket (gateway.h) */
 /* 1 if a stafetad holds the state directory's lock, 0 if not, -1 if it

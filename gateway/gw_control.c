@@ -17,6 +17,7 @@
  * another process held the database's lock, and wrote nothing, runs again
  * from the loop GW_CTL_RETRY_MS later, until the deadline.
  */
+#define _GNU_SOURCE /* struct ucred, SO_PEERCRED */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -53,6 +54,8 @@ static const struct gw_ctl_command gw_ctl_commands[] = {
 	{ .name = "reporter", .sub = "pin", .main = cli_reporter_main },
 	{ .name = "sheets", .sub = "visit", .main = cli_sheets_main },
 	{ .name = "flow", .sub = "start", .main = cli_flow_main },
+	{ .name = "tasks", .sub = "done", .main = cli_tasks_main },
+	{ .name = "tasks", .sub = "cancel", .main = cli_tasks_main },
 };
 
 struct gw_control {
@@ -72,6 +75,7 @@ struct gw_ctl_conn {
 	char **argv;			/* one allocation */
 	const struct gw_ctl_command *cmd; /* its table entry */
 	int answered;			/* answer queued: close when written */
+	char operator[64];		/* the peer's Unix user (SO_PEERCRED) */
 };
 
 static void ctl_accept_cb(struct evconnlistener *, evutil_socket_t,
@@ -332,6 +336,18 @@ gw_control_free(struct gw_control *ctl)
 	free(ctl);
 }
 
+/* The Unix user id of the process at the other end of fd, or -1. */
+static long
+ctl_peer_uid(evutil_socket_t fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0)
+		return -1;
+	return (long)cr.uid;
+}
+
 static void
 ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -350,6 +366,8 @@ ctl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
+	cli_operator_of_uid(ctl_peer_uid(fd), c->operator,
+	    sizeof(c->operator));
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);
@@ -432,6 +450,7 @@ ctl_run(struct gw_ctl_conn *c)
 	ctx.store = gw->store;
 	ctx.config_path = gw->config_path;
 	ctx.services = gw->services; /* borrowed: cli_services() keeps it */
+	ctx.operator = c->operator;
 	ctx.out = open_memstream(&out, &out_len);
 	ctx.err = open_memstream(&err, &err_len);
 	if (ctx.out == NULL || ctx.err == NULL)

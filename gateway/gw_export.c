@@ -27,10 +27,11 @@ gw_export_parse(const char *name)
 }
 
 static int
-gw_export_csv(const struct table *t, int flags, const char *path, char *err,
-    size_t errlen)
+gw_export_csv(const struct table *t, int flags, const char *path, FILE *out,
+    char *err, size_t errlen)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	int to_out = strcmp(path, "-") == 0;
+	FILE *f = to_out ? out : fopen(path, "w");
 	int rc;
 
 	if (f == NULL) {
@@ -38,7 +39,7 @@ gw_export_csv(const struct table *t, int flags, const char *path, char *err,
 		return -1;
 	}
 	rc = table_write_csv(t, f, flags);
-	if (f == stdout)
+	if (to_out)
 		rc |= fflush(f);
 	else
 		rc |= fclose(f);
@@ -77,7 +78,7 @@ gw_export_xlsx(const struct table *t, const char *path, char *err,
 	char sheet[32];
 
 	if (strcmp(path, "-") == 0) {
-		snprintf(err, errlen, "XLSX needs a file name, not stdout");
+		snprintf(err, errlen, "XLSX needs a file name, not \"-\"");
 		return -1;
 	}
 	wb = workbook_new(path);
@@ -121,13 +122,13 @@ gw_export_xlsx(const struct table *t, const char *path, char *err,
 
 int
 gw_export_write(const struct table *t, enum gw_export_format fmt,
-    const char *path, char *err, size_t errlen)
+    const char *path, FILE *out, char *err, size_t errlen)
 {
 	switch (fmt) {
 	case GW_EXPORT_CSV:
-		return gw_export_csv(t, TABLE_CSV_BOM, path, err, errlen);
+		return gw_export_csv(t, TABLE_CSV_BOM, path, out, err, errlen);
 	case GW_EXPORT_CSV_IDS:
-		return gw_export_csv(t, TABLE_CSV_IDS, path, err, errlen);
+		return gw_export_csv(t, TABLE_CSV_IDS, path, out, err, errlen);
 	case GW_EXPORT_XLSX:
 		return gw_export_xlsx(t, path, err, errlen);
 	}

@@ -19,9 +19,9 @@ enum gw_export_format {
 
 /* "csv", "csv-ids", "xlsx" -> format; -1 if unknown. */
 int gw_export_parse(const char *name);
-/* Writes t to path ("-" is stdout; XLSX needs a real file): 0, or -1 with
- * a message in err. */
+/* Writes t to path, or to out when path is "-" (CSV only: XLSX needs a
+ * real file): 0, or -1 with a message in err. */
 int gw_export_write(const struct table *t, enum gw_export_format fmt,
-    const char *path, char *err, size_t errlen);
+    const char *path, FILE *out, char *err, size_t errlen);
 
 #endif /* STAFETA_GW_EXPORT_H */

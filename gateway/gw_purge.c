@@ -41,6 +41,8 @@ class_days(const struct gw_config *conf, int cls)
 		return conf->keep_dedup_days;
 	case STORE_PURGE_QUARANTINE:
 		return conf->keep_quarantine_days;
+	case STORE_PURGE_AUDIT:
+		return (int64_t)conf->keep_audit_years * 366;
 	case STORE_PURGE_N:
 		break;
 	}
@@ -63,6 +65,12 @@ gw_purge(const struct gw_services *svcs, struct store *st,
 
 	*more = 0;
 	for (int cls = 0; cls < STORE_PURGE_N; cls++) {
+		/* DP7: audit_years = 0 keeps the access log for good, which is
+		 * at least as long as the case data. */
+		if (cls == STORE_PURGE_AUDIT && conf->keep_audit_years == 0) {
+			report(arg, "audit", -1, 0);
+			continue;
+		}
 		before = gw_purge_before(conf, cls, now);
 		if (dry_run) {
 			if (store_purge_count(st, cls, before, &n) != 0) {
@@ -82,9 +90,6 @@ gw_purge(const struct gw_services *svcs, struct store *st,
 		}
 		report(arg, store_purge_name(cls), n, before);
 	}
-	/* DP7: the audit log is kept at least as long as the case data;
-	 * there is no audit table yet, so nothing is purged. */
-	report(arg, "audit", -1, 0);
 	for (size_t i = 0; svcs != NULL && i < gw_services_count(); i++) {
 		const struct service *svc = gw_services_at(i);
 

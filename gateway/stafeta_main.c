@@ -67,6 +67,8 @@ static const struct cli_command cli_commands[] = {
 	  .help = "...  try a flow without a modem" },
 	{ .name = "backup", .main = cli_backup_main, .usage = cli_backup_usage, .help = "FILE | --rotate DIR  copy the database (daemon running)" },
 	{ .name = "restore", .main = cli_restore_main, .usage = cli_restore_usage, .help = "FILE  put a backup back (daemon stopped)", .no_store = 1 },
+	{ .name = "tasks", .main = cli_tasks_main, .usage = cli_tasks_usage, .help = "[done|cancel ID]  the SPAS task list" },
+	{ .name = "audit", .main = cli_audit_main, .usage = cli_audit_usage, .help = "[--days N]  who viewed or exported what" },
 	{ .name = "purge", .main = cli_purge_main, .usage = cli_purge_usage, .help = "[--dry-run]  delete what is past its retention" },
 };
 
@@ -125,6 +127,7 @@ main(int argc, char **argv)
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	const char *state_dir = NULL;
 	struct cli_ctx ctx;
+	char operator[64];
 	char err[CONFIG_ERR_LEN];
 	int ch, rc, verbose = 0, help = 0;
 	static const struct option longopts[] = {
@@ -185,6 +188,8 @@ main(int argc, char **argv)
 	ctx.config_path = config_path;
 	ctx.out = stdout;
 	ctx.err = stderr;
+	cli_operator_of_uid((long)getuid(), operator, sizeof(operator));
+	ctx.operator = operator;
 	ctx.conf = gw_config_load(config_path, state_dir, err, sizeof(err));
 	if (ctx.conf == NULL) {
 		/* Already "file:line: message". */

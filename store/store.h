@@ -203,6 +203,56 @@ int store_quarantine_add(struct store *, struct store_quarantine *q)
 int store_quarantine_count(struct store *, const char *channel, int64_t *n,
     int64_t *last_at);
 
+/* store_tasks.c */
+/* The SPAS task list (one table for every service): what a person at SPAS
+ * must do, created by a service's rule, with a deadline. */
+struct table;
+enum store_task_state { STORE_TASK_DONE, STORE_TASK_CANCELLED };
+struct store_task {
+	const char *service;  /* the service that opened it: "sheet" */
+	const char *kind;     /* its rule: "unknown_household" */
+	const char *ref;      /* what about: "sheet:AB-123" (no personal
+			       * data: a code or number SPAS looks up) */
+	const char *title;    /* what to do, one line, for SPAS eyes */
+	const char *assignee; /* a worker, a role ("spas_head"), or NULL */
+	int64_t created_at;   /* unix ms; 0 = now */
+	int64_t due_at;	      /* deadline (unix ms), 0 none */
+};
+extern const char store_schema_tasks[];
+/* Opens t, or finds the open task with the same service, kind and ref
+ * (then t is not applied): its id (> 0), or -1. */
+int64_t store_task_open(struct store *, const struct store_task *t)
+    __attribute__((warn_unused_result));
+/* Closes open task id as done or cancelled, by whom and why: 0, 1 if no
+ * open task has that id, or -1. */
+int store_task_close(struct store *, int64_t id, enum store_task_state,
+    const char *by, const char *outcome, int64_t now)
+    __attribute__((warn_unused_result));
+/* Closes the open task of (service, kind, ref): how many (0 or 1), or
+ * -1. */
+int store_task_close_ref(struct store *, const char *service,
+    const char *kind, const char *ref, enum store_task_state,
+    const char *by, const char *outcome, int64_t now)
+    __attribute__((warn_unused_result));
+/* Tasks (open first, by deadline), filtered by service and assignee
+ * (NULL: any), only open ones if open_only; "overdue" is set against now.
+ * Caller frees (table_free); NULL on a store error. */
+struct table *store_task_list(struct store *, const char *service,
+    const char *assignee, int open_only, int64_t now);
+
+/* store_audit.c */
+/* The append-only access log: who viewed, exported or changed which
+ * record (an id such as "sheet:AB-123", never the data), through what. */
+extern const char store_schema_audit[];
+/* Appends one entry; who and via ("cli", "web") NULL become "?": 0 or -1. */
+int store_audit(struct store *, const char *who, const char *via,
+    const char *action, const char *object, int64_t now)
+    __attribute__((warn_unused_result));
+/* Entries at or after since (unix ms), by who (NULL: everyone), oldest
+ * first.  Caller frees; NULL on a store error. */
+struct table *store_audit_list(struct store *, int64_t since,
+    const char *who);
+
 /* store_inbound.c */
 /* Inserts an inbound message; fills in->id. */
 int store_inbound_add(struct store *, struct store_inbound *in)
@@ -595,6 +645,7 @@ enum store_purge_class {
 	STORE_PURGE_USSD,	 /* USSD aggregator sessions */
 	STORE_PURGE_DEDUP,	 /* dedup keys of parts read */
 	STORE_PURGE_QUARANTINE,	 /* quarantined SIM slots (when present) */
+	STORE_PURGE_AUDIT,	 /* the access log (only with audit_years) */
 	STORE_PURGE_N,
 };
 const char *store_purge_name(int cls);

@@ -130,6 +130,8 @@ static const struct store_migration store_migrations[] = {
 	{ "0007_due", store_schema_due },
 	{ "0008_flood", store_schema_flood },
 	{ "0009_quarantine", store_schema_quarantine },
+	{ "0010_tasks", store_schema_tasks },
+	{ "0011_audit", store_schema_audit },
 	{ NULL, NULL },
 };
 

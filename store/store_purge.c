@@ -73,6 +73,12 @@ static const char quarantine_delete_sql[] =
     "DELETE FROM quarantine WHERE rowid IN (SELECT rowid FROM quarantine"
     " WHERE at < ?1 LIMIT ?2)";
 
+static const char audit_count_sql[] =
+    "SELECT count(*) FROM audit WHERE at < ?1";
+static const char audit_delete_sql[] =
+    "DELETE FROM audit WHERE id IN (SELECT id FROM audit"
+    " WHERE at < ?1 LIMIT ?2)";
+
 static const struct purge_class purge_classes[STORE_PURGE_N] = {
 	[STORE_PURGE_INBOUND] = { "inbound", "inbound", inbound_count_sql,
 	    inbound_delete_sql },
@@ -88,6 +94,8 @@ static const struct purge_class purge_classes[STORE_PURGE_N] = {
 	    dedup_delete_sql },
 	[STORE_PURGE_QUARANTINE] = { "quarantine", "quarantine",
 	    quarantine_count_sql, quarantine_delete_sql },
+	[STORE_PURGE_AUDIT] = { "audit", "audit", audit_count_sql,
+	    audit_delete_sql },
 };
 
 static const char has_table_sql[] =
