@@ -44,8 +44,8 @@
 #define HTTPD_HEADER_LINES_MAX 64
 #define HTTPD_FD_RESERVE 32	 /* descriptors kept for the database,
 				  * workers, logs and listeners */
-#define HTTPD_LISTENERS 3	 /* listeners sharing the rest (USSD,
-				  * metrics, web) */
+#define HTTPD_LISTENERS 2	 /* listeners sharing the rest (USSD,
+				  * metrics) */
 #define HTTPD_PAUSE_MS 1000	 /* accept paused after EMFILE */
 #define HTTPD_LOG_EVERY_MS 10000 /* one line per interval per kind */
 

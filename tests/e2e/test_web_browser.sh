@@ -49,8 +49,12 @@ done
 
 # wd METHOD PATH [JSON]: one WebDriver command of the session.
 wd() {
-	curl -s -X "$1" -H 'Content-Type: application/json' \
-	    ${3:+--data "$3"} "$D/session/$WD$2"
+	if [ $# -ge 3 ]; then
+		curl -s -X "$1" -H 'Content-Type: application/json' \
+		    --data "$3" "$D/session/$WD$2"
+	else
+		curl -s -X "$1" "$D/session/$WD$2"
+	fi
 }
 # wd_value: the "value" string of a WebDriver answer on stdin.
 wd_value() {

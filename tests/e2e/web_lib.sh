@@ -55,7 +55,6 @@ web_post() {
 	_jar=$1
 	_path=$2
 	shift 2
-	_args=""
 	_c=$(web_csrf "$T/page.html")
 	set -- --data-urlencode "csrf=$_c" "$@"
 	wcurl "$_jar" -o "$T/post.html" -D "$T/post.headers" \
