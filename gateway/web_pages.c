@@ -236,8 +236,7 @@ task_close(struct web_req *r)
 	int rc;
 
 	if (id_s == NULL || parse_int64(id_s, 1, INT64_MAX, &id) != 0) {
-		web_redirect(r, "/sarcini?err=Num%C4%83r+de+sarcin%C4%83+"
-		    "gre%C8%99it");
+		web_error(r, 400, "Numărul sarcinii este greșit.");
 		return;
 	}
 	if (outcome != NULL && strlen(outcome) > 200) {
@@ -260,8 +259,8 @@ task_close(struct web_req *r)
 		return;
 	}
 	if (rc == 1) {
-		web_redirect(r, "/sarcini?err=Nu+exist%C4%83+o+sarcin%C4%83+"
-		    "deschis%C4%83+cu+acest+num%C4%83r");
+		web_error(r, 404, "Nu există o sarcină deschisă cu acest "
+		    "număr.");
 		return;
 	}
 	web_redirect(r, "/sarcini?msg=task_closed");

@@ -46,6 +46,7 @@
 
 struct gw_web {
 	struct gateway *gw;
+	char dummy_hash[WEB_PW_HASH_MAX]; /* checked for unknown accounts */
 	void *tls;
 	struct gw_httpd *httpd;
 	struct gw_httpd_route *routes;
@@ -81,17 +82,12 @@ web_msg_text(const char *code)
 void
 web_flash(struct web_req *r)
 {
+	/* Only fixed texts: a link cannot make a page say anything. */
 	const char *m = web_msg_text(web_form_get(&r->query, "msg"));
-	const char *e = web_form_get(&r->query, "err");
 
 	if (m != NULL) {
 		web_raw(r, "<p class=\"msg\" id=\"msg\">");
 		web_text(r, m);
-		web_raw(r, "</p>\n");
-	}
-	if (e != NULL) {
-		web_raw(r, "<p class=\"err\" id=\"err\">");
-		web_text(r, e);
 		web_raw(r, "</p>\n");
 	}
 }
@@ -397,6 +393,10 @@ login_post(struct web_req *r)
 		web_error(r, 503, "Baza de date este ocupată; reîncercați.");
 		return;
 	}
+	/* An unknown account costs the same time as a wrong password, so
+	 * the answer's delay does not tell which names exist. */
+	if (ok == 0)
+		(void)web_password_verify(pw, r->web->dummy_hash);
 	if (ok == 0 || !u.active || web_role_parse(u.role) == 0 ||
 	    !web_password_verify(pw, u.pw_hash)) {
 		store_user_clear(&u);
@@ -683,6 +683,17 @@ gw_web_new(struct gateway *gw, char *err, size_t errlen)
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->gw = gw;
+	{
+		char pw[WEB_TOKEN_HEX + 1];
+
+		if (web_token_new(pw, sizeof(pw)) != 0 ||
+		    web_password_hash(pw, w->dummy_hash,
+		    sizeof(w->dummy_hash)) != 0) {
+			snprintf(err, errlen, "libsodium could not hash");
+			free(w);
+			return NULL;
+		}
+	}
 	w->tls = web_tls_new(gw->conf, err, errlen);
 	if (w->tls == NULL) {
 		free(w);
