@@ -154,6 +154,17 @@ struct gw_config {
 	char **metrics_allow;	/* allowed scrapers, empty = any */
 	size_t n_metrics_allow;
 
+	/* [web] (gateway/web.h): the SPAS back office, HTTPS only */
+	char *web_listen;	/* "HOST:PORT" or NULL = off */
+	char *web_tls_cert;	/* PEM certificate; NULL = self-signed one
+				 * generated in the state directory */
+	char *web_tls_key;	/* PEM private key of tls_cert */
+	int web_session_idle_s;	/* a session unused this long ends */
+	int web_session_max_s;	/* a session ends this long after login */
+	int web_login_failures;	/* wrong passwords before a pause */
+	int web_login_block_s;	/* the pause (per account, per address) */
+	int web_max_body;	/* bytes of a form */
+
 	/* [flows] */
 	char *flows_dir;	/* directory of *.flow files */
 	int session_reprompt_s; /* default re-prompt after silence */

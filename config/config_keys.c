@@ -84,6 +84,15 @@ static const struct config_key config_keys[] = {
 	/* [metrics] (gateway/gw_metrics.h) */
 	{ "metrics", "listen", CONFIG_KEY_STRING, NULL, 0, 0, G(metrics_listen), 0, 0, check_listen },
 	{ "metrics", "allow", CONFIG_KEY_LIST, "", 0, 0, G(metrics_allow), G(n_metrics_allow), 0, check_addr },
+	/* [web] the SPAS back office over HTTPS (gateway/web.h); off by default */
+	{ "web", "listen", CONFIG_KEY_STRING, NULL, 0, 0, G(web_listen), 0, 0, check_listen },
+	{ "web", "tls_cert", CONFIG_KEY_STRING, NULL, 0, 0, G(web_tls_cert), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "web", "tls_key", CONFIG_KEY_STRING, NULL, 0, 0, G(web_tls_key), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "web", "session_idle_s", CONFIG_KEY_INT, "1800", 60, 86400, G(web_session_idle_s), 0, 0, NULL },
+	{ "web", "session_max_s", CONFIG_KEY_INT, "43200", 300, 604800, G(web_session_max_s), 0, 0, NULL },
+	{ "web", "login_failures", CONFIG_KEY_INT, "10", 1, 1000, G(web_login_failures), 0, 0, NULL },
+	{ "web", "login_block_s", CONFIG_KEY_INT, "300", 1, 86400, G(web_login_block_s), 0, 0, NULL },
+	{ "web", "max_body", CONFIG_KEY_INT, "16384", 1024, 1048576, G(web_max_body), 0, 0, NULL },
 	/* [flows] */
 	{ "flows", "dir", CONFIG_KEY_STRING, NULL, 0, 0, G(flows_dir), 0, CONFIG_KEY_NONEMPTY, NULL },
 	{ "flows", "reprompt_s", CONFIG_KEY_INT, "3600", 0, 604800, G(session_reprompt_s), 0, 0, NULL },

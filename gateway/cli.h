@@ -116,4 +116,8 @@ void cli_backup_usage(FILE *);
 void cli_restore_usage(FILE *);
 void cli_purge_usage(FILE *);
 
+/* cli_user.c: accounts of the web back office */
+int cli_user_main(struct cli_ctx *, int argc, char **argv);
+void cli_user_usage(FILE *);
+
 #endif /* STAFETA_CLI_H */

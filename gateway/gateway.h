@@ -27,6 +27,7 @@ struct gw_modems;
 struct gw_http;
 struct gw_metrics;
 struct gw_control;
+struct gw_web;
 struct buf;
 struct cli_ctx;
 
@@ -40,6 +41,7 @@ struct gateway {
 	struct gw_http *http;	    /* USSD/HTTP listener or NULL (owned) */
 	struct gw_metrics *metrics; /* /metrics listener or NULL (owned) */
 	struct gw_control *control; /* control socket or NULL (owned) */
+	struct gw_web *web;	    /* [web] back office or NULL (owned) */
 	const char *config_path;    /* from -c (borrowed from argv) */
 	const char *state_override; /* from -S or NULL (borrowed) */
 };

@@ -56,6 +56,9 @@ static const struct gw_ctl_command gw_ctl_commands[] = {
 	{ .name = "flow", .sub = "start", .main = cli_flow_main },
 	{ .name = "tasks", .sub = "done", .main = cli_tasks_main },
 	{ .name = "tasks", .sub = "cancel", .main = cli_tasks_main },
+	{ .name = "user", .sub = "set", .main = cli_user_main },
+	{ .name = "user", .sub = "disable", .main = cli_user_main },
+	{ .name = "user", .sub = "enable", .main = cli_user_main },
 };
 
 struct gw_control {

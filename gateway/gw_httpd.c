@@ -19,6 +19,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -29,6 +30,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include "clock.h"
 #include "config.h"
@@ -274,7 +277,9 @@ static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	UNUSED(bev);
-	UNUSED(what);
+	/* HTTPS: the end of the handshake is an event too, not an end. */
+	if (what == BEV_EVENT_CONNECTED)
+		return;
 	conn_close(arg);
 }
 
@@ -538,7 +543,21 @@ conn_new(struct gw_httpd *srv, evutil_socket_t fd, const unsigned char *addr,
 	TAILQ_INIT(&c->req.in);
 	TAILQ_INIT(&c->req.out);
 	c->req.conn = c;
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (srv->conf.tls != NULL) {
+		/* HTTPS: the handshake is part of the request's deadline;
+		 * the SSL object is freed with the bufferevent. */
+		SSL *ssl = SSL_new(srv->conf.tls);
+
+		c->bev = ssl == NULL ? NULL : bufferevent_openssl_socket_new(
+		    srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev == NULL && ssl != NULL)
+			SSL_free(ssl);
+		if (c->bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	} else
+		c->bev = bufferevent_socket_new(srv->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	c->deadline = evtimer_new(srv->base, conn_deadline_cb, c);
 	if (c->bev == NULL || c->deadline == NULL) {
 		if (c->bev != NULL)

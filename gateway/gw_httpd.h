@@ -105,6 +105,9 @@ struct gw_httpd_conf {
 	 * (401 adds WWW-Authenticate).  Reads the live configuration. */
 	int (*authorize)(void *arg, const struct gw_httpd_req *);
 	void *arg;		  /* of handlers and authorize */
+	void *tls;		  /* SSL_CTX *: every connection is HTTPS
+				   * (libevent's OpenSSL bufferevents);
+				   * NULL = plain HTTP.  Borrowed. */
 };
 
 struct gw_config;

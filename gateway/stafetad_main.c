@@ -29,6 +29,7 @@
 #include "flow.h"
 #include "gateway.h"
 #include "gw_metrics.h"
+#include "web.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -455,6 +456,14 @@ main(int argc, char **argv)
 			goto out_loop;
 		}
 	}
+	/* [web] listen: the SPAS back office (HTTPS), off by default. */
+	if (gw.conf->web_listen != NULL) {
+		gw.web = gw_web_new(&gw, err, sizeof(err));
+		if (gw.web == NULL) {
+			log_warnx("web: %s", err);
+			goto out_loop;
+		}
+	}
 	gw.control = gw_control_new(&gw, err, sizeof(err));
 	if (gw.control == NULL) {
 		log_warnx("control socket: %s", err);
@@ -470,6 +479,7 @@ main(int argc, char **argv)
 		rc = 0;
 	log_info("stopping");
 out_loop:
+	gw_web_free(gw.web);
 	gw_metrics_free(gw.metrics);
 	gw_control_free(gw.control);
 	gw_http_free(gw.http);

@@ -253,6 +253,65 @@ int store_audit(struct store *, const char *who, const char *via,
 struct table *store_audit_list(struct store *, int64_t since,
     const char *who);
 
+/* store_users.c: accounts, sessions and the login throttle of the web
+ * back office (gateway/web_*.c decides; this keeps) */
+struct store_user {
+	int64_t id;
+	char *name;	   /* login name */
+	char *role;	   /* "worker", "head", "mayor", "admin" */
+	char *pw_hash;	   /* crypto_pwhash_str text (Argon2id) */
+	int active;	   /* 0 after `stafeta user disable` */
+	int64_t created_at;
+};
+struct store_web_session {
+	int64_t user_id;
+	char csrf[80];	   /* the session's form token */
+	int64_t created_at; /* login time, ms */
+	int64_t last_seen; /* last request, ms */
+};
+extern const char store_schema_users[];
+extern const char store_schema_web_sessions[];
+/* 1 added, 0 if the name exists, -1. */
+int store_user_add(struct store *, const char *name, const char *role,
+    const char *pw_hash, int64_t now) __attribute__((warn_unused_result));
+/* 1 and *out filled (clear with store_user_clear), 0 if none, -1. */
+int store_user_get(struct store *, const char *name, struct store_user *out)
+    __attribute__((warn_unused_result));
+int store_user_get_id(struct store *, int64_t id, struct store_user *out)
+    __attribute__((warn_unused_result));
+/* 1 changed, 0 no such user, -1. */
+int store_user_set_password(struct store *, const char *name,
+    const char *pw_hash, int64_t now) __attribute__((warn_unused_result));
+int store_user_set_active(struct store *, const char *name, int active,
+    int64_t now) __attribute__((warn_unused_result));
+void store_user_clear(struct store_user *);
+/* Every account (no hashes), by name; NULL on error. */
+struct table *store_user_list(struct store *);
+int store_web_session_add(struct store *, const char *token_hash,
+    int64_t user_id, const char *csrf, int64_t now)
+    __attribute__((warn_unused_result));
+/* 1 and *out filled, 0 if no such session, -1. */
+int store_web_session_get(struct store *, const char *token_hash,
+    struct store_web_session *out) __attribute__((warn_unused_result));
+int store_web_session_touch(struct store *, const char *token_hash,
+    int64_t now) __attribute__((warn_unused_result));
+int store_web_session_delete(struct store *, const char *token_hash)
+    __attribute__((warn_unused_result));
+/* Ends every session of a user (password changed, account disabled). */
+int store_web_session_delete_user(struct store *, int64_t user_id)
+    __attribute__((warn_unused_result));
+/* Deletes sessions idle since before idle_before or created before
+ * created_before. */
+int store_web_session_prune(struct store *, int64_t idle_before,
+    int64_t created_before) __attribute__((warn_unused_result));
+/* Wrong passwords counted for key and the time of the last: 0 or -1. */
+int store_login_failures(struct store *, const char *key, int64_t *failures,
+    int64_t *last_at) __attribute__((warn_unused_result));
+int store_login_fail(struct store *, const char *key, int64_t now)
+    __attribute__((warn_unused_result));
+int store_login_reset(struct store *, const char *key)
+    __attribute__((warn_unused_result));
+
 /* store_inbound.c */
 /* Inserts an inbound message; fills in->id. */
 int store_inbound_add(struct store *, struct store_inbound *in)

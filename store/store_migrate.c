@@ -132,6 +132,8 @@ static const struct store_migration store_migrations[] = {
 	{ "0009_quarantine", store_schema_quarantine },
 	{ "0010_tasks", store_schema_tasks },
 	{ "0011_audit", store_schema_audit },
+	{ "0012_users", store_schema_users },
+	{ "0013_web_sessions", store_schema_web_sessions },
 	{ NULL, NULL },
 };
 

@@ -1,0 +1,214 @@
+# The SPAS back office (issue 14) through the real daemon over HTTPS with
+# curl: HTTPS only with a generated certificate, the security headers and
+# cookie flags, a worker's morning round (today, sheets, the card, a
+# visit, exports) with every view and export in the audit log, roles on
+# the server (the mayor and the administrator get 403 on a child's
+# record), escaping of hostile text, CSRF refusing a form and changing
+# nothing, ten wrong passwords slowed down (per account and per
+# address), an expired session sent back to login, size limits.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/web_lib.sh"
+
+write_conf m1
+start_daemon 1 || { e2e_done; exit 1; }
+cli reporter add --phone 0722400001 --name "Ana Pop" --profession teacher \
+    --commune Apata > /dev/null
+web_user ana worker "parola-ana-lunga"
+web_user sefa head "parola-sefa-lunga"
+web_user primar mayor "parola-primar-lunga"
+web_user admin admin "parola-admin-lunga"
+assert_eq "$(sql "SELECT count(*) FROM users WHERE pw_hash LIKE '\$argon2id\$%'")" 4 \
+    "accounts stored with Argon2id hashes only"
+assert_eq "$(sql "SELECT count(*) FROM users WHERE pw_hash LIKE '%parola%'")" 0 \
+    "no password in clear"
+printf 'scurta\n' | cli user add bad --role worker > /dev/null 2>&1
+assert_eq "$?" 1 "a short password is refused"
+cli user add x --role worker parola-in-argv > /dev/null 2>&1
+assert_eq "$?" 2 "a password is never taken from the command line"
+
+# HTTPS only, with the certificate generated on first start.
+assert_eq "$(test -s "$T/state/web-cert.pem" && stat -c %a "$T/state/web-key.pem")" 600 \
+    "self-signed certificate generated, key private"
+assert_match "$(openssl x509 -in "$T/state/web-cert.pem" -noout -text)" \
+    "IP Address:127.0.0.1" "certificate names 127.0.0.1"
+_plain=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WPORT/login")
+assert_match "$_plain" "^(000|400)$" "no page over plain HTTP"
+assert_eq "$(web_get anon /azi)" 303 "no session: sent to login"
+
+# A sheet waiting for its visit.
+SID=$(web_sheet 48219303)
+assert_match "$SID" "^[0-9]+$" "a sheet arrived"
+
+# The worker's morning round.
+assert_eq "$(web_login w ana parola-ana-lunga)" 303 "worker logs in"
+_hdr=$(wcurl w -D - -o "$T/page.html" "$W/azi")
+assert_match "$_hdr" "Content-Security-Policy: default-src 'none'; style-src 'self'" \
+    "CSP without inline script"
+assert_match "$_hdr" "X-Frame-Options: DENY" "frames denied"
+assert_match "$_hdr" "Referrer-Policy: no-referrer" "no referrer"
+assert_match "$_hdr" "X-Content-Type-Options: nosniff" "no sniffing"
+assert_match "$_hdr" "Strict-Transport-Security: max-age=" "HSTS"
+assert_match "$(grep stafeta_session "$T/login-answer.html" 2>/dev/null; \
+    wcurl x -D - -o /dev/null "$W/login" | grep -i set-cookie)" \
+    "Secure; HttpOnly; SameSite=Strict" "cookies Secure, HttpOnly, SameSite=Strict"
+assert_match "$(grep -o 'id="n_need">[0-9]*' "$T/page.html")" ">1$" \
+    "today: one sheet waits for its visit"
+assert_match "$(cat "$T/page.html")" "href=\"/fisa\?id=$SID\">08-001<" \
+    "today links the sheet by its opaque id"
+assert_eq "$(grep -c 48219303 "$T/page.html")" 0 "today shows no family code"
+assert_eq "$(web_get w /fise)" 200 "sheets list"
+assert_match "$(cat "$T/page.html")" "48219303" "the list shows the family code to SPAS"
+assert_eq "$(grep -o 'href="[^"]*"' "$T/page.html" | grep -c 48219303)" 0 \
+    "no family code in any URL"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND via = 'web' AND action = 'view' AND object = 'list:sheets'")" 1 \
+    "the list view is audited"
+assert_eq "$(web_get w "/fisa?id=$SID")" 200 "sheet card"
+assert_match "$(grep -o 'id="state">[^<]*' "$T/page.html")" "nouă" \
+    "card: a new sheet"
+assert_match "$(cat "$T/page.html")" "id=\"visit_done\"" "card: the visit can be recorded"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND action = 'view' AND object = 'sheet:08-001'")" 1 \
+    "the card view is audited"
+
+# A form without its CSRF token changes nothing.
+_code=$(wcurl w -o "$T/post.html" -w '%{http_code}' --data "id=$SID&action=done" "$W/fisa/vizita")
+assert_eq "$_code" 403 "visit without CSRF token refused"
+_code=$(wcurl w -o "$T/post.html" -w '%{http_code}' --data "id=$SID&action=done&csrf=0000" "$W/fisa/vizita")
+assert_eq "$_code" 403 "visit with a wrong CSRF token refused"
+assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SID")" new "and the sheet did not change"
+# Another session's token is not this one's.
+assert_eq "$(web_login w2 sefa parola-sefa-lunga)" 303 "head logs in"
+web_get w2 /azi > /dev/null
+cp "$T/page.html" "$T/head.html"
+web_get w "/fisa?id=$SID" > /dev/null
+_c2=$(web_csrf "$T/head.html")
+_code=$(wcurl w -o "$T/post.html" -w '%{http_code}' --data "id=$SID&action=done&csrf=$_c2" "$W/fisa/vizita")
+assert_eq "$_code" 403 "another session's token refused"
+assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SID")" new "still unchanged"
+
+# Schedule, then record the visit.
+web_get w "/fisa?id=$SID" > /dev/null
+assert_eq "$(web_post w /fisa/vizita --data-urlencode "id=$SID" --data-urlencode action=schedule --data-urlencode date=2026-02-30)" 400 \
+    "a date that is not a day refused"
+assert_eq "$(web_post w /fisa/vizita --data-urlencode "id=$SID" --data-urlencode action=schedule --data-urlencode date=2030-01-15)" 303 \
+    "visit scheduled"
+assert_eq "$(sql "SELECT state || ' ' || visit_date FROM sheets WHERE id = $SID")" "visit_scheduled 2030-01-15" \
+    "stored as scheduled"
+assert_eq "$(web_post w /fisa/vizita --data-urlencode "id=$SID" --data-urlencode action=done)" 303 \
+    "visit recorded"
+assert_match "$(grep -i '^location' "$T/post.headers")" "/fisa\?id=$SID&msg=visit_done" \
+    "back to the card"
+assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SID")" visited "the sheet is visited"
+web_get w "/fisa?id=$SID&msg=visit_done" > /dev/null
+assert_match "$(grep -o 'id="state">[^<]*' "$T/page.html")" "vizitată" "card: visited"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND action = 'change' AND object = 'sheet:08-001'")" 2 \
+    "both changes audited"
+
+# Exports: CSV with BOM and Romanian headings, XLSX; both audited.
+wcurl w -o "$T/sheets.csv" -D "$T/csv.headers" "$W/fise?format=csv"
+assert_eq "$(head -c 3 "$T/sheets.csv" | od -An -tx1 | tr -d ' ')" efbbbf "CSV starts with a BOM"
+assert_match "$(head -n 1 "$T/sheets.csv")" "Nr. fișă" "CSV has Romanian headings"
+assert_match "$(cat "$T/csv.headers")" "attachment; filename=\"sheets.csv\"" "CSV is a download"
+wcurl w -o "$T/sheets.xlsx" "$W/fise?format=xlsx"
+assert_eq "$(head -c 2 "$T/sheets.xlsx")" PK "XLSX is a zip"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND action = 'export' AND object = 'export:sheets'")" 2 \
+    "exports audited"
+assert_eq "$(web_get w /jurnal)" 403 "the audit log is not the worker's"
+
+# Tasks: close one.
+sql "INSERT INTO tasks (service, kind, ref, title, created_at, due_at) VALUES ('sheet', 'unknown_household', 'sheet:08-001', 'Verificați codul familiei', $(now_ms), $(now_ms))"
+TID=$(sql "SELECT max(id) FROM tasks")
+assert_eq "$(web_get w /sarcini)" 200 "tasks page"
+assert_match "$(cat "$T/page.html")" "Verificați codul familiei" "the open task is listed"
+assert_eq "$(web_post w /sarcini/inchide --data-urlencode "id=$TID" --data-urlencode state=done --data-urlencode "outcome=cod corect")" 303 \
+    "task closed"
+assert_eq "$(sql "SELECT state || ' ' || closed_by FROM tasks WHERE id = $TID")" "done ana" \
+    "closed by the worker"
+
+# Escaping: a hostile reporter name is shown as text.
+web_get w /raportori > /dev/null
+assert_eq "$(web_post w /raportori/adauga --data-urlencode phone=0722400009 \
+    --data-urlencode 'name=<script>alert("x")</script> Ștefan Țăranu' \
+    --data-urlencode profession=teacher --data-urlencode commune=Apata)" 303 \
+    "reporter enrolled from the page"
+assert_eq "$(sql "SELECT count(*) FROM reporters WHERE phone = '+40722400009'")" 1 "stored"
+web_get w /raportori > /dev/null
+assert_match "$(cat "$T/page.html")" "&lt;script&gt;alert\(&quot;x&quot;\)&lt;/script&gt; Ștefan Țăranu" \
+    "hostile name escaped, diacritics intact"
+assert_eq "$(grep -c '<script>' "$T/page.html")" 0 "no script element on the page"
+assert_eq "$(web_post w /raportori/stare --data-urlencode phone=0722400009 --data-urlencode active=0)" 303 \
+    "reporter disabled"
+assert_eq "$(sql "SELECT active FROM reporters WHERE phone = '+40722400009'")" 0 "disabled in the store"
+web_get w /raportori > /dev/null
+assert_eq "$(web_post w /raportori/pin --data-urlencode phone=0722400009 --data-urlencode pin=12ab)" 400 \
+    "a bad PIN refused"
+assert_eq "$(web_post w /raportori/pin --data-urlencode phone=0722400009 --data-urlencode pin=4321)" 303 \
+    "PIN reset"
+assert_eq "$(web_get w /modemuri)" 200 "modems page"
+assert_match "$(cat "$T/page.html")" "<td>m1</td><td>up</td>" "modem m1 up"
+assert_eq "$(web_get w /coada)" 200 "queue page"
+
+# The mayor: counts, never a record.
+assert_eq "$(web_login m primar parola-primar-lunga)" 303 "mayor logs in"
+assert_eq "$(web_get m /azi)" 200 "mayor's today"
+assert_match "$(cat "$T/page.html")" "id=\"n_need\">0<" "mayor sees counts"
+assert_eq "$(grep -c '08-001' "$T/page.html")" 0 "and no sheet"
+assert_eq "$(web_get m "/fisa?id=$SID")" 403 "mayor: 403 on the sheet card"
+assert_eq "$(web_get m /fise)" 403 "mayor: 403 on the sheets list"
+assert_eq "$(web_get m "/fise?format=csv")" 403 "mayor: 403 on the export"
+assert_eq "$(web_get m /raportori)" 403 "mayor: 403 on reporters"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'primar' AND action <> 'login'")" 0 \
+    "nothing of a record was read for the mayor"
+assert_eq "$(web_login a admin parola-admin-lunga)" 303 "admin logs in"
+assert_eq "$(web_get a "/fisa?id=$SID")" 403 "admin: 403 on the sheet card"
+assert_eq "$(web_get a /utilizatori)" 200 "admin: accounts"
+assert_eq "$(web_get w /utilizatori)" 403 "worker: 403 on accounts"
+assert_eq "$(web_get w2 /jurnal)" 200 "head: the audit log"
+assert_match "$(cat "$T/page.html")" "sheet:08-001" "the audit log shows the card view"
+
+# Size limits: a form over [web] max_body is refused unread.
+head -c 20000 /dev/zero | tr '\0' a > "$T/big"
+_code=$(wcurl w -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' \
+    --data-binary "@$T/big" "$W/sarcini/inchide")
+assert_eq "$_code" 413 "a form over max_body refused"
+
+# Logout ends the session.
+web_get w /azi > /dev/null
+assert_eq "$(web_post w /logout)" 303 "logout"
+assert_eq "$(web_get w /azi)" 303 "after logout: back to login"
+
+# Ten wrong passwords for one account: slowed down, even the right one.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	_code=$(web_login t ana "gresita-$i-lunga")
+	[ "$_code" = 401 ] || fail "wrong password $i: $_code"
+done
+assert_eq "$(web_login t ana parola-ana-lunga)" 429 "11th try refused, even the right password"
+assert_match "$(cat "$T/login-answer.html")" "Prea multe parole greșite" "the page says why"
+assert_match "$(grep -c 'web: login paused' "$T/daemon.log")" "^[1-9]" "logged"
+clock_advance 301
+assert_eq "$(web_login t ana parola-ana-lunga)" 303 "after the pause the right password works"
+# ... and per address: ten wrong passwords for accounts that do not exist.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	web_login t "nimeni$i" "gresita-$i-lunga" > /dev/null
+done
+assert_eq "$(web_login t sefa parola-sefa-lunga)" 429 "one address guessing is slowed down for every account"
+clock_advance 301
+assert_eq "$(web_login t sefa parola-sefa-lunga)" 303 "after the pause: in"
+
+# An idle session expires (test clock) and goes back to login.
+assert_eq "$(web_get t /azi)" 200 "session alive"
+clock_advance 601
+_loc=$(wcurl t -D - -o /dev/null "$W/azi" | grep -i '^location')
+assert_match "$_loc" "/login\?expired=1" "expired session: back to login"
+assert_eq "$(web_get t /azi)" 303 "and it stays ended"
+web_get anon "/login?expired=1" > /dev/null
+assert_match "$(cat "$T/page.html")" "Sesiunea a expirat" "the login page says so"
+
+# A disabled account's session ends at once.
+assert_eq "$(web_login d ana parola-ana-lunga)" 303 "worker back in"
+cli user disable ana > /dev/null
+assert_eq "$(web_get d /azi)" 303 "disabled account: session ended"
+assert_eq "$(web_login d ana parola-ana-lunga)" 401 "disabled account cannot log in"
+
+stop_daemon
+assert_eq "$RC" 0 "daemon stopped cleanly"
+e2e_done
