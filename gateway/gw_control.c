@@ -56,6 +56,16 @@ static const struct gw_ctl_command gw_ctl_commands[] = {
 	{ .name = "flow", .sub = "start", .main = cli_flow_main },
 	{ .name = "tasks", .sub = "done", .main = cli_tasks_main },
 	{ .name = "tasks", .sub = "cancel", .main = cli_tasks_main },
+	{ .name = "cases", .sub = "assign", .main = cli_cases_main },
+	{ .name = "cases", .sub = "ris", .main = cli_cases_main },
+	{ .name = "cases", .sub = "plan", .main = cli_cases_main },
+	{ .name = "cases", .sub = "approve", .main = cli_cases_main },
+	{ .name = "cases", .sub = "monitor", .main = cli_cases_main },
+	{ .name = "cases", .sub = "suspect", .main = cli_cases_main },
+	{ .name = "cases", .sub = "notified", .main = cli_cases_main },
+	{ .name = "cases", .sub = "verified", .main = cli_cases_main },
+	{ .name = "cases", .sub = "dismiss", .main = cli_cases_main },
+	{ .name = "cases", .sub = "close", .main = cli_cases_main },
 };
 
 struct gw_control {
