@@ -290,6 +290,12 @@ struct table *cases_quarterly(struct store *, int year, int quarter,
 struct table *cases_annual(struct store *, const struct sheet_table *,
     int year, int suppress, int64_t now);
 
+/* cases_purge.c: the purge hook (flows/service.h): closed cases older
+ * than [sheets] keep_years, with all their rows. */
+int cases_purge(void *state, struct store *, const struct gw_config *,
+    int64_t now, int batch, int dry_run, service_purge_report_cb *report,
+    void *arg) __attribute__((warn_unused_result));
+
 /* cases_service.c */
 struct cases_conf {
 	char **spas_numbers;  /* alerts; empty: [sheets] spas_numbers */

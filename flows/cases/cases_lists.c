@@ -38,12 +38,12 @@
 
 static const char all_sql[] =
     "SELECT " CASE_COLS_L ", r.opened_at, r.notified_at"
-    " FROM cases c JOIN sheets s ON s.id = c.sheet_id"
+    " FROM cases c LEFT JOIN sheets s ON s.id = c.sheet_id"
     " LEFT JOIN case_referrals r ON r.case_id = c.id AND r.closed_at IS NULL"
     " ORDER BY c.id";
 static const char one_sql[] =
     "SELECT " CASE_COLS_L ", r.opened_at, r.notified_at"
-    " FROM cases c JOIN sheets s ON s.id = c.sheet_id"
+    " FROM cases c LEFT JOIN sheets s ON s.id = c.sheet_id"
     " LEFT JOIN case_referrals r ON r.case_id = c.id AND r.closed_at IS NULL"
     " WHERE c.id = ?1";
 static const char hist_sql[] =

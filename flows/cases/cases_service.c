@@ -151,5 +151,5 @@ const struct service cases_service = {
 	.init = cases_service_init,
 	.tick = cases_service_tick,
 	.free = cases_service_free,
-	.purge = NULL,
+	.purge = cases_purge,
 };

@@ -33,7 +33,7 @@ static const char cases_schema_0001[] =
     "CREATE TABLE cases ("
     "  id INTEGER PRIMARY KEY,"
     "  household TEXT,"
-    "  sheet_id INTEGER NOT NULL REFERENCES sheets(id),"
+    "  sheet_id INTEGER NOT NULL,"
     "  state TEXT NOT NULL,"
     "  urgent INTEGER NOT NULL DEFAULT 0,"
     "  high_risk INTEGER NOT NULL DEFAULT 0,"
@@ -69,7 +69,7 @@ static const char cases_schema_0001[] =
     ");"
     "CREATE INDEX cases_household ON cases(household) WHERE state <> 'closed';"
     "CREATE TABLE case_sheets ("
-    "  sheet_id INTEGER PRIMARY KEY REFERENCES sheets(id),"
+    "  sheet_id INTEGER PRIMARY KEY,"
     "  case_id INTEGER NOT NULL REFERENCES cases(id)"
     ");"
     "CREATE TABLE case_transitions ("
@@ -142,7 +142,7 @@ const struct store_migration cases_migrations[] = {
 	" c.refresh_due_at, c.closed_reason, c.updated_at"
 
 static const char get_sql[] =
-    "SELECT " CASE_COLS " FROM cases c JOIN sheets s ON s.id = c.sheet_id"
+    "SELECT " CASE_COLS " FROM cases c LEFT JOIN sheets s ON s.id = c.sheet_id"
     " WHERE c.id = ?1";
 static const char set_state_sql[] =
     "UPDATE cases SET state = ?2, updated_at = ?3 WHERE id = ?1";

@@ -364,6 +364,15 @@ test_not_confirmed(void **state)
 }
 
 static void
+purge_report_cb(void *arg, const char *cls, int64_t rows, int64_t before)
+{
+	(void)arg;
+	(void)before;
+	assert_string_equal(cls, "cases");
+	assert_int_equal(rows, 1);
+}
+
+static void
 test_referral(void **state)
 {
 	struct fixture *f = *state;
@@ -403,6 +412,17 @@ test_referral(void **state)
 	    1000LL), CASES_ERR_STATE);
 	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE object = "
 	    "'case:1' AND action = 'close'"), 1);
+	/* Retention (DP8): the closed case goes with all its rows after
+	 * keep_years; an open one stays. */
+	submit(f, "FO 48219303 2b", now + 60 * 3600 * 1000LL);
+	tick(f, now + 61 * 3600 * 1000LL);
+	f->sc.keep_years = 1;
+	assert_int_equal(cases_purge(NULL, f->st, &f->conf, now + 800 * DAY,
+	    10, 0, purge_report_cb, NULL), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM case_transitions WHERE "
+	    "case_id = 1"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM case_referrals"), 0);
 	clock_test_set(-1);
 }
 
