@@ -357,15 +357,11 @@ cases_record_ris(struct store *st, const struct gw_config *conf,
 	}
 	rc = CASES_OK;
 done:
-	if (rc == CASES_OK && out != NULL) {
-		rc = finish(st, rc, who, "ris", id, now);
-		if (rc == CASES_OK && cases_store_get(st, id, out) != 1)
-			rc = CASES_ERR_STORE;
-		cases_row_clear(&c);
-		return rc;
-	}
 	cases_row_clear(&c);
-	return finish(st, rc, who, "ris", id, now);
+	rc = finish(st, rc, who, "ris", id, now);
+	if (rc == CASES_OK && out != NULL && cases_store_get(st, id, out) != 1)
+		rc = CASES_ERR_STORE;
+	return rc;
 }
 
 enum cases_status

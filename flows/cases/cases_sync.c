@@ -339,66 +339,80 @@ done:
 	return rc;
 }
 
+/* A case whose sheet's visit moved on (sync_visits). */
+struct visit_item {
+	int64_t case_id;
+	int done;	  /* the sheet says visited */
+	char *day;	  /* the sheet's visit_date, or NULL */
+};
+
+struct visit_list {
+	struct visit_item *v;
+	size_t n;
+};
+
 static int
 visits_cb(struct store_sql *q, void *arg)
 {
-	struct new_list *l = arg; /* reused: id, household = state, ... */
-	struct new_sheet *s;
+	struct visit_list *l = arg;
+	struct visit_item *it;
 	const char *state = store_sql_col_text(q, 1);
-	const char *date = store_sql_col_text(q, 2);
 
 	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	s = &l->v[l->n++];
-	memset(s, 0, sizeof(*s));
-	s->id = store_sql_col_int64(q, 0);
-	s->any_risk = state != NULL && strcmp(state, "visited") == 0;
-	s->household = date != NULL ? xstrdup(date) : NULL;
+	it = &l->v[l->n++];
+	it->case_id = store_sql_col_int64(q, 0);
+	it->done = state != NULL && strcmp(state, "visited") == 0;
+	it->day = store_sql_col_strdup(q, 2);
 	return 0;
+}
+
+/* Writes one text column (?2) of case id (?1) at now (?3). */
+static int
+set_case_text(struct store *st, const char *sql, int64_t id, const char *v,
+    int64_t now)
+{
+	struct store_sql *q = store_sql_prepare(st, sql);
+
+	if (q == NULL)
+		return -1;
+	store_sql_bind_int64(q, 1, id);
+	store_sql_bind_text(q, 2, v);
+	store_sql_bind_int64(q, 3, now);
+	return store_sql_exec(q, "case visit");
 }
 
 /* Visits recorded with `stafeta sheets visit` (the sheet service's). */
 static int
 sync_visits(struct store *st, int64_t now)
 {
-	struct new_list l = { NULL, 0 };
+	struct visit_list l = { NULL, 0 };
 	struct store_sql *q = store_sql_prepare(st, visits_sql);
 	char why[64], today[16];
 	int rc = -1;
 
 	if (q == NULL || store_sql_walk(q, visits_cb, &l, "case visits") != 0)
 		goto done;
+	cases_format_day(now, today, sizeof(today));
 	for (size_t i = 0; i < l.n; i++) {
+		const struct visit_item *it = &l.v[i];
 		struct cases_row c;
-		const char *day = l.v[i].household;
 		int ok;
 
-		if (cases_store_get(st, l.v[i].id, &c) != 1)
+		if (cases_store_get(st, it->case_id, &c) != 1)
 			goto done;
-		if (l.v[i].any_risk) {
-			cases_format_day(now, today, sizeof(today));
-			q = store_sql_prepare(st, set_visited_sql);
-			ok = q != NULL;
-			if (ok) {
-				store_sql_bind_int64(q, 1, c.id);
-				store_sql_bind_text(q, 2, day != NULL &&
-				    strcmp(day, today) < 0 ? day : today);
-				store_sql_bind_int64(q, 3, now);
-				ok = store_sql_exec(q, "case visited") == 0;
-			}
-			ok = ok && cases_enter_state(st, &c, CASES_RIS_ANALYSIS,
+		if (it->done) {
+			/* Done on the planned day if that has come, else
+			 * today. */
+			ok = set_case_text(st, set_visited_sql, c.id,
+			    it->day != NULL && strcmp(it->day, today) < 0 ?
+			    it->day : today, now) == 0 &&
+			    cases_enter_state(st, &c, CASES_RIS_ANALYSIS,
 			    "sheets visit", "RIS visit done", now) == 0;
 		} else {
-			q = store_sql_prepare(st, set_visit_date_sql);
-			ok = q != NULL;
-			if (ok) {
-				store_sql_bind_int64(q, 1, c.id);
-				store_sql_bind_text(q, 2, day);
-				store_sql_bind_int64(q, 3, now);
-				ok = store_sql_exec(q, "case visit date") == 0;
-			}
 			snprintf(why, sizeof(why), "visit scheduled %s",
-			    day != NULL ? day : "?");
-			ok = ok && cases_enter_state(st, &c, c.state,
+			    it->day != NULL ? it->day : "?");
+			ok = set_case_text(st, set_visit_date_sql, c.id, it->day,
+			    now) == 0 && cases_enter_state(st, &c, c.state,
 			    "sheets visit", why, now) == 0;
 		}
 		cases_row_clear(&c);
@@ -407,7 +421,9 @@ sync_visits(struct store *st, int64_t now)
 	}
 	rc = 0;
 done:
-	new_list_free(&l);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i].day);
+	free(l.v);
 	return rc;
 }
 

@@ -167,6 +167,8 @@ assert_eq "$(sent_to $SPAS 'STAFETA D8:%' | grep -c 'caz 2')" 1 "D8: the sheet's
 assert_eq "$(sent_to $SPAS 'STAFETA D8: caz 2%')" \
     "STAFETA D8: caz 2: ultima fisa de observatie (FO 08-002) are 12 luni. Reinnoiti fisa copiilor familiei." \
     "D8 text"
+assert_eq "$(sql "SELECT max(parts) FROM outbox WHERE text LIKE 'STAFETA D_:%' OR text LIKE 'STAFETA ESCALADARE%' OR text LIKE 'STAFETA: planul%'")" \
+    1 "every case alert is one SMS"
 for n in $SPAS $HEAD $MAYOR; do
 	case "$(sql "SELECT group_concat(text, ' ') FROM outbox WHERE recipient = '$n'")" in
 	*48219303*|*55500011*|*Maria*|*1a1*) fail "an alert to $n carries family data" ;;

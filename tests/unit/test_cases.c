@@ -363,6 +363,57 @@ test_not_confirmed(void **state)
 	clock_test_set(-1);
 }
 
+/* D5 and D6: the plan late, the order late; each alert once. */
+static void
+test_plan_deadlines(void **state)
+{
+	struct fixture *f = *state;
+	struct cases_ris ris = { "Maria", NULL, NULL, "2b", CASES_CONCL_PLAN,
+		NULL };
+	struct cases_plan plan = { NULL, "health", "Sprijin", NULL, 6 };
+	int64_t now = T0 + 10 * 3600 * 1000LL, t;
+	static const char mayor_sql[] = "SELECT count(*) FROM outbox WHERE "
+	    "text = 'STAFETA: planul de servicii al cazului 1 asteapta "
+	    "dispozitia primarului de 5 zile. Va rugam semnati dispozitia.'";
+
+	f->cc.mayor_numbers = f->head; /* any number will do */
+	f->cc.n_mayor_numbers = 1;
+	clock_test_set(now);
+	submit(f, "FO 48219303 2b", now);
+	tick(f, now);
+	assert_int_equal(cases_record_ris(f->st, &f->conf, f->t, 1, &ris,
+	    "maria", now, NULL), CASES_OK);
+	tick(f, now + 29 * DAY);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE text LIKE "
+	    "'STAFETA D5:%'"), 0);
+	tick(f, now + 30 * DAY + 1000);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE text = "
+	    "'STAFETA D5: caz 1 (fisa FO 08-001): planul de servicii trebuia "
+	    "intocmit in 30 de zile de la confirmarea riscului.'"), 1);
+	tick(f, now + 31 * DAY);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE text LIKE "
+	    "'STAFETA D5:%'"), 1);
+	t = now + 32 * DAY;
+	assert_int_equal(cases_draft_plan(f->st, 1, &plan, "maria", t),
+	    CASES_OK);
+	tick(f, t + 4 * DAY);
+	assert_int_equal(count(f, mayor_sql), 0);
+	tick(f, t + 5 * DAY + 1000);
+	assert_int_equal(count(f, mayor_sql), 1);
+	tick(f, t + 9 * DAY);
+	assert_int_equal(count(f, mayor_sql), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE text LIKE "
+	    "'STAFETA D6:%'"), 0);
+	tick(f, t + 10 * DAY + 1000);
+	assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE recipient "
+	    "= '+40700000001' AND text = 'STAFETA D6: caz 1 (fisa FO 08-001): "
+	    "planul asteapta dispozitia primarului de 10 zile. Reamintiti "
+	    "primarului.'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM due WHERE owner = "
+	    "'cases' AND key = 'd6:1'"), 0);
+	clock_test_set(-1);
+}
+
 static void
 purge_report_cb(void *arg, const char *cls, int64_t rows, int64_t before)
 {
@@ -436,6 +487,8 @@ main(void)
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test_setup_teardown(test_workflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_confirmed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_plan_deadlines, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_referral, setup, teardown),
 	};
