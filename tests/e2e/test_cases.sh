@@ -200,6 +200,9 @@ assert_eq "$(sql "SELECT count(*) FROM tasks WHERE service = 'cases' AND kind = 
     1 "call-back task with a deadline"
 sms "+40744555666" "SUNATI" > /dev/null
 assert_eq "$(sql "SELECT count(*) FROM tasks WHERE kind = 'callback'")" 1 "one open call-back per number"
+r=$(sms "+40744555888" "Buna ziua, ce faceti?")
+assert_eq "$(sql "SELECT count(*) FROM tasks WHERE kind = 'callback'")" 1 \
+    "a greeting is no call-back request"
 r=$(sms "+40744555777" "AJUTOR")
 assert_match "$r" "SUNATI" "AJUTOR answers with help that offers SUNATI"
 
