@@ -59,6 +59,16 @@ static const struct gw_ctl_command gw_ctl_commands[] = {
 	{ .name = "user", .sub = "set", .main = cli_user_main },
 	{ .name = "user", .sub = "disable", .main = cli_user_main },
 	{ .name = "user", .sub = "enable", .main = cli_user_main },
+	{ .name = "cases", .sub = "assign", .main = cli_cases_main },
+	{ .name = "cases", .sub = "ris", .main = cli_cases_main },
+	{ .name = "cases", .sub = "plan", .main = cli_cases_main },
+	{ .name = "cases", .sub = "approve", .main = cli_cases_main },
+	{ .name = "cases", .sub = "monitor", .main = cli_cases_main },
+	{ .name = "cases", .sub = "suspect", .main = cli_cases_main },
+	{ .name = "cases", .sub = "notified", .main = cli_cases_main },
+	{ .name = "cases", .sub = "verified", .main = cli_cases_main },
+	{ .name = "cases", .sub = "dismiss", .main = cli_cases_main },
+	{ .name = "cases", .sub = "close", .main = cli_cases_main },
 };
 
 struct gw_control {

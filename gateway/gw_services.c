@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "config.h"
 #include "flow.h"
 #include "gateway.h"
@@ -22,6 +23,7 @@
 /* The services, in start order. */
 static const struct service *const gw_service_table[] = {
 	&sheet_service,
+	&cases_service,
 };
 
 struct gw_services {

@@ -70,6 +70,7 @@ static const struct cli_command cli_commands[] = {
 	{ .name = "tasks", .main = cli_tasks_main, .usage = cli_tasks_usage, .help = "[done|cancel ID]  the SPAS task list" },
 	{ .name = "audit", .main = cli_audit_main, .usage = cli_audit_usage, .help = "[--days N]  who viewed or exported what" },
 	{ .name = "user", .main = cli_user_main, .usage = cli_user_usage, .help = "add|passwd|disable|enable|list  web back office accounts" },
+	{ .name = "cases", .main = cli_cases_main, .usage = cli_cases_usage, .help = "...  the SPAS case workflow after a sheet" },
 	{ .name = "purge", .main = cli_purge_main, .usage = cli_purge_usage, .help = "[--dry-run]  delete what is past its retention" },
 };
 
