@@ -14,6 +14,11 @@ balance_regex = $EXAMPLE_RE
 low_credit = 2.0" write_at_modem h1 huawei
 write_at_modem s1 sim800
 start_daemon 2 || { e2e_done; exit 1; }
+for m in h1:huawei s1:sim800; do
+	grep -Eq "start profile ${m#*:}, [1-9][0-9]* answers from .*/tests/tools/at-data/${m#*:}\.at" "$T/at-${m%%:*}/emulator.log" &&
+	    ok "${m%%:*} answers from at-data/${m#*:}.at (recorded lines)" ||
+	    fail "${m%%:*} not answering from its data file"
+done
 
 # 1. Single GSM-7 message to the Huawei: stored, answered; the answer's
 #    PDU, as the modem received it in AT+CMGS, decodes to the reply text.
