@@ -988,6 +988,11 @@ mg_send(struct mg *g, const struct modem_send *snd,
 			GSM_EncodeUDHHeader(NULL, &p->UDH);
 		}
 		CopyUnicodeString(p->SMSC.Number, g->smsc.Number);
+		/* A location makes libgammu ask the modem again (AT+CSCA?)
+		 * for every part (PHONE_EncodeSMSFrame); the number read once
+		 * per connection is the same. */
+		if (g->smsc.Number[0] != 0 || g->smsc.Number[1] != 0)
+			p->SMSC.Location = 0;
 		CopyUnicodeString(p->Number, rcpt);
 		/* Status_Report here means "request a delivery report". */
 		p->PDU = snd->want_report ? SMS_Status_Report : SMS_Submit;

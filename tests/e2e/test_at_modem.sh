@@ -58,6 +58,15 @@ for n in 2 3; do
 	    "reply to +4072200000$n decodes intact from the modem's PDUs"
 done
 
+# The SMSC number is asked once per connection, not once per part sent
+# (libgammu re-reads it with AT+CSCA? when the message names a location).
+starts=$(grep -c 'start profile' "$T/at-s1/emulator.log")
+cmgs=$(grep -c '^[0-9]* AT+CMGS=' "$T/at-s1/commands.log")
+csca=$(grep -c '^[0-9]* AT+CSCA?' "$T/at-s1/commands.log")
+[ "$cmgs" -gt "$starts" ] && [ "$csca" -le "$starts" ] &&
+    ok "AT+CSCA? $csca time(s) for $cmgs AT+CMGS over $starts connection(s)" ||
+    fail "AT+CSCA? $csca times for $cmgs AT+CMGS over $starts connection(s)"
+
 # 3. Delivery reports: every send asked for one (TP-SRR), the emulator
 #    answered with +CDS, and the report was matched by recipient and MR.
 assert_match "$(at_sent h1 | cut -f4 | sort -u | tr -d '\n')" "^1$" \

@@ -21,7 +21,7 @@
  *                      with +CMTI: "SM",N; the file is then removed
  *                      (write it elsewhere and rename it in)
  *   DIR/sent/NNNNNN.pdu the PDU hex of every AT+CMGS, in order
- *   DIR/ussd           the answer text to any AT+CUSD (ASCII), default
+ *   DIR/ussd           the answer text to AT+CUSD=1,<code> (ASCII), default
  *                      "Soldul curent este 5.78 Euro, valabil pana la
  *                      31.12.2026."
  *   DIR/control        faults, one per line, read before every command:
@@ -911,7 +911,8 @@ emu_command(struct emu *e, char *cmd)
 	if (*a == '\0' || IS("Z") || IS("&F") || IS("Q0") || IS("V1") ||
 	    HAS("+CMEE=") || HAS("+CMGF=0") || HAS("+CSCS=\"") ||
 	    HAS("+CNMI=2") || HAS("+CFUN=") || HAS("+CSMS=") ||
-	    HAS("+CUSD=0") || HAS("+CUSD=2") || HAS("+CLIP=") ||
+	    IS("+CUSD=0") || IS("+CUSD=1") || IS("+CUSD=2") ||
+	    HAS("+CLIP=") ||
 	    HAS("+CRC=") || (HAS("^") && strcmp(p->name, "huawei") == 0 &&
 	    strchr(a, '=') != NULL && strchr(a, '?') == NULL)) {
 		emu_ok();
@@ -1006,7 +1007,7 @@ emu_command(struct emu *e, char *cmd)
 	} else if (HAS("+CMGS=")) {
 		emu_out("\r\n> ");
 		e->in_pdu = 1;
-	} else if (HAS("+CUSD=1")) {
+	} else if (HAS("+CUSD=1,")) {
 		emu_ok();
 		e->ussd_at = now_ms() + 200;
 	} else
