@@ -37,7 +37,7 @@ report() {
 	    "$1" $(($5 * 60 / IDLE_S)) $(( (per - idle_part) / N )) "$per" \
 	    $(( ($4 - $3) / 1000 )) "$N" \
 	    "$(echo $6 | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {printf " p50 %d p99 %d max %d", a[int((NR+1)/2)], a[int(NR*0.99+0.999)], a[NR]}')"
-	echo "  commands in the last message's span:" $(awk -v a="$(awk '/stored injected message/ {t=$1} END {print t}' "$2/emulator.log")" '$1 >= a && $2 ~ /^AT/ {print $2}' "$2/commands.log" | head -30)
+	echo "  last message, +CMTI to the reply's AT+CMGS:" $(awk -v a="$(awk '/stored injected message/ {t=$1} END {print t}' "$2/emulator.log")" '$1 >= a && $2 ~ /^AT/ {print $2} $1 >= a && $2 ~ /^AT\+CMGS=/ {exit}' "$2/commands.log")
 }
 
 # inject_all EMUDIR WAITCMD: N messages, one at a time, each until its

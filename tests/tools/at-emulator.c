@@ -35,6 +35,9 @@
  *        vanish                 exit now (the device is gone) and at
  *                               every start while the line is there
  *        noreport               no +CDS for sends requesting a report
+ *        cdsi                   reports are stored in "SR" memory
+ *                               (DIR/sr/N, offered by AT+CPMS=?) and
+ *                               announced with +CDSI: "SR",N instead
  *        delay MS               wait MS before every answer
  *        simdelay MS            wait MS more for SIM storage commands
  *                               (CPMS, CMGL, CMGR, CMGD, CMGS)
@@ -122,6 +125,7 @@ struct emu {
 	int cgreg_mode;		/* AT+CGREG=n */
 	int cops_format;	/* AT+COPS=3,n */
 	int mem_me;		/* current read memory is ME (always empty) */
+	int mem_sr;		/* current read memory is SR (DIR/sr/N) */
 	int in_pdu;		/* after AT+CMGS=n, reading the PDU */
 	char line[EMU_LINE_MAX]; /* input being collected */
 	size_t len;		/* bytes in line */
@@ -138,6 +142,7 @@ struct emu_ctl {
 	int noise;		/* unsolicited noise */
 	int vanish;		/* exit */
 	int noreport;		/* no +CDS */
+	int cdsi;		/* reports stored in SR, +CDSI: "SR",n */
 	int delay_ms;		/* per answer */
 	int simdelay_ms;	/* extra for SIM storage commands */
 };
@@ -409,6 +414,8 @@ emu_control(const struct emu *e, struct emu_ctl *c, const char *cmd)
 			c->vanish = 1;
 		else if (strcmp(a, "noreport") == 0)
 			c->noreport = 1;
+		else if (strcmp(a, "cdsi") == 0)
+			c->cdsi = 1;
 		else if (strcmp(a, "delay") == 0 && n >= 2)
 			c->delay_ms = emu_int(pre);
 		else if (strcmp(a, "simdelay") == 0 && n >= 2)
@@ -446,13 +453,14 @@ keep:
 /* ---- the SIM ---- */
 
 static int
-emu_sim_read(const struct emu *e, int idx, int *stat, char *pdu, size_t len)
+emu_sim_read(const struct emu *e, const char *store, int idx, int *stat,
+    char *pdu, size_t len)
 {
 	char path[4096];
 	FILE *f;
 	int ok;
 
-	snprintf(path, sizeof(path), "%s/sim/%d", e->dir, idx);
+	snprintf(path, sizeof(path), "%s/%s/%d", e->dir, store, idx);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	ok = fscanf(f, "%d %800s", stat, pdu) == 2;
@@ -462,12 +470,13 @@ emu_sim_read(const struct emu *e, int idx, int *stat, char *pdu, size_t len)
 }
 
 static void
-emu_sim_write(const struct emu *e, int idx, int stat, const char *pdu)
+emu_sim_write(const struct emu *e, const char *store, int idx, int stat,
+    const char *pdu)
 {
 	char path[4096], tmp[4100];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/sim/%d", e->dir, idx);
+	snprintf(path, sizeof(path), "%s/%s/%d", e->dir, store, idx);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
@@ -477,13 +486,13 @@ emu_sim_write(const struct emu *e, int idx, int stat, const char *pdu)
 }
 
 static int
-emu_sim_used(const struct emu *e)
+emu_sim_used(const struct emu *e, const char *store)
 {
 	char pdu[EMU_PDU_MAX * 2 + 1];
 	int n = 0, st;
 
 	for (int i = 1; i <= EMU_SIM_SIZE; i++)
-		if (emu_sim_read(e, i, &st, pdu, sizeof(pdu)) == 0)
+		if (emu_sim_read(e, store, i, &st, pdu, sizeof(pdu)) == 0)
 			n++;
 	return n;
 }
@@ -530,14 +539,14 @@ emu_take_injected(struct emu *e, int announce)
 			if (emu_word(&wp, pdu, sizeof(pdu)) != 1)
 				continue;
 			for (idx = 1; idx <= EMU_SIM_SIZE; idx++)
-				if (emu_sim_read(e, idx, &st, tmp,
+				if (emu_sim_read(e, "sim", idx, &st, tmp,
 				    sizeof(tmp)) == -1)
 					break;
 			if (idx > EMU_SIM_SIZE) {
 				emu_note(e, "SIM full, message dropped");
 				continue;
 			}
-			emu_sim_write(e, idx, 0, pdu);
+			emu_sim_write(e, "sim", idx, 0, pdu);
 			emu_note(e, "stored injected message at %d", idx);
 			if (announce) {
 				struct emu_vars v = { .idx = idx };
@@ -800,8 +809,10 @@ emu_list(struct emu *e, int one)
 	char pdu[EMU_PDU_MAX * 2 + 1];
 	int st;
 
+	const char *store = e->mem_sr ? "sr" : "sim";
+
 	for (int i = 1; i <= EMU_SIM_SIZE && !e->mem_me; i++) {
-		if (emu_sim_read(e, i, &st, pdu, sizeof(pdu)) == -1)
+		if (emu_sim_read(e, store, i, &st, pdu, sizeof(pdu)) == -1)
 			continue;
 		if (one > 0 && i != one)
 			continue;
@@ -815,7 +826,7 @@ emu_list(struct emu *e, int one)
 			emu_info("+CMGL: %d,%d,,%d", i, st, v.len);
 		emu_out("%s\r\n", pdu);
 		if (st == 0)
-			emu_sim_write(e, i, 1, pdu);
+			emu_sim_write(e, store, i, 1, pdu);
 		if (one > 0) {
 			emu_ok();
 			return;
@@ -833,16 +844,52 @@ emu_list(struct emu *e, int one)
 	emu_ok();
 }
 
+/* The due report stored in SR at the first free index, announced with
+ * +CDSI (a modem set to AT+CNMI=...,2 for reports). */
 static void
-emu_cpms(struct emu *e, const char *args)
+emu_store_report(struct emu *e)
 {
-	int used = emu_sim_used(e);
+	char tmp[EMU_PDU_MAX * 2 + 1];
+	int st, idx;
 
+	for (idx = 1; idx <= EMU_SIM_SIZE; idx++)
+		if (emu_sim_read(e, "sr", idx, &st, tmp, sizeof(tmp)) == -1)
+			break;
+	if (idx > EMU_SIM_SIZE) {
+		emu_note(e, "SR memory full, report dropped");
+		return;
+	}
+	emu_sim_write(e, "sr", idx, 0, e->cds_pdu);
+	emu_note(e, "stored delivery report at SR %d", idx);
+	{
+		struct emu_vars v = { .idx = idx };
+
+		if (!emu_data_answer(e, "@cdsi", &v))
+			emu_info("+CDSI: \"SR\",%d", idx);
+	}
+}
+
+static void
+emu_cpms(struct emu *e, const char *args, int cdsi)
+{
+	int used;
+
+	if (strcmp(args, "=?") == 0 && cdsi) {
+		/* Reports go to "SR": the modem must offer it, or libgammu
+		 * ignores +CDSI. */
+		if (!emu_data_answer(e, "@cpms_sr", NULL)) {
+			emu_info("+CPMS: (\"SM\",\"ME\",\"SR\"),(\"SM\",\"ME\"),"
+			    "(\"SM\",\"ME\")");
+			emu_ok();
+		}
+		return;
+	}
 	if (strcmp(args, "=?") == 0) {
 		emu_info("+CPMS: (\"SM\",\"ME\"),(\"SM\",\"ME\"),(\"SM\",\"ME\")");
 		emu_ok();
 		return;
 	}
+	used = emu_sim_used(e, "sim");
 	if (strcmp(args, "?") == 0) {
 		emu_info("+CPMS: \"SM\",%d,%d,\"SM\",%d,%d,\"SM\",%d,%d", used,
 		    EMU_SIM_SIZE, used, EMU_SIM_SIZE, used, EMU_SIM_SIZE);
@@ -850,6 +897,8 @@ emu_cpms(struct emu *e, const char *args)
 		return;
 	}
 	e->mem_me = strncasecmp(args, "=\"ME\"", 5) == 0;
+	e->mem_sr = strncasecmp(args, "=\"SR\"", 5) == 0;
+	used = emu_sim_used(e, e->mem_sr ? "sr" : "sim");
 	if (e->mem_me)
 		emu_info("+CPMS: 0,%d,0,%d,0,%d", 23, 23, 23);
 	else {
@@ -903,7 +952,8 @@ emu_command(struct emu *e, char *cmd)
 		emu_error();
 		return;
 	}
-	if (emu_data_answer(e, cmd, NULL))
+	if (!(c.cdsi && strcasecmp(cmd, "AT+CPMS=?") == 0) &&
+	    emu_data_answer(e, cmd, NULL))
 		return;
 	a = cmd + 2;
 #define IS(s) (strcasecmp(a, s) == 0)
@@ -989,7 +1039,7 @@ emu_command(struct emu *e, char *cmd)
 		emu_info("+CSQ: 18,99");
 		emu_ok();
 	} else if (HAS("+CPMS")) {
-		emu_cpms(e, a + 5);
+		emu_cpms(e, a + 5, c.cdsi);
 	} else if (HAS("+CMGL")) {
 		emu_list(e, 0);
 	} else if (HAS("+CMGR=")) {
@@ -997,7 +1047,8 @@ emu_command(struct emu *e, char *cmd)
 	} else if (HAS("+CMGD=")) {
 		char path[4096];
 
-		snprintf(path, sizeof(path), "%s/sim/%d", e->dir,
+		snprintf(path, sizeof(path), "%s/%s/%d", e->dir,
+		    e->mem_sr ? "sr" : "sim",
 		    emu_int(a + 6));
 		unlink(path);
 		emu_ok();
@@ -1093,6 +1144,8 @@ main(int argc, char **argv)
 	mkdir(path, 0777);
 	snprintf(path, sizeof(path), "%s/sent", e.dir);
 	mkdir(path, 0777);
+	snprintf(path, sizeof(path), "%s/sr", e.dir);
+	mkdir(path, 0777);
 	snprintf(path, sizeof(path), "%s/inject", e.dir);
 	mkdir(path, 0777);
 	(void)emu_control(&e, &c, NULL);
@@ -1133,6 +1186,10 @@ main(int argc, char **argv)
 		if (e.ussd_at != 0 && now >= e.ussd_at) {
 			e.ussd_at = 0;
 			emu_ussd_answer(&e);
+		}
+		if (e.cds_at != 0 && now >= e.cds_at && c.cdsi) {
+			e.cds_at = 0;
+			emu_store_report(&e);
 		}
 		if (e.cds_at != 0 && now >= e.cds_at) {
 			e.cds_at = 0;
