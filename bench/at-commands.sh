@@ -4,9 +4,10 @@
 # tests/tools/at-data/huawei.at) through libgammu's real AT driver, for
 # Stafeta and for gammu-smsd on the same emulator, in the same run:
 #   - per idle minute (a real window of IDLE_S seconds, scaled to 60 s),
-#   - per received single-part message answered with one reply, from
-#     +CMTI to the reply's AT+CMGS and its delivery report (all commands
-#     in that span, less the idle rate's share),
+#   - per received single-part message answered with one reply: the
+#     commands from its +CMTI to the reply's AT+CMGS (span), and all
+#     commands of the receive window divided by N (window: background
+#     probes and delivery report handling included),
 #   - the +CMTI -> reply's AT+CMGS latency (p50/p99) with the realistic
 #     modem delays of the issue (20 ms per command, 150 ms more for SIM
 #     storage commands) when DELAYS=1.
@@ -28,14 +29,19 @@ N=${N:-10}
 DELAYS=${DELAYS:-1}
 ONLY=${ONLY:-stafeta60 stafeta0 smsd}
 
-# report NAME EMUDIR T1 T2 IDLE LATENCIES: the figure line.
+# report NAME EMUDIR T1 T2 IDLE LATENCIES: the figure line.  Per message:
+# the commands from each message's +CMTI to its reply's AT+CMGS (the
+# span; the +CDS after it costs none), averaged; and all commands of the
+# receive window (N messages, 1 s apart after each reply, delivery
+# reports included) divided by N.
 report() {
-	per=$(awk -v a="$3" -v b="$4" '$1 >= a && $1 < b && $2 ~ /^AT/' "$2/commands.log" | wc -l)
-	# The idle share of the receive window is not the messages' cost.
-	idle_part=$(( $5 * ($4 - $3) / (IDLE_S * 1000) ))
-	printf '%-34s idle %4d AT/min | per message %3d (%d in %d s for %d) | +CMTI->AT+CMGS ms:%s\n' \
-	    "$1" $(($5 * 60 / IDLE_S)) $(( (per - idle_part) / N )) "$per" \
-	    $(( ($4 - $3) / 1000 )) "$N" \
+	win=$(awk -v a="$3" -v b="$4" '$1 >= a && $1 < b && $2 ~ /^AT/' "$2/commands.log" | wc -l)
+	spans=$(awk '/stored injected message/ {print $1}' "$2/emulator.log" | while read -r c; do
+		awk -v a="$c" '$1 >= a && $2 ~ /^AT/ {n++} $1 >= a && $2 ~ /^AT\+CMGS=/ {print n; exit}' "$2/commands.log"
+	done | awk '{s += $1; n++} END {if (n) printf "%.1f", s / n}')
+	printf '%-30s idle %3d AT/min | per message: span %4s, window %4.1f (%d in %d s) | +CMTI->AT+CMGS ms:%s\n' \
+	    "$1" $(($5 * 60 / IDLE_S)) "$spans" "$(echo "$win $N" | awk '{print $1 / $2}')" "$win" \
+	    $(( ($4 - $3) / 1000 )) \
 	    "$(echo $6 | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {printf " p50 %d p99 %d max %d", a[int((NR+1)/2)], a[int(NR*0.99+0.999)], a[NR]}')"
 	echo "  last message, +CMTI to the reply's AT+CMGS:" $(awk -v a="$(awk '/stored injected message/ {t=$1} END {print t}' "$2/emulator.log")" '$1 >= a && $2 ~ /^AT/ {print $2} $1 >= a && $2 ~ /^AT\+CMGS=/ {exit}' "$2/commands.log")
 }
@@ -107,10 +113,11 @@ run_smsd() {
 	S="$T/smsd"
 	mkdir -p "$S/in" "$S/out" "$S/sent" "$S/err" "$T/at-g1/inject"
 	delays "$T/at-g1"
-	# Reply to messages, not to delivery reports or USSD (no number).
+	# Reply to the bench's AJUTOR, as Stafeta's flow does; not to
+	# delivery reports (they carry the recipient's number) or USSD.
 	cat > "$S/reply.sh" <<SH
 #!/bin/sh
-[ -n "\$SMS_1_NUMBER" ] || exit 0
+[ -n "\$SMS_1_NUMBER" ] && [ "\$SMS_1_TEXT" = AJUTOR ] || exit 0
 exec gammu-smsd-inject -c "$S/smsdrc" TEXT "\$SMS_1_NUMBER" -report -text "Multumim, mesajul a fost primit." > /dev/null 2>&1
 SH
 	chmod +x "$S/reply.sh"
@@ -145,6 +152,7 @@ CONF
 	lat=$(inject_all "$T/at-g1")
 	t2=$(date +%s%3N)
 	report "gammu-smsd $(gammu-smsd --version 2>/dev/null | awk 'NR==1 {print $NF}') (defaults)" "$T/at-g1" "$t1" "$t2" "$idle" "$lat"
+	[ -z "${DUMP:-}" ] || cp "$T/at-g1/commands.log" "$T/at-g1/emulator.log" "$S/smsd.log" "$DUMP"
 	kill "$gpid"
 	wait "$gpid" 2>/dev/null
 	e2e_done > /dev/null
