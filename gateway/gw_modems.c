@@ -59,6 +59,7 @@ static void gw_worker_poison(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_deleted(struct gw_worker *, struct modem_ipc_msg *);
 static void gw_worker_status(struct gw_worker *, struct modem_ipc_msg *, int);
 static void gw_modems_tick_cb(evutil_socket_t, short, void *);
+static void gw_modems_down_rest(const struct gw_worker *, char *, size_t);
 static void gw_modems_chld_cb(evutil_socket_t, short, void *);
 
 static const char *
@@ -613,16 +614,46 @@ gw_worker_status(struct gw_worker *w, struct modem_ipc_msg *msg, int hello)
 	} else if (w->state != GW_WORKER_DOWN) {
 		gw_worker_enter_state(w, GW_WORKER_DOWN, st.error);
 		if (!w->down_alerted) {
+			char rest[160];
+
 			w->down_alerted = 1;
+			gw_modems_down_rest(w, rest, sizeof(rest));
 			gw_modems_alert(w->mods,
-			    "Stafeta: modemul %s NU functioneaza (%s). Mesajele "
-			    "trec prin celelalte modemuri.", w->name,
-			    st.error[0] ? st.error : "fara raspuns");
+			    "Stafeta: modemul %s NU functioneaza (%s). %s",
+			    w->name, st.error[0] ? st.error : "fara raspuns",
+			    rest);
 		}
 	}
 	modem_status_clear(&st);
 }
 
+
+/*
+ * The second sentence of a "modem down" alert, true for the modems there
+ * are: the one other modem up by name, how many when several, or that
+ * messages wait when none is (a single modem, or all down).
+ */
+static void
+gw_modems_down_rest(const struct gw_worker *w, char *buf, size_t len)
+{
+	const struct gw_modems *mods = w->mods;
+	const char *other = NULL;
+	int up = 0;
+
+	for (size_t i = 0; i < mods->n; i++)
+		if (mods->w[i] != w && mods->w[i]->state == GW_WORKER_UP) {
+			other = mods->w[i]->name;
+			up++;
+		}
+	if (up == 0)
+		snprintf(buf, len, "Niciun alt modem nu functioneaza: "
+		    "mesajele asteapta pana revine.");
+	else if (up == 1)
+		snprintf(buf, len, "Mesajele trec prin modemul %s.", other);
+	else
+		snprintf(buf, len, "Mesajele trec prin celelalte %d modemuri.",
+		    up);
+}
 
 void
 gw_modems_alert(struct gw_modems *mods, const char *fmt, ...)

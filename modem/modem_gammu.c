@@ -46,6 +46,10 @@
 #include "util.h"
 
 #define MG_PUSHED_MAX 32 /* pushed messages kept between two takes */
+/* Locations of reports in "SR" memory are handed out as MG_SR_BASE +
+ * index (above any flat location of libgammu's SM/ME numbering), so the
+ * gateway's delete finds them there again. */
+#define MG_SR_BASE 1000000
 #define MG_IND_MAX 32	 /* +CMTI locations kept between two reads */
 #define MG_PROBE_WAIT_MS 4000 /* a probe unanswered this long: hung */
 #define MG_CONNECT_WAIT_MS 20000 /* connect (handshake, ~40 commands) */
@@ -71,6 +75,7 @@ struct mg {
 	int n_pushed;		       /* entries in pushed[] */
 	int ind_folder[MG_IND_MAX];    /* +CMTI: folder (1 SIM, 3 phone) */
 	int ind_loc[MG_IND_MAX];       /* +CMTI: index in that memory */
+	int ind_sr[MG_IND_MAX];	       /* +CDSI: a report in "SR" memory */
 	int n_ind;		       /* entries in ind_*[] */
 	int is_dummy;		       /* model "dummy": inbox is folders */
 	int have_mark;		       /* mark[] is trustworthy */
@@ -235,12 +240,28 @@ mg_on_sms(GSM_StateMachine *s, GSM_SMSMessage *sms, void *ud)
 	struct mg *g = ud;
 
 	UNUSED(s);
+	if (sms->PDU == SMS_Status_Report && sms->Memory == MEM_SR) {
+		/* +CDSI: a delivery report stored in the modem's "SR"
+		 * memory.  Only this announcement says where; a full pass
+		 * lists SM and ME, not SR. */
+		if (sms->Location > 0 && g->n_ind < MG_IND_MAX) {
+			g->ind_folder[g->n_ind] = sms->Folder;
+			g->ind_loc[g->n_ind] = sms->Location;
+			g->ind_sr[g->n_ind] = 1;
+			g->n_ind++;
+		} else
+			log_warnx("modem %s: delivery report in SR memory "
+			    "not read (location %d)", g->conf->name,
+			    sms->Location);
+		return;
+	}
 	if (sms->PDU != SMS_Status_Report && sms->PDU != SMS_Deliver) {
 		/* Stored on the modem (+CMTI): read that location at once;
 		 * more than we can remember, or no location: a full pass. */
 		if (sms->Location > 0 && g->n_ind < MG_IND_MAX) {
 			g->ind_folder[g->n_ind] = sms->Folder;
 			g->ind_loc[g->n_ind] = sms->Location;
+			g->ind_sr[g->n_ind] = 0;
 			g->n_ind++;
 		} else
 			g->incoming = 1;
@@ -773,6 +794,7 @@ mg_read_indicated(struct mg *g, struct modem_part *parts, int *n, char *err,
 {
 	GSM_MultiSMSMessage *m = g->cur;
 	GSM_Error e;
+	int sr, ind;
 
 	*n = 0;
 	if (g->s == NULL) {
@@ -781,6 +803,7 @@ mg_read_indicated(struct mg *g, struct modem_part *parts, int *n, char *err,
 	}
 	if (g->n_ind == 0)
 		return MG_EMPTY;
+	ind = g->ind_loc[0];
 	memset(m, 0, sizeof(*m));
 	m->Number = 1;
 	/* libgammu 1.42's AT driver numbers a folder's locations from 1
@@ -789,14 +812,27 @@ mg_read_indicated(struct mg *g, struct modem_part *parts, int *n, char *err,
 	 * raw index; the guards below send anything unexpected to a pass. */
 	m->SMS[0].Folder = g->ind_folder[0];
 	m->SMS[0].Location = g->ind_loc[0] + 1;
+	sr = g->ind_sr[0];
+	if (sr) {
+		/* libgammu 1.42 selects SR with AT+CPMS="SR" when asked for
+		 * that memory; the location is numbered as for SM. */
+		m->SMS[0].Memory = MEM_SR;
+	}
 	g->n_ind--;
 	memmove(&g->ind_folder[0], &g->ind_folder[1],
 	    (size_t)g->n_ind * sizeof(g->ind_folder[0]));
 	memmove(&g->ind_loc[0], &g->ind_loc[1],
 	    (size_t)g->n_ind * sizeof(g->ind_loc[0]));
+	memmove(&g->ind_sr[0], &g->ind_sr[1],
+	    (size_t)g->n_ind * sizeof(g->ind_sr[0]));
 	mg_deadline(g, MG_OP_WAIT_MS);
 	e = GSM_GetSMS(g->s, m);
 	mg_deadline(g, 0);
+	if (sr && e != ERR_NONE) {
+		/* No pass reads SR: say so rather than loop. */
+		mg_errtext(err, errlen, "reading a stored delivery report", e);
+		return e == ERR_EMPTY ? MG_OK : mg_rc(e);
+	}
 	if (e == ERR_EMPTY) {
 		/* Read by a pass meanwhile, or not where we looked. */
 		g->incoming = 1;
@@ -819,7 +855,8 @@ mg_read_indicated(struct mg *g, struct modem_part *parts, int *n, char *err,
 	 * GetNextSMS gives and DeleteSMS takes (Folder 0). */
 	for (int i = 0; i < m->Number && i < MG_MAX_PARTS; i++) {
 		mg_make_part(&m->SMS[i], &parts[*n]);
-		parts[*n].location = m->SMS[0].Location;
+		parts[*n].location = sr ? MG_SR_BASE + ind + 1 :
+		    m->SMS[0].Location;
 		(*n)++;
 	}
 	return MG_OK;
@@ -845,6 +882,13 @@ mg_delete(struct mg *g, int64_t location, int *gone, char *err,
 	sms = xcalloc(1, sizeof(*sms));
 	sms->Folder = 0;
 	sms->Location = (int)location;
+	if (location > MG_SR_BASE) {
+		/* A report read from "SR" (+CDSI): that memory, the
+		 * location as the read took it. */
+		sms->Folder = 1;
+		sms->Memory = MEM_SR;
+		sms->Location = (int)(location - MG_SR_BASE);
+	}
 	mg_deadline(g, MG_OP_WAIT_MS);
 	e = GSM_DeleteSMS(g->s, sms);
 	mg_deadline(g, 0);
@@ -988,6 +1032,11 @@ mg_send(struct mg *g, const struct modem_send *snd,
 			GSM_EncodeUDHHeader(NULL, &p->UDH);
 		}
 		CopyUnicodeString(p->SMSC.Number, g->smsc.Number);
+		/* A location makes libgammu ask the modem again (AT+CSCA?)
+		 * for every part (PHONE_EncodeSMSFrame); the number read once
+		 * per connection is the same. */
+		if (g->smsc.Number[0] != 0 || g->smsc.Number[1] != 0)
+			p->SMSC.Location = 0;
 		CopyUnicodeString(p->Number, rcpt);
 		/* Status_Report here means "request a delivery report". */
 		p->PDU = snd->want_report ? SMS_Status_Report : SMS_Submit;

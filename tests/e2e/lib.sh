@@ -203,7 +203,8 @@ e2e_done() {
 # ---- AT modem emulator (issue 10) ----
 # write_at_modem NAME [PROFILE]: appends an AT modem driven by libgammu's
 # real AT driver through `connection = proxyat`, the modem being
-# tests/tools/at-emulator (PROFILE huawei, the default, or sim800) with
+# tests/tools/at-emulator (PROFILE huawei, the default, or sim800, its
+# answers from tests/tools/at-data/PROFILE.at) with
 # its state in $T/at-NAME (commands.log, sim/, inject/, sent/, control).
 # Extra keys for the section come from AT_EXTRA.
 write_at_modem() {
@@ -212,7 +213,7 @@ write_at_modem() {
 
 [modem $1]
 connection = proxyat
-device = $B/tools/at-emulator --profile ${2:-huawei} $T/at-$1
+device = $B/tools/at-emulator --profile ${2:-huawei} --data $ROOT/tests/tools/at-data/${2:-huawei}.at $T/at-$1
 send_per_minute = 0
 ${AT_EXTRA:-}
 CONF

@@ -14,6 +14,11 @@ balance_regex = $EXAMPLE_RE
 low_credit = 2.0" write_at_modem h1 huawei
 write_at_modem s1 sim800
 start_daemon 2 || { e2e_done; exit 1; }
+for m in h1:huawei s1:sim800; do
+	grep -Eq "start profile ${m#*:}, [1-9][0-9]* answers from .*/tests/tools/at-data/${m#*:}\.at" "$T/at-${m%%:*}/emulator.log" &&
+	    ok "${m%%:*} answers from at-data/${m#*:}.at (recorded lines)" ||
+	    fail "${m%%:*} not answering from its data file"
+done
 
 # 1. Single GSM-7 message to the Huawei: stored, answered; the answer's
 #    PDU, as the modem received it in AT+CMGS, decodes to the reply text.
@@ -52,6 +57,37 @@ for n in 2 3; do
 	assert_eq "$sent" "$(printf '%s' "$reply" | tr -d '\n')" \
 	    "reply to +4072200000$n decodes intact from the modem's PDUs"
 done
+
+# The SMSC number is asked once per connection, not once per part sent
+# (libgammu re-reads it with AT+CSCA? when the message names a location).
+starts=$(grep -c 'start profile' "$T/at-s1/emulator.log")
+cmgs=$(grep -c '^[0-9]* AT+CMGS=' "$T/at-s1/commands.log")
+csca=$(grep -c '^[0-9]* AT+CSCA?' "$T/at-s1/commands.log")
+[ "$cmgs" -gt "$starts" ] && [ "$csca" -le "$starts" ] &&
+    ok "AT+CSCA? $csca time(s) for $cmgs AT+CMGS over $starts connection(s)" ||
+    fail "AT+CSCA? $csca times for $cmgs AT+CMGS over $starts connection(s)"
+
+# 2b. SMS-DELIVER PDUs as real modems stored them, copied from gammu's
+#     recordings (github.com/gammu/gammu 78fd6a92, GPL-2.0; the +CMGR
+#     answers in tests/at-sms/03.dump, 12.dump, 11.dump), put on the
+#     Huawei's SIM and announced with +CMTI.
+n=0
+for pdu in 0791198948004544040C9119894882006200007050307040042206CF35689E9603 \
+    0791261229064012040C912622192340800000700191218253820CE130681C5E97E12072190D \
+    07912374151616F6040B912374786468F300002010031220324036541D149D66A7E16180FA3D47D7C32E7459FE76BBDC653A68AEA397E774503B9C66BB46CAFA9C0E42BFE169F7D9E57201; do
+	n=$((n + 1))
+	printf '%s\n' "$pdu" > "$T/rec.$n"
+	mv "$T/rec.$n" "$T/at-h1/inject/rec$n"
+done
+wait_for 15 "SELECT count(*) FROM inbound WHERE sender IN ('+919884280026', '+622291320408', '+32478746863')" 3 ||
+    fail "recorded PDUs not all stored"
+assert_eq "$(sql "SELECT text FROM inbound WHERE sender = '+919884280026'")" \
+    "Ok sir" "recorded PDU (at-sms/03.dump) decoded"
+assert_eq "$(sql "SELECT text FROM inbound WHERE sender = '+622291320408'")" \
+    "aa cakep deh" "recorded PDU (at-sms/12.dump) decoded"
+assert_eq "$(sql "SELECT text FROM inbound WHERE sender = '+32478746863'")" \
+    "T:Philipa@joshua.heron.net s:test mail.#Just hoping..." \
+    "recorded PDU (at-sms/11.dump) decoded"
 
 # 3. Delivery reports: every send asked for one (TP-SRR), the emulator
 #    answered with +CDS, and the report was matched by recipient and MR.

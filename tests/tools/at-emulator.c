@@ -1,7 +1,7 @@
 /*
  * at-emulator - a GSM modem that speaks AT on stdin/stdout, for tests.
  *
- *   at-emulator [--profile huawei|sim800] DIR
+ *   at-emulator [--profile huawei|sim800] [--data FILE] DIR
  *
  * libgammu runs it as the modem with `connection = proxyat` and
  * `device = /path/at-emulator --profile huawei DIR`: the real AT driver
@@ -21,7 +21,7 @@
  *                      with +CMTI: "SM",N; the file is then removed
  *                      (write it elsewhere and rename it in)
  *   DIR/sent/NNNNNN.pdu the PDU hex of every AT+CMGS, in order
- *   DIR/ussd           the answer text to any AT+CUSD (ASCII), default
+ *   DIR/ussd           the answer text to AT+CUSD=1,<code> (ASCII), default
  *                      "Soldul curent este 5.78 Euro, valabil pana la
  *                      31.12.2026."
  *   DIR/control        faults, one per line, read before every command:
@@ -35,6 +35,9 @@
  *        vanish                 exit now (the device is gone) and at
  *                               every start while the line is there
  *        noreport               no +CDS for sends requesting a report
+ *        cdsi                   reports are stored in "SR" memory
+ *                               (DIR/sr/N, offered by AT+CPMS=?) and
+ *                               announced with +CDSI: "SR",N instead
  *        delay MS               wait MS before every answer
  *        simdelay MS            wait MS more for SIM storage commands
  *                               (CPMS, CMGL, CMGR, CMGD, CMGS)
@@ -44,16 +47,16 @@
  * by +CDS: an SMS-STATUS-REPORT "delivered" with the TP-MR the modem
  * gave in +CMGS.
  *
- * The answers follow the AT dialects of a Huawei E3131 (E-series HSPA
- * stick) and a SIMCom SIM800L as their vendors' AT command manuals
- * describe them: +CMGL/+CMGR PDU listings, "+CMS ERROR: 321" for an empty
- * Huawei location and a bare OK for an empty SIM800 one, packed-GSM-7 hex
- * USSD answers from Huawei and text ones from SIM800, ^BOOT/^RSSI noise
- * from Huawei.  They were written from that knowledge, NOT copied from
- * recordings: gammu's recorded sessions of real modems (gammu/gammu
- * tests/at-sms/ *.dump, tests/at-ussd/ *.dump, tests/at-creg, tests/at-cpms)
- * were not reachable when this was written.  Replacing these lines with
- * copied recorded ones, their origin noted, is the next step.
+ * The answers come from a data file per dialect, tests/tools/at-data/
+ * PROFILE.at (--data FILE; see its header for the format): fixed answers
+ * to identity and capability commands, and templates for the answers
+ * the emulator fills in (+CMGR/+CMGL headers, +CMTI, +CDS, +CUSD, the
+ * +CREG location form, +CPMS counts).  Where gammu's recordings of real
+ * modems (gammu/gammu tests/at-sms, at-ussd, at-creg, at-cpms, at-cnmi,
+ * at-cscs-huawei, atgen) hold the line, it is copied with its origin
+ * noted; the rest follows the vendors' AT manuals and says so.  Without
+ * --data, or for a line the file lacks, built-in answers of the same
+ * dialects are used.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -102,14 +105,27 @@ static const struct emu_profile emu_profiles[] = {
 	  .empty_is_error = 0, .ussd_packed = 0 },
 };
 
+#define EMU_DATA_MAX 64	/* entries in a data file */
+
+/* One answer of the data file: a command or an @template. */
+struct emu_entry {
+	char key[64];		/* "AT+CGMI", "@cmgr" */
+	char *body;		/* "line\r\n" ..., owned */
+};
+
 struct emu {
 	const struct emu_profile *p; /* the dialect */
+	struct emu_entry data[EMU_DATA_MAX]; /* from --data */
+	int n_data;		/* entries in data */
+	int ussd_mode;		/* 0 packed GSM-7, 1 text, 2 UCS-2 hex */
+	int empty_is_error;	/* empty AT+CMGR: an error, not OK */
 	const char *dir;	/* state folder */
 	int echo;		/* ATE1 */
 	int creg_mode;		/* AT+CREG=n */
 	int cgreg_mode;		/* AT+CGREG=n */
 	int cops_format;	/* AT+COPS=3,n */
 	int mem_me;		/* current read memory is ME (always empty) */
+	int mem_sr;		/* current read memory is SR (DIR/sr/N) */
 	int in_pdu;		/* after AT+CMGS=n, reading the PDU */
 	char line[EMU_LINE_MAX]; /* input being collected */
 	size_t len;		/* bytes in line */
@@ -126,6 +142,7 @@ struct emu_ctl {
 	int noise;		/* unsolicited noise */
 	int vanish;		/* exit */
 	int noreport;		/* no +CDS */
+	int cdsi;		/* reports stored in SR, +CDSI: "SR",n */
 	int delay_ms;		/* per answer */
 	int simdelay_ms;	/* extra for SIM storage commands */
 };
@@ -230,6 +247,130 @@ emu_error(void)
 	emu_out("\r\nERROR\r\n");
 }
 
+/* ---- the data file ---- */
+
+/* What the templates are filled with; unset numbers print as 0. */
+struct emu_vars {
+	int idx, stat, len, used, total, mr;
+	const char *hex;	/* a PDU or an encoded text */
+	const char *text;	/* plain text */
+};
+
+static void
+emu_data_load(struct emu *e, const char *file)
+{
+	char line[EMU_LINE_MAX];
+	struct emu_entry *cur = NULL;
+	size_t have = 0;
+	FILE *f;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		fprintf(stderr, "at-emulator: %s: %s\n", file, strerror(errno));
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (strncmp(line, "set ", 4) == 0) {
+			const char *v = strchr(line + 4, ' ');
+
+			if (v == NULL)
+				continue;
+			v++;
+			if (strncmp(line + 4, "empty_is_error ", 15) == 0)
+				e->empty_is_error = emu_int(v);
+			else if (strncmp(line + 4, "ussd ", 5) == 0)
+				e->ussd_mode = strcmp(v, "text") == 0 ? 1 :
+				    strcmp(v, "ucs2") == 0 ? 2 : 0;
+			continue;
+		}
+		if (strncmp(line, "> ", 2) == 0) {
+			if (e->n_data >= EMU_DATA_MAX) {
+				fprintf(stderr, "at-emulator: %s: more than "
+				    "%d entries\n", file, EMU_DATA_MAX);
+				exit(2);
+			}
+			cur = &e->data[e->n_data++];
+			snprintf(cur->key, sizeof(cur->key), "%.63s", line + 2);
+			cur->body = calloc(1, 1);
+			have = 0;
+			continue;
+		}
+		if (line[0] == '<' && cur != NULL && cur->body != NULL) {
+			const char *t = line[1] == ' ' ? line + 2 : line + 1;
+			size_t n = strlen(t);
+			char *b = realloc(cur->body, have + n + 3);
+
+			if (b == NULL)
+				exit(2);
+			memcpy(b + have, t, n);
+			memcpy(b + have + n, "\r\n", 3);
+			have += n + 2;
+			cur->body = b;
+		}
+	}
+	fclose(f);
+}
+
+static const struct emu_entry *
+emu_data_find(const struct emu *e, const char *key)
+{
+	for (int i = 0; i < e->n_data; i++)
+		if (strcasecmp(e->data[i].key, key) == 0)
+			return &e->data[i];
+	return NULL;
+}
+
+/*
+ * Writes the data file's answer for key ("\r\n" then its lines), the
+ * {names} filled from v: 1, or 0 if the file has no such entry.
+ */
+static int
+emu_data_answer(const struct emu *e, const char *key,
+    const struct emu_vars *v)
+{
+	static const struct emu_vars none;
+	const struct emu_entry *d = emu_data_find(e, key);
+	char out[EMU_LINE_MAX * 2];
+	size_t o = 0;
+
+	if (d == NULL)
+		return 0;
+	if (v == NULL)
+		v = &none;
+	for (const char *p = d->body; *p != '\0' && o + 1 < sizeof(out);) {
+		char name[16], val[EMU_LINE_MAX];
+		size_t n = *p == '{' ? strcspn(p + 1, "}") : 0;
+
+		if (n == 0 || n >= sizeof(name) || p[1 + n] != '}') {
+			out[o++] = *p++;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)n, p + 1);
+		p += n + 2;
+		val[0] = '\0';
+		if (strcmp(name, "hex") == 0 || strcmp(name, "text") == 0)
+			snprintf(val, sizeof(val), "%s",
+			    (name[0] == 'h' ? v->hex : v->text) != NULL ?
+			    (name[0] == 'h' ? v->hex : v->text) : "");
+		else
+			snprintf(val, sizeof(val), "%d",
+			    strcmp(name, "idx") == 0 ? v->idx :
+			    strcmp(name, "stat") == 0 ? v->stat :
+			    strcmp(name, "len") == 0 ? v->len :
+			    strcmp(name, "used") == 0 ? v->used :
+			    strcmp(name, "total") == 0 ? v->total :
+			    strcmp(name, "mr") == 0 ? v->mr : 0);
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", val);
+		if (o >= sizeof(out))
+			o = sizeof(out) - 1;
+	}
+	out[o] = '\0';
+	emu_out("\r\n%s", out);
+	return 1;
+}
+
 /* ---- control file ---- */
 
 /*
@@ -273,6 +414,8 @@ emu_control(const struct emu *e, struct emu_ctl *c, const char *cmd)
 			c->vanish = 1;
 		else if (strcmp(a, "noreport") == 0)
 			c->noreport = 1;
+		else if (strcmp(a, "cdsi") == 0)
+			c->cdsi = 1;
 		else if (strcmp(a, "delay") == 0 && n >= 2)
 			c->delay_ms = emu_int(pre);
 		else if (strcmp(a, "simdelay") == 0 && n >= 2)
@@ -310,13 +453,14 @@ keep:
 /* ---- the SIM ---- */
 
 static int
-emu_sim_read(const struct emu *e, int idx, int *stat, char *pdu, size_t len)
+emu_sim_read(const struct emu *e, const char *store, int idx, int *stat,
+    char *pdu, size_t len)
 {
 	char path[4096];
 	FILE *f;
 	int ok;
 
-	snprintf(path, sizeof(path), "%s/sim/%d", e->dir, idx);
+	snprintf(path, sizeof(path), "%s/%s/%d", e->dir, store, idx);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	ok = fscanf(f, "%d %800s", stat, pdu) == 2;
@@ -326,12 +470,13 @@ emu_sim_read(const struct emu *e, int idx, int *stat, char *pdu, size_t len)
 }
 
 static void
-emu_sim_write(const struct emu *e, int idx, int stat, const char *pdu)
+emu_sim_write(const struct emu *e, const char *store, int idx, int stat,
+    const char *pdu)
 {
 	char path[4096], tmp[4100];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/sim/%d", e->dir, idx);
+	snprintf(path, sizeof(path), "%s/%s/%d", e->dir, store, idx);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
@@ -341,13 +486,13 @@ emu_sim_write(const struct emu *e, int idx, int stat, const char *pdu)
 }
 
 static int
-emu_sim_used(const struct emu *e)
+emu_sim_used(const struct emu *e, const char *store)
 {
 	char pdu[EMU_PDU_MAX * 2 + 1];
 	int n = 0, st;
 
 	for (int i = 1; i <= EMU_SIM_SIZE; i++)
-		if (emu_sim_read(e, i, &st, pdu, sizeof(pdu)) == 0)
+		if (emu_sim_read(e, store, i, &st, pdu, sizeof(pdu)) == 0)
 			n++;
 	return n;
 }
@@ -394,17 +539,21 @@ emu_take_injected(struct emu *e, int announce)
 			if (emu_word(&wp, pdu, sizeof(pdu)) != 1)
 				continue;
 			for (idx = 1; idx <= EMU_SIM_SIZE; idx++)
-				if (emu_sim_read(e, idx, &st, tmp,
+				if (emu_sim_read(e, "sim", idx, &st, tmp,
 				    sizeof(tmp)) == -1)
 					break;
 			if (idx > EMU_SIM_SIZE) {
 				emu_note(e, "SIM full, message dropped");
 				continue;
 			}
-			emu_sim_write(e, idx, 0, pdu);
+			emu_sim_write(e, "sim", idx, 0, pdu);
 			emu_note(e, "stored injected message at %d", idx);
-			if (announce)
-				emu_info("+CMTI: \"SM\",%d", idx);
+			if (announce) {
+				struct emu_vars v = { .idx = idx };
+
+				if (!emu_data_answer(e, "@cmti", &v))
+					emu_info("+CMTI: \"SM\",%d", idx);
+			}
 		}
 		fclose(f);
 		unlink(file);
@@ -557,11 +706,26 @@ emu_ussd_answer(struct emu *e)
 			text[strcspn(text, "\r\n")] = '\0';
 		fclose(f);
 	}
-	if (e->p->ussd_packed) {
-		emu_pack7(text, hex, sizeof(hex));
-		emu_info("+CUSD: 0,\"%s\",15", hex);
+	if (e->ussd_mode == 2) {
+		size_t n = 0;
+
+		for (const char *t = text; *t != '\0' && n + 5 < sizeof(hex);
+		    t++, n += 4)
+			snprintf(hex + n, sizeof(hex) - n, "00%02X",
+			    (unsigned)*t & 0x7f);
+		hex[n] = '\0';
 	} else
+		emu_pack7(text, hex, sizeof(hex));
+	{
+		struct emu_vars v = { .hex = hex, .text = text };
+
+		if (emu_data_answer(e, "@cusd", &v))
+			return;
+	}
+	if (e->ussd_mode == 1)
 		emu_info("+CUSD: 0,\"%s\",15", text);
+	else
+		emu_info("+CUSD: 0,\"%s\",%d", hex, e->ussd_mode == 2 ? 72 : 15);
 }
 
 /* ---- commands ---- */
@@ -645,26 +809,33 @@ emu_list(struct emu *e, int one)
 	char pdu[EMU_PDU_MAX * 2 + 1];
 	int st;
 
+	const char *store = e->mem_sr ? "sr" : "sim";
+
 	for (int i = 1; i <= EMU_SIM_SIZE && !e->mem_me; i++) {
-		if (emu_sim_read(e, i, &st, pdu, sizeof(pdu)) == -1)
+		if (emu_sim_read(e, store, i, &st, pdu, sizeof(pdu)) == -1)
 			continue;
 		if (one > 0 && i != one)
 			continue;
-		if (one > 0)
-			emu_info("+CMGR: %d,,%d", st, emu_tpdu_len(pdu));
-		else
-			emu_info("+CMGL: %d,%d,,%d", i, st,
-			    emu_tpdu_len(pdu));
+		struct emu_vars v = { .idx = i, .stat = st,
+		    .len = emu_tpdu_len(pdu) };
+
+		if (one > 0) {
+			if (!emu_data_answer(e, "@cmgr", &v))
+				emu_info("+CMGR: %d,,%d", st, v.len);
+		} else if (!emu_data_answer(e, "@cmgl", &v))
+			emu_info("+CMGL: %d,%d,,%d", i, st, v.len);
 		emu_out("%s\r\n", pdu);
 		if (st == 0)
-			emu_sim_write(e, i, 1, pdu);
+			emu_sim_write(e, store, i, 1, pdu);
 		if (one > 0) {
 			emu_ok();
 			return;
 		}
 	}
 	if (one > 0) {
-		if (e->p->empty_is_error)
+		if (emu_data_answer(e, "@cmgr_empty", NULL))
+			return;
+		if (e->empty_is_error)
 			emu_info("+CMS ERROR: 321");
 		else
 			emu_ok();
@@ -673,16 +844,52 @@ emu_list(struct emu *e, int one)
 	emu_ok();
 }
 
+/* The due report stored in SR at the first free index, announced with
+ * +CDSI (a modem set to AT+CNMI=...,2 for reports). */
 static void
-emu_cpms(struct emu *e, const char *args)
+emu_store_report(struct emu *e)
 {
-	int used = emu_sim_used(e);
+	char tmp[EMU_PDU_MAX * 2 + 1];
+	int st, idx;
 
+	for (idx = 1; idx <= EMU_SIM_SIZE; idx++)
+		if (emu_sim_read(e, "sr", idx, &st, tmp, sizeof(tmp)) == -1)
+			break;
+	if (idx > EMU_SIM_SIZE) {
+		emu_note(e, "SR memory full, report dropped");
+		return;
+	}
+	emu_sim_write(e, "sr", idx, 0, e->cds_pdu);
+	emu_note(e, "stored delivery report at SR %d", idx);
+	{
+		struct emu_vars v = { .idx = idx };
+
+		if (!emu_data_answer(e, "@cdsi", &v))
+			emu_info("+CDSI: \"SR\",%d", idx);
+	}
+}
+
+static void
+emu_cpms(struct emu *e, const char *args, int cdsi)
+{
+	int used;
+
+	if (strcmp(args, "=?") == 0 && cdsi) {
+		/* Reports go to "SR": the modem must offer it, or libgammu
+		 * ignores +CDSI. */
+		if (!emu_data_answer(e, "@cpms_sr", NULL)) {
+			emu_info("+CPMS: (\"SM\",\"ME\",\"SR\"),(\"SM\",\"ME\"),"
+			    "(\"SM\",\"ME\")");
+			emu_ok();
+		}
+		return;
+	}
 	if (strcmp(args, "=?") == 0) {
 		emu_info("+CPMS: (\"SM\",\"ME\"),(\"SM\",\"ME\"),(\"SM\",\"ME\")");
 		emu_ok();
 		return;
 	}
+	used = emu_sim_used(e, "sim");
 	if (strcmp(args, "?") == 0) {
 		emu_info("+CPMS: \"SM\",%d,%d,\"SM\",%d,%d,\"SM\",%d,%d", used,
 		    EMU_SIM_SIZE, used, EMU_SIM_SIZE, used, EMU_SIM_SIZE);
@@ -690,11 +897,18 @@ emu_cpms(struct emu *e, const char *args)
 		return;
 	}
 	e->mem_me = strncasecmp(args, "=\"ME\"", 5) == 0;
+	e->mem_sr = strncasecmp(args, "=\"SR\"", 5) == 0;
+	used = emu_sim_used(e, e->mem_sr ? "sr" : "sim");
 	if (e->mem_me)
 		emu_info("+CPMS: 0,%d,0,%d,0,%d", 23, 23, 23);
-	else
-		emu_info("+CPMS: %d,%d,%d,%d,%d,%d", used, EMU_SIM_SIZE, used,
-		    EMU_SIM_SIZE, used, EMU_SIM_SIZE);
+	else {
+		struct emu_vars v = { .used = used, .total = EMU_SIM_SIZE };
+
+		if (!emu_data_answer(e, "@cpms_set", &v))
+			emu_info("+CPMS: %d,%d,%d,%d,%d,%d", used,
+			    EMU_SIM_SIZE, used, EMU_SIM_SIZE, used,
+			    EMU_SIM_SIZE);
+	}
 	emu_ok();
 }
 
@@ -738,13 +952,17 @@ emu_command(struct emu *e, char *cmd)
 		emu_error();
 		return;
 	}
+	if (!(c.cdsi && strcasecmp(cmd, "AT+CPMS=?") == 0) &&
+	    emu_data_answer(e, cmd, NULL))
+		return;
 	a = cmd + 2;
 #define IS(s) (strcasecmp(a, s) == 0)
 #define HAS(s) (strncasecmp(a, s, strlen(s)) == 0)
 	if (*a == '\0' || IS("Z") || IS("&F") || IS("Q0") || IS("V1") ||
 	    HAS("+CMEE=") || HAS("+CMGF=0") || HAS("+CSCS=\"") ||
 	    HAS("+CNMI=2") || HAS("+CFUN=") || HAS("+CSMS=") ||
-	    HAS("+CUSD=0") || HAS("+CUSD=2") || HAS("+CLIP=") ||
+	    IS("+CUSD=0") || IS("+CUSD=1") || IS("+CUSD=2") ||
+	    HAS("+CLIP=") ||
 	    HAS("+CRC=") || (HAS("^") && strcmp(p->name, "huawei") == 0 &&
 	    strchr(a, '=') != NULL && strchr(a, '?') == NULL)) {
 		emu_ok();
@@ -788,7 +1006,9 @@ emu_command(struct emu *e, char *cmd)
 		e->creg_mode = emu_int(a + 6);
 		emu_ok();
 	} else if (IS("+CREG?")) {
-		if (e->creg_mode == 2)
+		if (e->creg_mode == 2 && emu_data_answer(e, "@creg2", NULL))
+			;
+		else if (e->creg_mode == 2)
 			emu_info("+CREG: 2,1,\"00B0\",\"1F2E\"");
 		else
 			emu_info("+CREG: %d,1", e->creg_mode);
@@ -819,7 +1039,7 @@ emu_command(struct emu *e, char *cmd)
 		emu_info("+CSQ: 18,99");
 		emu_ok();
 	} else if (HAS("+CPMS")) {
-		emu_cpms(e, a + 5);
+		emu_cpms(e, a + 5, c.cdsi);
 	} else if (HAS("+CMGL")) {
 		emu_list(e, 0);
 	} else if (HAS("+CMGR=")) {
@@ -827,7 +1047,9 @@ emu_command(struct emu *e, char *cmd)
 	} else if (HAS("+CMGD=")) {
 		char path[4096];
 
-		snprintf(path, sizeof(path), "%s/sim/%d", e->dir, atoi(a + 6));
+		snprintf(path, sizeof(path), "%s/%s/%d", e->dir,
+		    e->mem_sr ? "sr" : "sim",
+		    emu_int(a + 6));
 		unlink(path);
 		emu_ok();
 	} else if (IS("+CSCA?")) {
@@ -836,7 +1058,7 @@ emu_command(struct emu *e, char *cmd)
 	} else if (HAS("+CMGS=")) {
 		emu_out("\r\n> ");
 		e->in_pdu = 1;
-	} else if (HAS("+CUSD=1")) {
+	} else if (HAS("+CUSD=1,")) {
 		emu_ok();
 		e->ussd_at = now_ms() + 200;
 	} else
@@ -884,27 +1106,35 @@ main(int argc, char **argv)
 	struct emu e;
 	struct emu_ctl c;
 	char path[4096];
+	const char *data = NULL;
 	int i = 1;
 
 	memset(&e, 0, sizeof(e));
 	e.p = &emu_profiles[0];
 	e.echo = 1;
-	if (argc >= 3 && strcmp(argv[1], "--profile") == 0) {
+	if (argc >= i + 2 && strcmp(argv[i], "--profile") == 0) {
 		e.p = NULL;
 		for (size_t k = 0; k < sizeof(emu_profiles) /
 		    sizeof(emu_profiles[0]); k++)
-			if (strcmp(argv[2], emu_profiles[k].name) == 0)
+			if (strcmp(argv[i + 1], emu_profiles[k].name) == 0)
 				e.p = &emu_profiles[k];
 		if (e.p == NULL) {
 			fprintf(stderr, "at-emulator: unknown profile %s\n",
-			    argv[2]);
+			    argv[i + 1]);
 			return 2;
 		}
-		i = 3;
+		i += 2;
+	}
+	e.empty_is_error = e.p->empty_is_error;
+	e.ussd_mode = e.p->ussd_packed ? 0 : 1;
+	if (argc >= i + 2 && strcmp(argv[i], "--data") == 0) {
+		data = argv[i + 1];
+		emu_data_load(&e, data);
+		i += 2;
 	}
 	if (i != argc - 1) {
 		fprintf(stderr, "usage: at-emulator [--profile huawei|sim800] "
-		    "DIR\n");
+		    "[--data FILE] DIR\n");
 		return 2;
 	}
 	e.dir = argv[i];
@@ -914,6 +1144,8 @@ main(int argc, char **argv)
 	mkdir(path, 0777);
 	snprintf(path, sizeof(path), "%s/sent", e.dir);
 	mkdir(path, 0777);
+	snprintf(path, sizeof(path), "%s/sr", e.dir);
+	mkdir(path, 0777);
 	snprintf(path, sizeof(path), "%s/inject", e.dir);
 	mkdir(path, 0777);
 	(void)emu_control(&e, &c, NULL);
@@ -921,7 +1153,8 @@ main(int argc, char **argv)
 		emu_note(&e, "start refused: vanished");
 		return 1;
 	}
-	emu_note(&e, "start profile %s", e.p->name);
+	emu_note(&e, "start profile %s, %d answers from %s", e.p->name,
+	    e.n_data, e.n_data > 0 ? data : "(built in)");
 	/* Messages injected while no one was connected wait on the SIM,
 	 * as on a real modem (no +CMTI for them). */
 	emu_take_injected(&e, 0);
@@ -954,10 +1187,20 @@ main(int argc, char **argv)
 			e.ussd_at = 0;
 			emu_ussd_answer(&e);
 		}
+		if (e.cds_at != 0 && now >= e.cds_at && c.cdsi) {
+			e.cds_at = 0;
+			emu_store_report(&e);
+		}
 		if (e.cds_at != 0 && now >= e.cds_at) {
 			e.cds_at = 0;
-			emu_info("+CDS: %d", (int)strlen(e.cds_pdu) / 2 - 1);
-			emu_out("%s\r\n", e.cds_pdu);
+			struct emu_vars v = {
+				.len = (int)strlen(e.cds_pdu) / 2 - 1,
+				.hex = e.cds_pdu };
+
+			if (!emu_data_answer(&e, "@cds", &v)) {
+				emu_info("+CDS: %d", v.len);
+				emu_out("%s\r\n", e.cds_pdu);
+			}
 		}
 		if (c.noise && now >= e.next_noise) {
 			e.next_noise = now + 1000;
