@@ -148,6 +148,10 @@ struct gw_config {
 	int http_request_timeout_s; /* whole request, from the accept */
 	int http_max_connections;   /* open at once, per listener */
 	int http_max_per_address;   /* open at once from one address */
+	/* [http] USSD conventions (gateway/gw_ussd_adapt.h) */
+	char *http_ussd_convention; /* what /ussd speaks: form, json, get */
+	char **http_ussd_routes;    /* more paths, "PATH=CONVENTION" */
+	size_t n_http_ussd_routes;
 
 	/* [metrics] */
 	char *metrics_listen;	/* "HOST:PORT" or NULL = no /metrics */

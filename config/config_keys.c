@@ -41,6 +41,10 @@ static int check_ussd(const struct config_key *, const char *, char *,
     size_t);
 static int check_regex(const struct config_key *, const char *, char *,
     size_t);
+static int check_ussd_convention(const struct config_key *, const char *,
+    char *, size_t);
+static int check_ussd_route(const struct config_key *, const char *, char *,
+    size_t);
 static size_t edit_distance(const char *, const char *);
 static int key_in_scope(const struct config_key *, const char *);
 static void list_free(char ***, size_t *);
@@ -81,6 +85,8 @@ static const struct config_key config_keys[] = {
 	{ "http", "request_timeout_s", CONFIG_KEY_INT, "10", 1, 300, G(http_request_timeout_s), 0, 0, NULL },
 	{ "http", "max_connections", CONFIG_KEY_INT, "64", 1, 4096, G(http_max_connections), 0, 0, NULL },
 	{ "http", "max_per_address", CONFIG_KEY_INT, "16", 1, 4096, G(http_max_per_address), 0, 0, NULL },
+	{ "http", "ussd_convention", CONFIG_KEY_STRING, "form", 0, 0, G(http_ussd_convention), 0, CONFIG_KEY_NONEMPTY, check_ussd_convention },
+	{ "http", "ussd_routes", CONFIG_KEY_LIST, "", 0, 0, G(http_ussd_routes), G(n_http_ussd_routes), 0, check_ussd_route },
 	/* [metrics] (gateway/gw_metrics.h) */
 	{ "metrics", "listen", CONFIG_KEY_STRING, NULL, 0, 0, G(metrics_listen), 0, 0, check_listen },
 	{ "metrics", "allow", CONFIG_KEY_LIST, "", 0, 0, G(metrics_allow), G(n_metrics_allow), 0, check_addr },
@@ -522,6 +528,39 @@ bad:
 	snprintf(msg, msglen, "%s must be HOST:PORT (e.g. 127.0.0.1:8080 or "
 	    "[::1]:8080) with a port between 1 and 65535", k->name);
 	return -1;
+}
+
+/* The USSD aggregator conventions gateway/gw_ussd_adapt.c implements. */
+static int
+check_ussd_convention(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	if (strcmp(v, "form") == 0 || strcmp(v, "json") == 0 ||
+	    strcmp(v, "get") == 0)
+		return 0;
+	snprintf(msg, msglen, "%s: unknown convention \"%s\" (form, json or "
+	    "get)", k->name, v);
+	return -1;
+}
+
+/* "PATH=CONVENTION": an absolute path of letters, digits, / _ - . */
+static int
+check_ussd_route(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	const char *eq = strchr(v, '=');
+	size_t n = eq != NULL ? (size_t)(eq - v) : 0;
+
+	if (eq == NULL || n < 2 || n > 64 || v[0] != '/' ||
+	    strspn(v, "/_-.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789") != n || (n == 5 && strncmp(v, "/ussd", 5) == 0) ||
+	    (n == 7 && strncmp(v, "/health", 7) == 0) ||
+	    strncmp(v, "/kannel/", 8) == 0) {
+		snprintf(msg, msglen, "%s: \"%s\" is not PATH=CONVENTION with "
+		    "a free absolute path", k->name, v);
+		return -1;
+	}
+	return check_ussd_convention(k, eq + 1, msg, msglen);
 }
 
 static int
