@@ -346,7 +346,9 @@ http_ussd_paths(struct gw_http *h, const struct gw_config *conf, char *err,
 	const struct gw_ussd_adapter *ad;
 	const char *eq;
 
-	ad = gw_ussd_adapter_find(conf->http_ussd_convention);
+	/* NULL: a configuration built without defaults (unit tests). */
+	ad = gw_ussd_adapter_find(conf->http_ussd_convention != NULL ?
+	    conf->http_ussd_convention : "form");
 	if (ad == NULL) {
 		snprintf(err, errlen, "[http] ussd_convention: unknown %s",
 		    conf->http_ussd_convention);
