@@ -166,6 +166,32 @@ ussd_done(int64_t t0, const char *result)
 	    (double)(clock_mono_ms() - t0) / 1000.0, NULL);
 }
 
+static void
+http_kannel_mo(void *arg, struct gw_httpd_req *req)
+{
+	struct gw_http *h = arg;
+
+	gw_kannel_mo(h->gw, req);
+}
+
+static void
+http_kannel_dlr(void *arg, struct gw_httpd_req *req)
+{
+	struct gw_http *h = arg;
+
+	gw_kannel_dlr(h->gw, req);
+}
+
+/* What Kannel calls (gw_kannel.h): protected as /ussd is. */
+static const struct gw_httpd_route http_kannel_routes[] = {
+	{ .path = "/kannel/mo", .methods = GW_HTTPD_GET | GW_HTTPD_POST,
+	  .allow = "GET, POST", .protected_route = 1,
+	  .handler = http_kannel_mo },
+	{ .path = "/kannel/dlr", .methods = GW_HTTPD_GET | GW_HTTPD_POST,
+	  .allow = "GET, POST", .protected_route = 1,
+	  .handler = http_kannel_dlr },
+};
+
 /* The adapter of the path req came on (gw_http_new checked them all). */
 static const struct gw_ussd_adapter *
 http_adapter(const struct gw_http *h, const struct gw_httpd_req *req)
@@ -263,6 +289,7 @@ http_ussd(void *arg, struct gw_httpd_req *req)
 		free(c);
 		if (gw->modems != NULL)
 			gw_modems_kick(gw->modems);
+		gw_kannel_kick(gw->kannel);
 		return;
 	}
 	if (store_begin(gw->store) != 0)
@@ -292,6 +319,7 @@ http_ussd(void *arg, struct gw_httpd_req *req)
 	free(c);
 	if (gw->modems != NULL)
 		gw_modems_kick(gw->modems); /* SMS a flow may have queued */
+	gw_kannel_kick(gw->kannel);
 	return;
 fail:
 	flow_reply_clear(&out);
@@ -414,8 +442,6 @@ gw_http_new(struct gateway *gw, char *err, size_t errlen)
 {
 	struct gw_http *h;
 	struct gw_httpd_conf hc;
-	const struct gw_httpd_route *extra;
-	size_t n_extra;
 
 	if (gw->conf->http_listen == NULL) {
 		snprintf(err, errlen, "no [http] listen address");
@@ -430,8 +456,7 @@ gw_http_new(struct gateway *gw, char *err, size_t errlen)
 		free(h);
 		return NULL;
 	}
-	extra = gw_kannel_routes(&n_extra);
-	http_build_routes(h, extra, n_extra);
+	http_build_routes(h, http_kannel_routes, NELEM(http_kannel_routes));
 	hc.routes = h->routes;
 	hc.n_routes = h->n_routes;
 	hc.authorize = http_authorize;

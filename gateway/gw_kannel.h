@@ -21,11 +21,15 @@
 #include <stddef.h>
 
 struct gateway;
-struct gw_httpd_route;
 struct gw_kannel;
 
-/* The HTTP routes Kannel calls (served by gw_http.c's listener). */
-const struct gw_httpd_route *gw_kannel_routes(size_t *n);
+struct gw_httpd_req;
+
+/* gw_kannel_in.c: what Kannel calls on gw_http.c's listener (protected
+ * like /ussd).  /kannel/mo: an sms-service get-url or post-url;
+ * /kannel/dlr: a delivery report. */
+void gw_kannel_mo(struct gateway *, struct gw_httpd_req *);
+void gw_kannel_dlr(struct gateway *, struct gw_httpd_req *);
 /* Starts the Kannel channels of the configuration (none: NULL, no
  * error); NULL with err on a configuration error. */
 struct gw_kannel *gw_kannel_new(struct gateway *, char *err, size_t errlen);

@@ -111,8 +111,8 @@ gw_utf8_valid(const char *s, size_t n)
 }
 
 int
-gw_form_field(const char *s, size_t n, const char *name, char *out,
-    size_t cap)
+gw_form_field_bin(const char *s, size_t n, const char *name, char *out,
+    size_t cap, size_t *outlen)
 {
 	const char *p = s, *end = s + n, *amp, *eq, *v;
 	size_t nl = strlen(name), o, vlen, i;
@@ -148,15 +148,25 @@ gw_form_field(const char *s, size_t n, const char *name, char *out,
 					c = (char)(hi * 16 + lo);
 					i += 2;
 				}
-				if (c == '\0' || o + 1 >= cap)
+				if ((c == '\0' && outlen == NULL) ||
+				    o + 1 >= cap)
 					return -1;
 				out[o++] = c;
 			}
 			out[o] = '\0';
+			if (outlen != NULL)
+				*outlen = o;
 		}
 		p = amp < end ? amp + 1 : end;
 	}
 	return found;
+}
+
+int
+gw_form_field(const char *s, size_t n, const char *name, char *out,
+    size_t cap)
+{
+	return gw_form_field_bin(s, n, name, out, cap, NULL);
 }
 
 static int

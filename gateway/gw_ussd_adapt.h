@@ -80,6 +80,10 @@ void gw_ussd_answer_clear(struct gw_ussd_answer *);
  * NUL byte, too long or given twice. */
 int gw_form_field(const char *s, size_t n, const char *name, char *out,
     size_t cap);
+/* The same for a binary value: NUL bytes allowed, its length in *outlen
+ * (out is still NUL-terminated after it). */
+int gw_form_field_bin(const char *s, size_t n, const char *name, char *out,
+    size_t cap, size_t *outlen);
 /* 1 if s[0..n) is valid UTF-8. */
 int gw_utf8_valid(const char *s, size_t n);
 
