@@ -63,6 +63,9 @@ bearerbox-host = 127.0.0.1
 bearerbox-port = $SBOX
 sendsms-port = $SEND
 sendsms-interface = 127.0.0.1
+max-pending-requests = 8
+http-request-retry = 5
+http-queue-delay = 1
 log-file = "$T/smsbox.log"
 log-level = 0
 
