@@ -59,6 +59,11 @@ struct kchan {
 	struct evhttp_request *req; /* in flight, NULL none */
 	int64_t out_id;		/* the message of req */
 	int out_parts;
+	/* A final delivery report that came before smsbox's answer to the
+	 * sendsms (the fake SMSC and fast operators do that): applied once
+	 * the send is recorded.  0 = none. */
+	int early_type;
+	char *early_to;
 };
 
 struct gw_kannel {
@@ -172,6 +177,8 @@ kch_result(struct kchan *kc, int ok, int permanent, const char *error)
 	struct gw_kannel *k = kc->k;
 	struct gw_channel_result res;
 	struct gw_channel **all;
+	char *early_to;
+	int early, rc;
 
 	res.outbox_id = kc->out_id;
 	res.ok = ok;
@@ -182,14 +189,22 @@ kch_result(struct kchan *kc, int ok, int permanent, const char *error)
 	res.error = error;
 	kc->req = NULL;
 	kc->out_id = 0;
+	early = kc->early_type;
+	early_to = kc->early_to;
+	kc->early_type = 0;
+	kc->early_to = NULL;
 	if (ok)
 		kc->backoff_s = 1;
 	gw_metrics_count("stafeta_kannel_sendsms_total", "channel", kc->name,
 	    "result", ok ? "accepted" : permanent ? "refused" : "retry", NULL);
 	all = kannel_channels(k);
-	(void)gw_channel_result(&kc->ch, all, k->n, k->gw->store, k->gw->conf,
+	rc = gw_channel_result(&kc->ch, all, k->n, k->gw->store, k->gw->conf,
 	    &res);
 	free(all);
+	if (early != 0 && ok && rc >= 0)
+		gw_kannel_report(k->gw, kc->name, res.outbox_id, early_to,
+		    early);
+	free(early_to);
 }
 
 /*
@@ -213,6 +228,9 @@ kch_unreachable(struct kchan *kc, const char *why)
 	    "result", "unreachable", NULL);
 	kc->req = NULL;
 	kc->out_id = 0;
+	kc->early_type = 0;
+	free(kc->early_to);
+	kc->early_to = NULL;
 	gw_channel_reset(&kc->ch);
 	kc->ch.fail_streak++;
 	if (kc->up)
@@ -381,6 +399,24 @@ kannel_kick_cb(evutil_socket_t fd, short ev, void *arg)
 	gw_kannel_kick(arg);
 }
 
+int
+gw_kannel_hold_report(struct gw_kannel *k, const char *channel,
+    int64_t out_id, const char *to, int type)
+{
+	for (size_t i = 0; k != NULL && i < k->n; i++) {
+		struct kchan *kc = k->c[i];
+
+		if (strcmp(kc->name, channel) != 0 || kc->req == NULL ||
+		    kc->out_id != out_id)
+			continue;
+		free(kc->early_to);
+		kc->early_to = xstrdup(to);
+		kc->early_type = type;
+		return 1;
+	}
+	return 0;
+}
+
 void
 gw_kannel_kick(struct gw_kannel *k)
 {
@@ -447,6 +483,7 @@ kch_free(struct kchan *kc)
 		evhttp_connection_free(kc->conn);
 	if (kc->ev_up != NULL)
 		event_free(kc->ev_up);
+	free(kc->early_to);
 	free(kc->name);
 	free(kc->host);
 	free(kc->path);

@@ -30,6 +30,16 @@ struct gw_httpd_req;
  * /kannel/dlr: a delivery report. */
 void gw_kannel_mo(struct gateway *, struct gw_httpd_req *);
 void gw_kannel_dlr(struct gateway *, struct gw_httpd_req *);
+/* Records final delivery report type for out_id (deduplicated on it);
+ * 1 matched, 0 unmatched or repeated, -1 store error. */
+int gw_kannel_report(struct gateway *, const char *channel, int64_t out_id,
+    const char *to, int type);
+
+/* gw_kannel.c */
+/* A final report for out_id while its sendsms is still unanswered: kept
+ * and recorded once the send is (1), or 0 if out_id is not in flight. */
+int gw_kannel_hold_report(struct gw_kannel *, const char *channel,
+    int64_t out_id, const char *to, int type);
 /* Starts the Kannel channels of the configuration (none: NULL, no
  * error); NULL with err on a configuration error. */
 struct gw_kannel *gw_kannel_new(struct gateway *, char *err, size_t errlen);

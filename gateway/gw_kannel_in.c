@@ -305,13 +305,45 @@ fail:
 	kin_reply(req, 500, "Internal Server Error", "not stored\n");
 }
 
+int
+gw_kannel_report(struct gateway *gw, const char *channel, int64_t out_id,
+    const char *to, int type)
+{
+	char *key;
+	int rc, matched = 0, final = type == 1 || type == 2 || type == 16;
+	int64_t now = clock_now_ms();
+
+	if (store_begin(gw->store) != 0)
+		return -1;
+	key = xasprintf("kannel:%s:dlr:%lld:%d", channel, (long long)out_id,
+	    type);
+	rc = store_dedup_claim(gw->store, key, now);
+	free(key);
+	if (rc == 1 && final)
+		matched = store_outbox_report(gw->store, channel, to,
+		    (int)(out_id & 0x7fffffff), type == 1, now);
+	if (rc < 0 || matched < 0 || store_commit(gw->store) != 0) {
+		store_rollback(gw->store);
+		log_warnx("kannel %s: delivery report not recorded: %s",
+		    channel, store_errmsg(gw->store));
+		return -1;
+	}
+	if (rc == 0)
+		log_debug("kannel %s: report %d for out %lld repeated",
+		    channel, type, (long long)out_id);
+	else
+		log_info("kannel %s: delivery report type %d for out %lld%s",
+		    channel, type, (long long)out_id, !final ? "" :
+		    matched ? " matched" : " unmatched");
+	return rc == 1 && matched == 1;
+}
+
 void
 gw_kannel_dlr(struct gateway *gw, struct gw_httpd_req *req)
 {
 	struct kin in;
-	char channel[40], out[24], type[8], to[KIN_FIELD_MAX], *key;
-	int64_t out_id, t, now = clock_now_ms();
-	int rc = 0, matched = 0, final;
+	char channel[40], out[24], type[8], to[KIN_FIELD_MAX];
+	int64_t out_id, t;
 
 	kin_init(&in, req);
 	if (kin_field(&in, "channel", NULL, channel, sizeof(channel)) != 1 ||
@@ -324,33 +356,20 @@ gw_kannel_dlr(struct gateway *gw, struct gw_httpd_req *req)
 		kin_reply(req, 400, "Bad Request", "bad delivery report\n");
 		return;
 	}
-	/* 1 delivered, 2 failed, 16 refused by the SMSC: final.  8 (taken
-	 * by the SMSC) and 4 (buffered) only say it is on its way. */
-	final = t == 1 || t == 2 || t == 16;
-	if (store_begin(gw->store) != 0)
-		goto fail;
-	key = xasprintf("kannel:%s:dlr:%lld:%lld", channel, (long long)out_id,
-	    (long long)t);
-	rc = store_dedup_claim(gw->store, key, now);
-	free(key);
-	if (rc == 1 && final)
-		matched = store_outbox_report(gw->store, channel, to,
-		    (int)(out_id & 0x7fffffff), t == 1, now);
-	if (rc < 0 || matched < 0 || store_commit(gw->store) != 0) {
-		store_rollback(gw->store);
-		goto fail;
+	/* 1 delivered, 2 failed, 16 refused by the SMSC are final; 8 (taken
+	 * by the SMSC) and 4 (buffered) only say it is on its way.  A final
+	 * one may overtake smsbox's answer to our sendsms. */
+	if ((t == 1 || t == 2 || t == 16) && gw_kannel_hold_report(gw->kannel,
+	    channel, out_id, to, (int)t)) {
+		log_debug("kannel %s: report %lld for out %lld before its "
+		    "send result, held", channel, (long long)t,
+		    (long long)out_id);
+		kin_reply(req, 200, "OK", "");
+		return;
 	}
-	if (rc == 0)
-		log_debug("kannel %s: report %lld for out %lld repeated",
-		    channel, (long long)t, (long long)out_id);
-	else
-		log_info("kannel %s: delivery report type %lld for out %lld%s",
-		    channel, (long long)t, (long long)out_id, !final ? "" :
-		    matched ? " matched" : " unmatched");
+	if (gw_kannel_report(gw, channel, out_id, to, (int)t) < 0) {
+		kin_reply(req, 500, "Internal Server Error", "not recorded\n");
+		return;
+	}
 	kin_reply(req, 200, "OK", "");
-	return;
-fail:
-	log_warnx("kannel %s: delivery report not recorded: %s", channel,
-	    store_errmsg(gw->store));
-	kin_reply(req, 500, "Internal Server Error", "not recorded\n");
 }
