@@ -101,6 +101,9 @@ void cli_reporter_usage(FILE *);
 /* cli_sheets.c */
 int cli_sheets_main(struct cli_ctx *, int argc, char **argv);
 void cli_sheets_usage(FILE *);
+/* cli_parents.c */
+int cli_parents_main(struct cli_ctx *, int argc, char **argv);
+void cli_parents_usage(FILE *);
 /* cli_flow.c */
 int cli_flow_main(struct cli_ctx *, int argc, char **argv);
 void cli_flow_usage(FILE *);

@@ -56,6 +56,10 @@ static const struct gw_ctl_command gw_ctl_commands[] = {
 	{ .name = "flow", .sub = "start", .main = cli_flow_main },
 	{ .name = "tasks", .sub = "done", .main = cli_tasks_main },
 	{ .name = "tasks", .sub = "cancel", .main = cli_tasks_main },
+	{ .name = "parents", .sub = "add", .main = cli_parents_main },
+	{ .name = "parents", .sub = "state", .main = cli_parents_main },
+	{ .name = "parents", .sub = "voice-only", .main = cli_parents_main },
+	{ .name = "parents", .sub = "remind", .main = cli_parents_main },
 };
 
 struct gw_control {

@@ -14,6 +14,7 @@
 #include "flow.h"
 #include "gateway.h"
 #include "log.h"
+#include "parents.h"
 #include "service.h"
 #include "sheet.h"
 #include "store.h"
@@ -22,6 +23,7 @@
 /* The services, in start order. */
 static const struct service *const gw_service_table[] = {
 	&sheet_service,
+	&parents_service,
 };
 
 struct gw_services {
