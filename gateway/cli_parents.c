@@ -11,7 +11,7 @@
  *       [--voice-only] [--by NAME]
  *   stafeta parents list [all|upcoming|late|children|caretakers|alerts|
  *       returns] [--csv [FILE] | --csv-ids [FILE] | --xlsx FILE]
- *   stafeta parents show ID            (audited)
+ *   stafeta parents show ID [--by NAME] [--csv ...]   (audited)
  *   stafeta parents report [--quarter 2027Q1] [--internal] [--csv ...]
  *   stafeta parents task [--all] [--csv ...]
  *   stafeta parents state ID STATE [--why TEXT] [--by NAME]
@@ -44,7 +44,7 @@ cli_parents_usage(FILE *f)
 	    "[--by NAME]\n"
 	    "       stafeta parents list [all|upcoming|late|children|"
 	    "caretakers|alerts|returns] [--csv [FILE] | --xlsx FILE]\n"
-	    "       stafeta parents show ID\n"
+	    "       stafeta parents show ID [--by NAME] [--csv [FILE]]\n"
 	    "       stafeta parents report [--quarter YYYYQN] [--internal] "
 	    "[--csv [FILE] | --xlsx FILE]\n"
 	    "       stafeta parents task [--all] [--csv [FILE] | --xlsx FILE]\n"
@@ -237,6 +237,7 @@ static int
 parents_show(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct cli_table_out out = { 0, NULL };
+	const char *by = NULL;
 	struct table *t;
 	char obj[32];
 	int64_t id;
@@ -247,7 +248,9 @@ parents_show(struct cli_ctx *ctx, int argc, char **argv)
 		return 2;
 	}
 	for (int i = 3; i < argc; i++) {
-		if (cli_table_opt(&out, argc, argv, &i) != 1) {
+		if (strcmp(argv[i], "--by") == 0 && i + 1 < argc)
+			by = argv[++i];
+		else if (cli_table_opt(&out, argc, argv, &i) != 1) {
 			cli_parents_usage(ctx->err);
 			return 2;
 		}
@@ -258,7 +261,7 @@ parents_show(struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	snprintf(obj, sizeof(obj), "parents:%lld", (long long)id);
-	if (store_audit(ctx->store, cli_operator(ctx, NULL), "cli", "view",
+	if (store_audit(ctx->store, cli_operator(ctx, by), "cli", "view",
 	    obj, clock_now_ms()) != 0) {
 		table_free(t);
 		return 1;
