@@ -10,7 +10,7 @@
  *                            ok / bad (saves tara_iso)
  *   parents_check_return     field intoarcere: date, months or 0: ok / bad
  *   parents_child_add        fields copil_nume, copil_an: more / done /
- *                            bad_year
+ *                            bad_year / bad_name (digits: a CNP)
  *   parents_check_caretaker  field ingrijitor_tel: ok / same (the
  *                            parent's own number)
  *   parents_submit           stores the notice, replies N1: ok / error
@@ -143,6 +143,9 @@ child_add(struct flow_action_ctx *c)
 	parents_date_from_days(parents_day_in_zone(c->now, ZONE_HOME), ymd);
 	now_y = (int)strtol(ymd, NULL, 10);
 	c->forget_input = 1;
+	/* No CNP by SMS (4.1): a name with digits is refused. */
+	if (strpbrk(get(c, "copil_nume"), "0123456789") != NULL)
+		return "bad_name";
 	if (year < now_y - 17 || year > now_y)
 		return "bad_year";
 	snprintf(name, sizeof(name), "%s", get(c, "copil_nume"));

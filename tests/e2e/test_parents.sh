@@ -60,7 +60,11 @@ r=$(sms $P1 "1.1.2026")
 assert_match "$r" "Data aceasta a trecut" "a past date gets a clear re-prompt"
 r=$(sms $P1 "31.1.2027")
 assert_match "$r" "Tara: 1=Italia" "D.M.YYYY accepted (departure in 20 days)"
-for a in 1 0 2 Ion 2016 Maria; do sms $P1 "$a" > /dev/null; done
+for a in 1 0 2; do sms $P1 "$a" > /dev/null; done
+sms $P1 "Ion 5160101123456" > /dev/null
+r=$(sms $P1 "2016")
+assert_match "$r" "Nu trimiteti CNP" "no CNP by SMS"
+for a in Ion 2016 Maria; do sms $P1 "$a" > /dev/null; done
 r=$(sms $P1 "2030")
 assert_match "$r" "copil sub 18 ani" "a birth year in the future is refused"
 for a in 2019 "Elena Pop"; do sms $P1 "$a" > /dev/null; done
@@ -90,6 +94,10 @@ r=$(sms +40722700001 "ELUTAZOM")
 assert_match "$r" "Numele si prenumele|neve" "Hungarian keyword starts the registration"
 sms +40722700001 "GATA" > /dev/null
 
+# A registration left half-finished: one reminder, then it expires (48 h).
+r=$(sms +40722900001 "PLEC")
+sms +40722900001 "Gheorghe Lungu" > /dev/null
+
 # --- Registration by USSD, dates as 15/03/2027 and 15-03-2028.
 sid="plec-$$"
 t=""
@@ -112,11 +120,30 @@ assert_match "$(sql "SELECT text FROM outbox WHERE recipient = '$P2' ORDER BY id
     "nu a acceptat.*SCHIMB" "parent asked to name someone else"
 assert_eq "$(state 2)" 6 "declined notice goes to SPAS_REVIEW"
 
+# --- The parent names someone else with SCHIMB.
+r=$(sms $P2 "SCHIMB")
+assert_match "$r" "Numele noii persoane" "SCHIMB from the parent asks for the new person"
+for a in "Vera Rusu" 0722600003 4; do sms $P2 "$a" > /dev/null; done
+r=$(sms $P2 "1")
+assert_match "$r" "Am notat noua persoana" "new caretaker recorded"
+assert_eq "$(sql "SELECT to_state FROM parents_transitions WHERE notice_id = 2 ORDER BY id DESC LIMIT 2" | tr '\n' ' ')" \
+    "CARETAKER_PENDING CARETAKER_CHANGE " "CARETAKER_CHANGE then CARETAKER_PENDING"
+housekeeping_now
+assert_match "$(sql "SELECT text FROM outbox WHERE recipient = '+40722600003'")" "Dan v-a desemnat.*3=Sunati-ma" \
+    "new N2 to the new caretaker"
+r=$(sms +40722600003 "1")
+assert_eq "$(sql "SELECT caretaker_status, state FROM parents_notices WHERE id = 2")" "confirmed|6" \
+    "new caretaker confirms: SPAS_REVIEW"
+
 # --- The caretaker of notice 1 stays silent: N3 at 48 h, task at 72 h.
 clock_advance $((47 * 3600))
 assert_eq "$(sent $C1 N3C)" 0 "no N3 before 48 h"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+40722900001' AND text LIKE '%Sunteti: 1=Mama%'")" 2 \
+    "half-finished registration: the question once more after 24 h"
 clock_advance $((3600 + 60))
 assert_eq "$(sent $C1 N3C)" 1 "N3 after 48 h"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+40722900001' AND text LIKE 'Anuntul de plecare nu a fost terminat%'")" 1 \
+    "and it expires after 48 h with one message"
 assert_eq "$(task caretaker_no_reply)" 0 "no task before 72 h"
 clock_advance $((24 * 3600))
 assert_eq "$(task caretaker_no_reply)" 1 "SPAS task after 72 h without an answer"
@@ -213,7 +240,7 @@ assert_eq "$(task call_caretaker)" 1 "a phone-call task instead"
 
 # --- What SPAS sees.
 assert_match "$(cli parents list late --csv)" "P-2027-0001" "late notices list"
-assert_match "$(cli parents list caretakers --csv)" "P-2027-0002" "caretaker problems list"
+assert_match "$(cli parents list caretakers --csv)" "P-2027-0003" "caretaker problems list (not a relative)"
 assert_match "$(cli parents task --csv)" "contact_at_risk" "tasks of the service"
 assert_match "$(cli parents report --quarter 2027Q1 --csv)" "new_notices,<5" "quarterly aggregates, small cells suppressed"
 cli parents show 1 --by ana > /dev/null
