@@ -10,7 +10,7 @@
  *       [--caretaker-minor] --caretaker-lives 1-2 --court 0-3|9
  *       [--voice-only] [--by NAME]
  *   stafeta parents list [all|upcoming|late|children|caretakers|alerts|
- *       returns] [--csv [FILE] | --csv-ids [FILE] | --xlsx FILE]
+ *       returns|roster] [--csv [FILE] | --csv-ids [FILE] | --xlsx FILE]
  *   stafeta parents show ID [--by NAME] [--csv ...]   (audited)
  *   stafeta parents report [--quarter 2027Q1] [--internal] [--csv ...]
  *   stafeta parents task [--all] [--csv ...]
@@ -43,7 +43,7 @@ cli_parents_usage(FILE *f)
 	    "           --caretaker-lives 1-2 --court 0-3|9 [--voice-only] "
 	    "[--by NAME]\n"
 	    "       stafeta parents list [all|upcoming|late|children|"
-	    "caretakers|alerts|returns] [--csv [FILE] | --xlsx FILE]\n"
+	    "caretakers|alerts|returns|roster] [--csv [FILE] | --xlsx FILE]\n"
 	    "       stafeta parents show ID [--by NAME] [--csv [FILE]]\n"
 	    "       stafeta parents report [--quarter YYYYQN] [--internal] "
 	    "[--csv [FILE] | --xlsx FILE]\n"

@@ -122,10 +122,19 @@ struct parents_conf {
 	char **school_terms;	/* MM-DD of each term start (N13) */
 	size_t nschool_terms;
 	int callback_days;	/* working days for call-backs (2) */
+	char **meetings;	/* caretaker meetings "YYYY-MM-DD HH:MM" (N12) */
+	size_t nmeetings;
+	char *meeting_place;	/* where they are held */
 	char *texts;		/* texts.csv path (absolute) */
 };
 extern const struct config_section parents_config_section;
 const struct parents_conf *parents_conf(const struct gw_config *);
+
+/* The next caretaker meeting (ms) whose invitation (14 days and 1 day
+ * before, N12) is still ahead of now: the invitation's time in *invite;
+ * 0 if none. */
+int64_t parents_next_meeting(const struct parents_conf *, int64_t now,
+    int64_t *invite);
 
 /* parents_date.c (pure) */
 /* Parses a day as a person types it: D.M.YYYY, DD/MM/YYYY, DD-MM-YYYY
@@ -252,7 +261,7 @@ int parents_reply(struct store *, const struct gw_config *,
 extern const struct flow_action parents_actions[];
 
 /* parents_lists.c: 7.1 lists and 7.2 aggregates (caller frees) */
-/* kind: upcoming, late, children, caretakers, alerts, returns, schools,
+/* kind: upcoming, late, children, caretakers, alerts, returns, roster,
  * all; NULL table for an unknown kind (or store error). */
 struct table *parents_list(struct store *, const char *kind, int64_t now);
 /* One notice's card: fields, children, transitions, messages. */

@@ -17,6 +17,48 @@
 static int parents_config_finish(void *, const struct gw_config *,
     const int *, int *, char *, size_t);
 
+/* "HH:MM" as minutes after midnight, or -1. */
+static int
+meeting_minute(const char *hm)
+{
+	int64_t h, m;
+	char hh[3], mm[3];
+
+	snprintf(hh, sizeof(hh), "%.2s", hm);
+	snprintf(mm, sizeof(mm), "%.2s", hm + 3);
+	if (strlen(hm) != 5 || parse_int64(hh, 0, 23, &h) != 0 ||
+	    parse_int64(mm, 0, 59, &m) != 0)
+		return -1;
+	return (int)(h * 60 + m);
+}
+
+int64_t
+parents_next_meeting(const struct parents_conf *pc, int64_t now,
+    int64_t *invite)
+{
+	int64_t best = 0, best_inv = 0;
+
+	for (size_t i = 0; i < pc->nmeetings; i++) {
+		char day[11];
+		int64_t at, inv;
+
+		snprintf(day, sizeof(day), "%.10s", pc->meetings[i]);
+		at = parents_day_at(parents_date_days(day), 0, "Europe/Bucharest") +
+		    meeting_minute(pc->meetings[i] + 11) * 60000LL;
+		inv = at - 14 * PARENTS_DAY_MS;
+		if (inv <= now)
+			inv = at - PARENTS_DAY_MS;
+		if (inv <= now)
+			continue;
+		if (best == 0 || inv < best_inv) {
+			best = at;
+			best_inv = inv;
+		}
+	}
+	*invite = best_inv;
+	return best;
+}
+
 #define P(f) offsetof(struct parents_conf, f)
 
 /* clang-format off */
@@ -27,6 +69,8 @@ static const struct config_key parents_config_keys[] = {
 	{ "parents", "countries", CONFIG_KEY_LIST, "IT,ES,DE,GB,FR,AT,HU", 0, 0, P(countries), P(ncountries), 0, NULL },
 	{ "parents", "school_terms", CONFIG_KEY_LIST, "09-08,01-08", 0, 0, P(school_terms), P(nschool_terms), 0, NULL },
 	{ "parents", "callback_working_days", CONFIG_KEY_INT, "2", 1, 30, P(callback_days), 0, 0, NULL },
+	{ "parents", "caretaker_meetings", CONFIG_KEY_LIST, "", 0, 0, P(meetings), P(nmeetings), 0, NULL },
+	{ "parents", "meeting_place", CONFIG_KEY_STRING, "", 0, 0, P(meeting_place), 0, 0, NULL },
 	{ "parents", "texts", CONFIG_KEY_STRING, NULL, 0, 0, P(texts), 0, CONFIG_KEY_NONEMPTY, NULL },
 };
 /* clang-format on */
@@ -83,6 +127,19 @@ parents_config_finish(void *data, const struct gw_config *conf,
 			*line = 0;
 			snprintf(msg, msglen, "parents: school_terms: '%s' is "
 			    "not MM-DD", pc->school_terms[i]);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < pc->nmeetings; i++) {
+		const char *m = pc->meetings[i];
+		char day[11];
+
+		snprintf(day, sizeof(day), "%.10s", m);
+		if (strlen(m) != 16 || m[10] != ' ' || m[13] != ':' ||
+		    parents_date_days(day) < 0 || meeting_minute(m + 11) < 0) {
+			*line = 0;
+			snprintf(msg, msglen, "parents: caretaker_meetings: "
+			    "'%s' is not YYYY-MM-DD HH:MM", m);
 			return -1;
 		}
 	}

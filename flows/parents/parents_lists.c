@@ -14,6 +14,8 @@
 #include "util.h"
 #include "zone.h"
 
+static void when(int64_t, char *, size_t);
+
 static const struct table_col notice_cols[] = {
 	{ "id", "Id" }, { "number", "Nr. anunt" }, { "state", "Stare" },
 	{ "flags", "Semnalari" }, { "parent", "Parinte" },
@@ -87,6 +89,52 @@ row_cb(struct store_sql *q, void *arg)
 	return 0;
 }
 
+static const struct table_col roster_cols[] = {
+	{ "notice", "Nr. anunt" }, { "caretaker", "Ingrijitor" },
+	{ "phone", "Telefon" }, { "invited_at", "Invitat la" },
+	{ "answer", "Raspuns (1 vine, 2 nu poate, 3 sunati)" },
+};
+
+/* Caretaker meeting roster: each N12 invitation and its answer. */
+static const char roster_sql[] =
+    "SELECT n.number, coalesce(n.caretaker_name, ''), m.phone, m.at,"
+    " coalesce((SELECT a.answer FROM parents_messages a WHERE"
+    " a.notice_id = m.notice_id AND a.nid = 'N12C' AND a.direction = 'in'"
+    " AND a.at > m.at ORDER BY a.id LIMIT 1), '')"
+    " FROM parents_messages m JOIN parents_notices n ON n.id = m.notice_id"
+    " WHERE m.nid = 'N12C' AND m.direction IN ('out', 'call')"
+    " ORDER BY m.at";
+
+static int
+roster_cb(struct store_sql *q, void *arg)
+{
+	struct table *t = arg;
+	size_t r = table_add_row(t);
+	char at[32];
+
+	for (int c = 0; c < 5; c++)
+		table_set(t, r, (size_t)c, store_sql_col_text(q, c));
+	when(store_sql_col_int64(q, 3), at, sizeof(at));
+	table_set(t, r, 3, at);
+	return 0;
+}
+
+static struct table *
+roster(struct store *st)
+{
+	struct store_sql *q = store_sql_prepare(st, roster_sql);
+	struct table *t;
+
+	if (q == NULL)
+		return NULL;
+	t = table_new("roster", roster_cols, NELEM(roster_cols));
+	if (store_sql_walk(q, roster_cb, t, "parents: roster") != 0) {
+		table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 struct table *
 parents_list(struct store *st, const char *kind, int64_t now)
 {
@@ -98,6 +146,8 @@ parents_list(struct store *st, const char *kind, int64_t now)
 
 	if (strcmp(kind, "alerts") == 0)
 		return parents_tasks(st, 1, now);
+	if (strcmp(kind, "roster") == 0)
+		return roster(st);
 	for (i = 0; kinds[i] != NULL && strcmp(kinds[i], kind) != 0; i++)
 		;
 	if (kinds[i] == NULL)

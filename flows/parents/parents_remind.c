@@ -223,6 +223,12 @@ parents_reschedule_all(struct store *st, const struct gw_config *conf,
 		rc |= recurring(st, id, "N13C", parents_day_at(term,
 		    SEND_HOUR, cz), now);
 	}
+	{
+		int64_t inv, m = parents_next_meeting(pc, now, &inv);
+
+		rc |= m > 0 ? recurring(st, id, "N12C", inv, now) :
+		    parents_unschedule(st, id, "N12C") < 0 ? -1 : 0;
+	}
 	if (ret >= 0) {
 		rc |= dated(st, id, "N14", ret - 30, pz, now);
 		rc |= dated(st, id, "N15", ret - 7, pz, now);
@@ -313,9 +319,24 @@ struct tick_arg {
 };
 
 static void
-date_for(const struct parents_row *r, const char *nid, char *out,
-    size_t outlen)
+date_for(const struct parents_conf *pc, const struct parents_row *r,
+    const char *nid, int64_t now, char *out, size_t outlen)
 {
+	int64_t inv, m;
+	struct tm tm;
+
+	if (strcmp(nid, "N12C") == 0) {
+		/* The meeting this invitation is for: the first one ahead. */
+		m = parents_next_meeting(pc, now - 2 * 3600 * 1000LL, &inv);
+		if (m > 0 && zone_local(m, ZONE_HOME, &tm) == 0)
+			snprintf(out, outlen, "%02d.%02d.%04d ora %02d:%02d, "
+			    "%.40s", tm.tm_mday, tm.tm_mon + 1,
+			    (tm.tm_year + 1900) % 10000, tm.tm_hour, tm.tm_min,
+			    pc->meeting_place != NULL ? pc->meeting_place : "");
+		else
+			snprintf(out, outlen, "?");
+		return;
+	}
 	if (strcmp(nid, "N14") == 0 || strcmp(nid, "N15") == 0)
 		parents_date_show(r->return_date, out, outlen);
 	else
@@ -340,7 +361,7 @@ send_one(struct store *st, const struct gw_config *conf,
 	const struct parents_conf *pc = parents_conf(conf);
 	struct store_outbound o;
 	struct store_contact c;
-	char text[400], date[16], days[8], first[48], title[120];
+	char text[400], date[80], days[8], first[48], title[120];
 	const char *vars[14];
 	int rc;
 
@@ -362,7 +383,7 @@ send_one(struct store *st, const struct gw_config *conf,
 		if (out) /* STOP: reminders stop, the legal record stays */
 			return 0;
 	}
-	date_for(r, nid, date, sizeof(date));
+	date_for(pc, r, nid, now, date, sizeof(date));
 	snprintf(days, sizeof(days), "%d", pc->notice_days);
 	first_name(r->parent_name, first, sizeof(first));
 	vars[0] = "COMUNA"; vars[1] = pc->commune != NULL ? pc->commune : "";
@@ -569,6 +590,15 @@ due_cb(struct store *st, struct flow_due_item *it, void *varg)
 	if (strcmp(nid, "N17") == 0 || strcmp(nid, "N17C") == 0) {
 		it->next = now + 365 * PARENTS_DAY_MS;
 		return FLOW_DUE_AGAIN;
+	}
+	if (strcmp(nid, "N12C") == 0) {
+		int64_t inv;
+
+		if (parents_next_meeting(parents_conf(a->conf), now + 60000,
+		    &inv) > 0) {
+			it->next = inv;
+			return FLOW_DUE_AGAIN;
+		}
 	}
 	if (strcmp(nid, "N13") == 0 || strcmp(nid, "N13C") == 0) {
 		int64_t t = next_term(parents_conf(a->conf),

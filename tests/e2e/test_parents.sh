@@ -17,7 +17,9 @@ secret = $SECRET
 [parents]
 art104_notice_days = 40
 commune = Apata
-spas_phone = 0268000000"
+spas_phone = 0268000000
+caretaker_meetings = 2027-04-20 10:00
+meeting_place = Caminul cultural"
 write_conf m1
 # The test's "now": Monday 2027-01-11 08:00 UTC = 10:00 in Romania.
 at() { date -u -d "$1" +%s; }
@@ -185,6 +187,7 @@ assert_eq "$(sql "SELECT count(*) FROM outbox WHERE recipient = '$P1' AND text L
 advance_to "$(at "2027-02-23 08:00")"
 r=$(sms $P1 "1")
 assert_eq "$(state 1)" 9 "N8 answered 1: DEPARTED then ABROAD"
+assert_eq "$(due 1:N12C)" "$(at "2027-04-06 07:00")" "N12: caretaker invited 14 days before the meeting"
 # A check-in due at 03:00 in Rome (02:00 UTC in winter) waits for 09:00.
 sql "UPDATE due SET due_at = $(at "2027-03-15 02:00")000 WHERE owner = 'parents' AND key = '1:N9'"
 advance_to "$(at "2027-03-15 02:00")"
