@@ -452,6 +452,7 @@ parents_voice_only(struct store *st, int64_t id, int on, const char *who,
 	    parents_state_of(st, id), who, why, now);
 }
 
+/* Active: not RETURNED (11), CLOSED (12) or CANCELLED (14). */
 static const char by_parent_sql[] =
     "SELECT id FROM parents_notices WHERE (parent_phone = ?1 OR"
     " phone_abroad = ?1) AND state NOT IN (11, 12, 14)"

@@ -511,14 +511,13 @@ due_cb(struct store *st, struct flow_due_item *it, void *varg)
 	int64_t id, now = it->now, when;
 	int rc, n;
 
-	if (parse_int64(key, 1, INT64_MAX, &id) != 0) {
-		char num[24];
-		size_t l = strcspn(key, ":");
+	char num[24];
+	size_t l = strcspn(key, ":");
 
-		snprintf(num, sizeof(num), "%.*s", (int)(l < 20 ? l : 20), key);
-		if (parse_int64(num, 1, INT64_MAX, &id) != 0)
-			return FLOW_DUE_DONE;
-	}
+	/* key "ID:NID" */
+	snprintf(num, sizeof(num), "%.*s", (int)(l < 20 ? l : 20), key);
+	if (parse_int64(num, 1, INT64_MAX, &id) != 0)
+		return FLOW_DUE_DONE;
 	rc = parents_row_load(st, id, &r);
 	if (rc != 1)
 		return rc < 0 ? -1 : FLOW_DUE_DONE;
