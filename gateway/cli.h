@@ -104,6 +104,9 @@ void cli_sheets_usage(FILE *);
 /* cli_cases.c */
 int cli_cases_main(struct cli_ctx *, int argc, char **argv);
 void cli_cases_usage(FILE *);
+/* cli_parents.c */
+int cli_parents_main(struct cli_ctx *, int argc, char **argv);
+void cli_parents_usage(FILE *);
 /* cli_flow.c */
 int cli_flow_main(struct cli_ctx *, int argc, char **argv);
 void cli_flow_usage(FILE *);

@@ -15,6 +15,7 @@
 #include "flow.h"
 #include "gateway.h"
 #include "log.h"
+#include "parents.h"
 #include "service.h"
 #include "sheet.h"
 #include "store.h"
@@ -24,6 +25,7 @@
 static const struct service *const gw_service_table[] = {
 	&sheet_service,
 	&cases_service,
+	&parents_service,
 };
 
 struct gw_services {
