@@ -85,4 +85,9 @@ void cli_backup_usage(FILE *);
 void cli_restore_usage(FILE *);
 void cli_purge_usage(FILE *);
 
+/* cli_poll.c, cli_optin.c: participation polls (docs/polls.md) */
+int cli_poll_main(struct cli_ctx *, int argc, char **argv);
+void cli_poll_usage(FILE *);
+int cli_optin_main(struct cli_ctx *, int argc, char **argv);
+void cli_optin_usage(FILE *);
 #endif /* STAFETA_CLI_H */

@@ -15,6 +15,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "service.h"
+#include "polls.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
@@ -22,6 +23,7 @@
 /* The services, in start order. */
 static const struct service *const gw_service_table[] = {
 	&sheet_service,
+	&poll_service,
 };
 
 struct gw_services {

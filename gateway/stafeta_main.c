@@ -68,6 +68,8 @@ static const struct cli_command cli_commands[] = {
 	{ .name = "backup", .main = cli_backup_main, .usage = cli_backup_usage, .help = "FILE | --rotate DIR  copy the database (daemon running)" },
 	{ .name = "restore", .main = cli_restore_main, .usage = cli_restore_usage, .help = "FILE  put a backup back (daemon stopped)", .no_store = 1 },
 	{ .name = "purge", .main = cli_purge_main, .usage = cli_purge_usage, .help = "[--dry-run]  delete what is past its retention" },
+	{ .name = "poll", .main = cli_poll_main, .usage = cli_poll_usage, .help = "create|check|open|close|show|results  participation polls" },
+	{ .name = "optin", .main = cli_optin_main, .usage = cli_optin_usage, .help = "add|remove|list  the poll opt-in register" },
 };
 
 static void usage(FILE *);
