@@ -60,9 +60,17 @@ poll_tally_compute(const struct poll_def *d, const struct poll_answer_row *rows,
 	size_t nseen = 0;
 
 	memset(t, 0, sizeof(*t));
-	snprintf(t->segment, sizeof(t->segment), "%s%s%s",
-	    seg_qid != NULL ? seg_qid : "all", seg_qid != NULL ? "=" : "",
-	    seg_qid != NULL ? seg_value : "");
+	{
+		/* Segments are named by what they are (K1=1), not by the
+		 * question that asked it. */
+		int si = seg_qid != NULL ? qindex(d, seg_qid) : -1;
+		const char *name = si >= 0 && d->q[si].segment[0] != '\0' ?
+		    d->q[si].segment : seg_qid;
+
+		snprintf(t->segment, sizeof(t->segment), "%s%s%s",
+		    name != NULL ? name : "all", name != NULL ? "=" : "",
+		    name != NULL ? seg_value : "");
+	}
 	for (size_t i = 0; i < d->nq; i++)
 		t->q[i].nopts = d->q[i].type == POLL_Q_RATING5 ? 5 :
 		    d->q[i].type == POLL_Q_RATING10 ? 10 :
