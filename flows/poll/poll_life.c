@@ -619,6 +619,26 @@ tick_poll(struct store *st, const struct gw_config *conf, const char *id,
 	return rc;
 }
 
+/* How many invitations this tick may queue: the parts a minute all
+ * channels send (each invitation ~2 parts), less what is queued. */
+static int64_t
+push_budget(struct store *st, const struct gw_config *conf)
+{
+	int64_t rate = 0, queued = 0, sending = 0, cap;
+
+	for (size_t i = 0; conf != NULL && i < conf->n_modems; i++) {
+		if (conf->modems[i].send_per_minute == 0)
+			return BATCH;
+		rate += conf->modems[i].send_per_minute;
+	}
+	if (rate == 0)
+		return BATCH;
+	if (store_outbox_depth(st, NULL, &queued, &sending) != 0)
+		return 0;
+	cap = rate / 2 > 10 ? rate / 2 : 10;
+	return cap > queued ? cap - queued : 0;
+}
+
 int
 poll_tick(void *state, struct store *st, const struct gw_config *conf,
     int64_t now)
@@ -628,6 +648,7 @@ poll_tick(void *state, struct store *st, const struct gw_config *conf,
 	struct buf ids;
 	struct due_inv *inv, *p;
 	size_t n;
+	int64_t budget;
 
 	/* Blanked answers must not stay readable in free pages. */
 	if ((q = store_sql_prepare(st, secure_sql)) == NULL ||
@@ -670,7 +691,13 @@ poll_tick(void *state, struct store *st, const struct gw_config *conf,
 		return -1;
 	}
 	n = (size_t)(p - inv);
+	budget = push_budget(st, conf);
 	for (size_t i = 0; i < n; i++) {
+		/* Invitations wait while the queue holds what the channels
+		 * send in about a minute: a message queued at 19:59 must not
+		 * leave at 22:00, and `poll show` can tell the finish. */
+		if (inv[i].step == 1 && budget-- <= 0)
+			continue;
 		if (handle_invite(svc, st, conf, &inv[i], now) != 0) {
 			free(inv);
 			return -1;

@@ -185,6 +185,7 @@ assert_eq "$(sql "SELECT count(*) FROM poll_invites")" 0 "invitation links destr
 assert_eq "$(sql "SELECT count(*) FROM poll_responses WHERE poll_id = 'P1' AND valid = 1 AND qid = 'Q1'")" 6 \
     "answers kept without a phone link"
 stop_daemon
+assert_eq "$RC" 0 "clean stop"
 dump=$(sqlite3 "$DB" .dump)
 leak=0
 for n in $PA $PB $PC $PD $PE $PF $PG $PH; do
