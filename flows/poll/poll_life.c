@@ -31,7 +31,7 @@
 #include "zone.h"
 
 #define DAY_MS	  (86400 * 1000LL)
-#define BATCH	  200	/* invitations handled per tick */
+#define BATCH	  50	/* due rows per tick: the loop must not stall */
 #define BUSY_WAIT (15 * 60 * 1000LL)
 
 static const char *const state_names[POLL_STATE_N] = {

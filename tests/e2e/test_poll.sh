@@ -52,6 +52,11 @@ done
 assert_match "$r" "Te-ai inscris" "opt-in by SMS confirmed"
 assert_eq "$(sql "SELECT count(*) FROM poll_optins WHERE village = 'Satu Nou' AND source = 'sms'")" 7 \
     "seven residents opted in by SMS with their village"
+# Seven numbers of one block of 100 within the hour: the fifth alerts (R15).
+assert_match "$(grep -c 'opt-ins within 3600 s from one block of 100' "$T/daemon.log")" "^1$" \
+    "burst of consecutive-number opt-ins logged once"
+assert_eq "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+40700000999' AND text LIKE '%inscrieri la sondaje%numere consecutive%'")" 1 \
+    "administrators alerted about the burst"
 assert_match "$(sms +40722100099 INSCRIERE)" "18 ani" "opt-in asks for age"
 assert_match "$(sms +40722100099 2)" "peste 18" "a minor is not registered"
 cli optin add 0722100098 > /dev/null 2>&1
@@ -87,9 +92,16 @@ clock_to "+1 day 10:01"
 assert_eq "$(sent_to $PF 'Primaria Apata: inainte de sondaj%')" 1 "Italian number informed at 09:01 Rome"
 
 # --- opening at 22:00 (+3 days): invitations wait for the morning ------------
-clock_to "+3 days 22:01"
+clock_to "+3 days 22:15"
 assert_match "$(cli poll show P1)" "state: OPEN" "poll open after the information days"
 assert_eq "$(sql "SELECT count(*) FROM flow_sessions WHERE flow = 'poll'")" 0 "no invitation at night"
+# Anti-stuffing (R2): a planning poll invites only numbers registered
+# before it opened.
+sms +40722100008 INSCRIERE > /dev/null; sms +40722100008 1 > /dev/null
+sms +40722100008 1 > /dev/null
+housekeeping_now
+assert_eq "$(sql "SELECT count(*) FROM poll_invites WHERE phone = '+40722100008'")" 0 \
+    "a number registered after the opening is not invited to a planning poll"
 # E is inside another dialogue in the morning: the push must not interrupt.
 clock_to "+4 days 08:50"
 sms $PE SONDAJ > /dev/null
