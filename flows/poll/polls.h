@@ -7,16 +7,18 @@
  * Layers, each usable on its own:
  *   - pure: the poll file (poll_file.c: parse, check, texts and their SMS
  *     cost), the answer grammars (poll_grammar.c), HMAC keys
- *     (poll_key.c, on sheet_sha256.c's HMAC-SHA256), tallies from answer
- *     rows and their rendering as a table or an HTML page with SVG bars
- *     (poll_tally.c, poll_html.c: no gateway, no store);
- *   - poll_store.c: the service's tables on the store seam store_sql.h;
+ *     (poll_key.c, on the HMAC-SHA256 sheet.h exports), tallies from
+ *     answer rows and their rendering as a table or an HTML page with
+ *     SVG bars (poll_tally.c, poll_html.c: no gateway, no store, so the
+ *     web back office can call poll_html with rows it loaded);
  *   - poll_life.c: the lifecycle and the tick (info, push, reminder,
- *     close, destruction of the secret), poll_optin.c: the register;
+ *     close, destruction of the secret) on the service's tables (created
+ *     in poll_service.c, queried through store_sql.h); poll_report.c:
+ *     answer rows, counts, `show`, publishing; poll_optin.c: the register;
  *   - poll_actions.c: the flow actions of flows/poll/poll.flow (answers)
- *     and flows/sondaj.flow (opt-in by SMS);
- *   - poll_service.c: the service (flows/service.h) and its [polls]
- *     section.
+ *     and flows/poll/optin.flow (opt-in by SMS/USSD);
+ *   - poll_service.c: the service (flows/service.h), its [polls] section
+ *     and its tables.
  *
  * Anonymity (R4): an answer is stored against HMAC(poll secret, number)
  * with the day only (no time, no row id), the inbound text of an answer is

@@ -7,7 +7,7 @@
 # Sanitizer builds run several times slower: a smaller pool of numbers
 # proves the same (POLL_PUSH_N overrides).
 case $BUILD in
-*san*) N=${POLL_PUSH_N:-1500} ;;
+*san*) N=${POLL_PUSH_N:-1000} ;;
 *) N=${POLL_PUSH_N:-5000} ;;
 esac
 EXTRA="[polls]
