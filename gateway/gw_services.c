@@ -17,6 +17,7 @@
 #include "log.h"
 #include "parents.h"
 #include "service.h"
+#include "polls.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
@@ -26,6 +27,7 @@ static const struct service *const gw_service_table[] = {
 	&sheet_service,
 	&cases_service,
 	&parents_service,
+	&poll_service,
 };
 
 struct gw_services {

@@ -73,6 +73,8 @@ static const struct cli_command cli_commands[] = {
 	{ .name = "user", .main = cli_user_main, .usage = cli_user_usage, .help = "add|passwd|disable|enable|list  web back office accounts" },
 	{ .name = "cases", .main = cli_cases_main, .usage = cli_cases_usage, .help = "...  the SPAS case workflow after a sheet" },
 	{ .name = "purge", .main = cli_purge_main, .usage = cli_purge_usage, .help = "[--dry-run]  delete what is past its retention" },
+	{ .name = "poll", .main = cli_poll_main, .usage = cli_poll_usage, .help = "create|check|open|close|show|results  participation polls" },
+	{ .name = "optin", .main = cli_optin_main, .usage = cli_optin_usage, .help = "add|remove|list  the poll opt-in register" },
 };
 
 static void usage(FILE *);
