@@ -113,6 +113,7 @@ ref_error(const struct cli_ctx *ctx, enum sheet_status e, const char *s)
 	case SHEET_ERR_STORE:
 	case SHEET_ERR_BAD_DATE:
 	case SHEET_ERR_VISITED:
+	case SHEET_ERR_BEFORE:
 		break;
 	}
 	return 1;
@@ -422,6 +423,10 @@ sheets_visit(struct cli_ctx *ctx, int argc, char **argv)
 	case SHEET_ERR_VISITED:
 		fprintf(ctx->err, "stafeta sheets visit: %s was already "
 		    "visited\n", no);
+		return 1;
+	case SHEET_ERR_BEFORE:
+		fprintf(ctx->err, "stafeta sheets visit: %s is before sheet "
+		    "%s arrived\n", date, no);
 		return 1;
 	case SHEET_ERR_BAD_NUMBER:
 	case SHEET_ERR_BAD_REF:
