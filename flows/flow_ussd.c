@@ -493,7 +493,7 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 	char *screen = NULL, *page = NULL, *rest = NULL, *more = NULL;
 	char *part, *typed = NULL, *answers = NULL;
 	int known, late = 0, end = 0, rc = -1;
-	size_t seen, tlen = strlen(req->text);
+	size_t seen, tl, tlen = strlen(req->text);
 	char key[48], prefix_key[48];
 	int64_t seen_len = -1;
 
@@ -548,7 +548,13 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 		/* Answers typed into the code (*123*4*1234#), then those
 		 * an aggregator already joined in text: each one is fed in
 		 * turn. */
-		if (typed != NULL && req->text[0] != '\0') {
+		tl = typed != NULL ? strlen(typed) : 0;
+		if (typed != NULL && strncmp(req->text, typed, tl) == 0 &&
+		    (req->text[tl] == '\0' || req->text[tl] == '*')) {
+			/* An aggregator that also put them in text. */
+			answers = xstrdup(req->text);
+			free(typed);
+		} else if (typed != NULL && req->text[0] != '\0') {
 			answers = xasprintf("%s*%s", typed, req->text);
 			free(typed);
 		} else

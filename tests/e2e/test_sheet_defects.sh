@@ -118,6 +118,10 @@ assert_match "$r" "SPAS" "no-PIN reporter told to ask SPAS"
 # 4. Typed-in answers: *123*4*PIN# is the dial followed by the PIN.
 r=$(ussd "typed-$$" "+40722500001" "*123*4*1234#" "")
 assert_match "$r" "^CON .*(familie|Codul)" "PIN typed into the dial accepted"
+r=$(ussd "typed2-$$" "+40722500001" "*123*4*1234#" "1234")
+assert_match "$r" "^CON Codul familiei" "typed answers repeated in text taken once"
+r=$(ussd "typed3-$$" "+40722500001" "*123*4*1234*$H4#" "")
+assert_match "$r" "^CON Domenii cu probleme" "PIN and household typed into the dial"
 
 # 7. D1: a sheet filled three days before it was sent is flagged late.
 d=$(date -u -d "@$(( $(now_ms) / 1000 - 3 * 86400 ))" +%d%m)
