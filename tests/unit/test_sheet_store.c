@@ -466,6 +466,44 @@ test_merge(void **state)
 	assert_int_equal(r2.kind, SHEET_MERGE_NEW);
 }
 
+/*
+ * Issue 11: a report merged into an urgent cycle that waits for its
+ * visit keeps the state, the urgency and the number, and SPAS is told at
+ * once what it added (a count, no indicator, no household code).
+ */
+static void
+test_merge_never_lowers(void **state)
+{
+	struct fixture *f = *state;
+	struct sheet_submit_result r1, r2;
+	struct outbox_seen seen;
+	struct sheet_row s;
+
+	assert_int_equal(submit(f, f->teacher, "FO 48219303 6b2 U", T0, &r1),
+	    0);
+	assert_int_equal(sheet_alert_urgent(f->st, &f->conf, r1.sheet_id, T0),
+	    0);
+	assert_int_equal(sheet_store_get(f->st, r1.sheet_id, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_VISIT_PENDING);
+	sheet_row_clear(&s);
+	assert_int_equal(submit(f, f->doctor, "FO 48219303 3a 4c2",
+	    T0 + HOUR, &r2), 0);
+	assert_int_equal(r2.kind, SHEET_MERGE_MERGED);
+	assert_int_equal(r2.seq, r1.seq);
+	assert_int_equal(r2.added, 2);
+	assert_int_equal(sheet_store_get(f->st, r2.sheet_id, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_VISIT_PENDING);
+	assert_true(s.urgent);
+	assert_int_equal(s.keeps_number, 1);
+	assert_int_equal(s.visit_deadline, T0 + 72 * HOUR);
+	sheet_row_clear(&s);
+	outbox(f, &seen);
+	assert_non_null(strstr(seen.last, "completata de alt raportor: +2 "
+	    "semnalari noi"));
+	assert_null(strstr(seen.last, "48219303"));
+	assert_null(strstr(seen.last, "3a"));
+}
+
 /* Merging keeps a scheduled visit and the original deadline. */
 static void
 test_merge_keeps_visit(void **state)
@@ -834,6 +872,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_keeps_visit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_merge_never_lowers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 		    teardown),
