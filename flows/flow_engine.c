@@ -16,8 +16,8 @@
  * interrupts it only if the running flow says "when busy: interrupt".
  * A flow that says "preempts dialogues: yes" (a complete one-message
  * report such as FO ...) is started whenever the text begins with its
- * keyword, whatever dialogue is open and whatever it asks; the open
- * dialogue is closed with a word to the contact.
+ * keyword and goes on, whatever dialogue is open and whatever it asks;
+ * the open dialogue is closed with a word to the contact.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -646,9 +646,12 @@ dispatch(struct flow_run *r, int active)
 	g = global_find(r->norm, MATCH_WHOLE);
 	if (g != NULL)
 		return do_global(r, g, 1);
+	/* The keyword followed by more (the keyword alone is not a
+	 * report, and follows the usual "when busy" rule). */
 	d = keyword_find(r->eng, r->norm, r->channel, MATCH_PREFIX);
 	if (d != NULL && d->preempts && r->def != NULL &&
-	    strcmp(d->name, r->def->name) != 0)
+	    strcmp(d->name, r->def->name) != 0 &&
+	    keyword_find(r->eng, r->norm, r->channel, MATCH_WHOLE) != d)
 		return do_preempt(r, d);
 	d = keyword_find(r->eng, r->norm, r->channel, MATCH_WHOLE);
 	if (d != NULL && interrupt)
