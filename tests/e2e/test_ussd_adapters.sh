@@ -44,7 +44,7 @@ assert_match "$r" '"message":"Stafeta SPAS\\n1 Sondaj' "json: dial shows the men
 assert_match "$r" '"continueSession":true' "json: the menu continues"
 r2=$(json j1 $N "*123#" true)
 assert_eq "$r2" "$r" "json: a repeated dial is answered identically"
-assert_match "$(json j1 $N 1 false)" '"message":"Sondaj anonim' "json: 1 opens the poll"
+assert_match "$(json j1 $N 1 false)" '"message":"Sondaj de proba' "json: 1 opens the poll"
 assert_match "$(json j1 $N 1 false)" '"message":"2/3 ' "json: the same answer again is the next step"
 assert_match "$(json j1 $N 5 false)" '"message":"3/3 ' "json: third question"
 assert_match "$(json j1 $N 9 false)" 'Raspuns nevalid.*99 Inainte' "json: invalid answer, first page"
@@ -58,20 +58,20 @@ assert_eq "$(sql "SELECT count(*) FROM flow_sessions WHERE phone = '$N' AND node
 N=+40722100002
 assert_eq "$(get g1 $N begin '*123#' | head -c 20)" "FC|Stafeta SPAS
 1 So" "get: begin shows the menu (FC)"
-assert_match "$(get g1 $N continue 1)" '^FC\|Sondaj anonim' "get: 1 opens the poll"
+assert_match "$(get g1 $N continue 1)" '^FC\|Sondaj de proba' "get: 1 opens the poll"
 assert_match "$(get g1 $N continue 1)" '^FC\|2/3 ' "get: second question"
 assert_match "$(get g1 $N continue 5)" '^FC\|3/3 ' "get: third question"
 assert_match "$(get g1 $N continue 7)" '^FB\|Multumim!' "get: the end breaks the session (FB)"
 
 # The poll's own code dialled: the poll starts at once.
 N=+40722100003
-assert_match "$(get g2 $N begin '*123*5#')" '^FC\|Sondaj anonim' "get: the poll's own code starts it"
+assert_match "$(get g2 $N begin '*123*5#')" '^FC\|Sondaj de proba' "get: the poll's own code starts it"
 assert_match "$(get g2 $N continue 1)" '^FC\|2/3 ' "get: and goes on"
 
 # The form convention still works, /ussd unchanged.
 N=+40722100004
 assert_match "$(form f1 $N '')" '^CON Stafeta SPAS' "form: dial"
-assert_match "$(form f1 $N 1)" '^CON Sondaj anonim' "form: 1"
+assert_match "$(form f1 $N 1)" '^CON Sondaj de proba' "form: 1"
 assert_match "$(form f1 $N '1*1')" '^CON 2/3' "form: joined text"
 
 # End-of-session notification: the person drops out at the second
