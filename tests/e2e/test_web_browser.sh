@@ -1,8 +1,8 @@
 # The SPAS back office in a real browser (issue 14): headless Chromium
 # driven through chromedriver's WebDriver HTTP API with curl.  A worker
 # logs in, opens today's list, opens the sheet, records the visit and
-# sees the sheet's state change; the mayor logs in and gets 403 on the
-# sheet card.  A screenshot of every page is kept under
+# sees the sheet's state change, opens the case card; the mayor logs in,
+# gets 403 on the sheet and case cards and sees the annual counts.  A screenshot of every page is kept under
 # $BUILD/e2e-out/web/ and something visible on it (DOM text) is checked.
 # Skipped, saying so, only when chromium or chromedriver is missing.
 . "$(dirname "$0")/lib.sh"
@@ -115,6 +115,14 @@ assert_match "$(text "#state")" "vizitată" "the card: visited"
 assert_match "$(text "#msg")" "Vizita a fost înregistrată" "the card says so"
 assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SID")" visited "stored as visited"
 shot card-visited
+# The case the sheet opened: its card, with the history and the forms.
+housekeeping_now
+CID=$(sql "SELECT max(id) FROM cases")
+go "/caz?id=$CID"
+assert_match "$(text "#state")" "ris_analysis" "the case card: RIS analysis"
+assert_match "$(text main)" "Rezultatul vizitei RIS" "the case card: the RIS form"
+assert_match "$(text main)" "Istoric" "the case card: its history"
+shot case
 go /azi
 assert_eq "$(text "#n_need")" 0 "today: no visit waits any more"
 go /raportori
@@ -138,6 +146,11 @@ assert_match "$(text h1)" "Acces interzis" "the mayor gets 403 on the sheet card
 assert_match "$(text "#err")" "nu are acces" "and the reason"
 assert_eq "$(find "#state")" "" "no part of the card is shown"
 shot mayor-403
+go "/caz?id=$CID"
+assert_match "$(text h1)" "Acces interzis" "the mayor gets 403 on the case card"
+go /cazuri/anual
+assert_match "$(text "#suppressed")" "Valorile între 1 și 4" "the mayor: annual counts, small cells suppressed"
+shot mayor-annual
 assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'primar' AND object LIKE 'sheet:%'")" 0 \
     "nothing of the sheet was read for the mayor"
 
