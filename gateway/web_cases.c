@@ -300,6 +300,66 @@ card_forms(struct web_req *r, int64_t id)
 	form_close(r, "close", "Închide");
 }
 
+/* Romanian labels of the card's field ids (cases_card). */
+static const char *const card_labels[][2] = {
+	{ "case", "Caz" }, { "sheet_no", "Nr. fișă" },
+	{ "household", "Cod familie" }, { "state", "Stare" },
+	{ "urgent_dgaspc", "Urgent DGASPC" }, { "high_risk", "Risc ridicat" },
+	{ "next_deadline", "Următorul termen (UTC)" },
+	{ "next_rule", "Regula termenului" },
+	{ "worker", "Responsabil de caz" }, { "village", "Sat" },
+	{ "opened_at", "Deschis (UTC)" },
+	{ "last_sheet_at", "Ultima fișă (UTC)" },
+	{ "suspected", "Riscuri suspectate" },
+	{ "visit_planned", "Vizită programată" },
+	{ "visit_deadline", "Termen vizită RIS (UTC)" },
+	{ "visited_on", "Vizita RIS făcută pe" }, { "visitor", "Vizitator" },
+	{ "visitor_role", "Funcția vizitatorului" },
+	{ "confirmed", "Riscuri confirmate" }, { "conclusion", "Concluzie" },
+	{ "registry_at", "În Registru din (UTC)" },
+	{ "registry_updated_at", "Registru actualizat (UTC)" },
+	{ "plan_due_at", "Termen plan (UTC)" },
+	{ "plan_drafted_at", "Plan întocmit (UTC)" },
+	{ "plan_benefit", "Beneficiu" }, { "plan_service", "Serviciu" },
+	{ "plan_goal", "Obiectivul planului" },
+	{ "plan_providers", "Furnizori" }, { "plan_months", "Durata (luni)" },
+	{ "order_no", "Nr. dispoziție" }, { "order_date", "Data dispoziției" },
+	{ "cadence_months", "Monitorizare la (luni)" },
+	{ "next_monitoring_at", "Următoarea monitorizare (UTC)" },
+	{ "refresh_due_at", "Reevaluare (UTC)" },
+	{ "closed_reason", "Motivul închiderii" },
+	{ "risk", "Risc" }, { "dgaspc_referral", "Sesizare DGASPC" },
+	{ "monitoring_visit", "Vizită de monitorizare" },
+};
+
+/* The card with Romanian labels; its transitions go to the history
+ * table below it. */
+static void
+card_table(struct web_req *r, const struct table *t)
+{
+	static const struct table_col cols[] = {
+		{ "field", "Câmp" }, { "value", "Valoare" },
+	};
+	struct table *s = table_new("case", cols, NELEM(cols));
+
+	for (size_t i = 0; i < t->nrows; i++) {
+		const char *cells[2] = { table_get(t, i, 0),
+			table_get(t, i, 1) };
+
+		if (strcmp(cells[0], "transition") == 0)
+			continue;
+		for (size_t k = 0; k < NELEM(card_labels); k++) {
+			if (strcmp(card_labels[k][0], cells[0]) == 0) {
+				cells[0] = card_labels[k][1];
+				break;
+			}
+		}
+		table_add(s, cells);
+	}
+	web_table_html(r, s, NULL, 0, 0);
+	table_free(s);
+}
+
 void
 web_cases_card(struct web_req *r)
 {
@@ -337,7 +397,7 @@ web_cases_card(struct web_req *r)
 	if (c.urgent)
 		web_raw(r, " — <strong class=\"err\">URGENT DGASPC</strong>");
 	web_raw(r, "</p>\n");
-	web_table_html(r, t, NULL, 0, 0);
+	card_table(r, t);
 	table_free(t);
 	web_raw(r, "<h2>Istoric</h2>\n");
 	if ((h = cases_history(r->gw->store, id)) != NULL) {
