@@ -177,6 +177,26 @@ assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND action = 'exp
     "report exports audited"
 assert_eq "$(web_get w "/caz?id=999999")" 404 "no such case: 404"
 
+# A sheet whose internal id has five digits is recorded by that id, not
+# read as a sheet number "AABBB" (which names the newest year's sheet of
+# that number: here another sheet).
+sql "CREATE TABLE fill AS SELECT * FROM sheets WHERE id = $SID; UPDATE fill SET id = 10000, year = year - 5; INSERT INTO sheets SELECT * FROM fill; DROP TABLE fill"
+SA=$(web_sheet 55500011)
+SB=$(web_sheet 55500033)
+assert_eq "$SA $SB" "10001 10002" "two sheets with five-digit ids"
+sql "UPDATE sheets SET year = year - 1 WHERE id = $SA; UPDATE sheets SET seq = (SELECT seq FROM sheets WHERE id = $SA) WHERE id = $SB"
+assert_eq "$(sql "SELECT count(DISTINCT county || '-' || seq) FROM sheets WHERE id IN ($SA, $SB)")" 1 \
+    "the older sheet has the same number as this year's"
+assert_eq "$(web_get w "/fisa?id=$SA")" 200 "the older sheet's card"
+assert_eq "$(web_post w /fisa/vizita --data-urlencode "id=$SA" --data-urlencode action=done)" 303 \
+    "its visit recorded from the card"
+assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SA")" visited "the sheet of that id is visited"
+assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SB")" new "and not this year's sheet of the same number"
+assert_match "$(grep -i '^location' "$T/post.headers")" "/fisa\?id=$SA&" "back to that sheet's card"
+web_get w "/fisa?id=$SB" > /dev/null
+assert_eq "$(web_post w /fisa/vizita --data-urlencode "id=$SB" --data-urlencode action=done)" 303 \
+    "this year's sheet visited too"
+
 # Tasks: close one.
 sql "INSERT INTO tasks (service, kind, ref, title, created_at, due_at) VALUES ('sheet', 'unknown_household', 'sheet:08-001', 'Verificați codul familiei', $(now_ms), $(now_ms))"
 TID=$(sql "SELECT max(id) FROM tasks")
