@@ -201,6 +201,7 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 	install -m 644 flows/*.flow $(DESTDIR)$(PREFIX)/share/stafeta/flows/
 	for s in $(SERVICES); do install -d $(DESTDIR)$(PREFIX)/share/stafeta/$$s && \
 	  install -m 644 $$(ls $$s/*.flow $$s/*.csv 2>/dev/null) $(DESTDIR)$(PREFIX)/share/stafeta/$$s/ || exit 1; done
+	install -d $(DESTDIR)$(PREFIX)/share/stafeta/flows/poll/polls && install -m 644 flows/poll/polls/*.poll $(DESTDIR)$(PREFIX)/share/stafeta/flows/poll/polls/
 	install -m 644 config/stafeta.conf.example $(DESTDIR)$(PREFIX)/share/stafeta/
 	test -e $(DESTDIR)/etc/stafeta/stafeta.conf || \
 	  install -m 640 config/stafeta.conf.example $(DESTDIR)/etc/stafeta/stafeta.conf

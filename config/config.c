@@ -38,9 +38,11 @@ struct config_parse {
 	size_t nkeys;
 	int *glines;		 /* per key: line that set a global key */
 	int *mlines;		 /* per key: line in the current [modem] */
+	int *clines;		 /* per key: line in the current [channel] */
 	int *slines[CONFIG_SERVICE_SECTIONS_MAX]; /* per service key */
 	const char *section;	 /* current section word (tokeniser's copy) */
 	long modem;		 /* index of the current modem, -1 if none */
+	long channel;		 /* index of the current [channel], or -1 */
 	long service;		 /* index of the current service section */
 	size_t n_seen;		 /* global sections seen so far */
 	const char *seen[CONFIG_SECTIONS_MAX]; /* their names */
@@ -55,6 +57,8 @@ static int finish_sections(struct config_parse *, int *, char *, size_t);
 static void parse_state_free(struct config_parse *);
 static int parse_section(struct config_parse *, const struct config_ini_item *,
     char *, size_t);
+static int parse_channel(struct config_parse *,
+    const struct config_ini_item *, char *, size_t);
 static int parse_item_cb(void *, const struct config_ini_item *, char *,
     size_t);
 static char *path_join(const char *, const char *);
@@ -97,7 +101,7 @@ unknown_section(const struct config_parse *st, const char *name, char *msg,
 	for (size_t i = 0; i < st->nkeys && n < sizeof(known); i++) {
 		const char *sec = st->keys[i].section;
 
-		if (strcmp(sec, "modem") == 0 ||
+		if (strcmp(sec, "modem") == 0 || strcmp(sec, "channel") == 0 ||
 		    (i > 0 && strcmp(sec, st->keys[i - 1].section) == 0))
 			continue;
 		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
@@ -108,6 +112,52 @@ unknown_section(const struct config_parse *st, const char *name, char *msg,
 		    st->cfg->sections[i]->name);
 	snprintf(msg, msglen, "unknown section [%s] (known: %s, modem NAME)",
 	    name, known);
+}
+
+/* "[channel NAME]": a new channel with the section's defaults. */
+static int
+parse_channel(struct config_parse *st, const struct config_ini_item *it,
+    char *msg, size_t msglen)
+{
+	struct gw_config *cfg = st->cfg;
+	struct channel_conf *c;
+
+	if (it->name == NULL || !modem_name_ok(it->name)) {
+		snprintf(msg, msglen, "bad channel name \"%s\": write [channel "
+		    "NAME] with 1 to 32 letters, digits, _ or -",
+		    it->name != NULL ? it->name : "");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->n_channels; i++) {
+		if (strcmp(cfg->channels[i].name, it->name) == 0) {
+			snprintf(msg, msglen, "duplicate channel name %s "
+			    "(first on line %d)", it->name,
+			    cfg->channels[i].line);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_modems; i++) {
+		if (strcmp(cfg->modems[i].name, it->name) == 0) {
+			snprintf(msg, msglen, "channel %s has the name of a "
+			    "modem (line %d)", it->name, cfg->modems[i].line);
+			return -1;
+		}
+	}
+	if (cfg->n_channels == CONFIG_MODEMS_MAX) {
+		snprintf(msg, msglen, "too many [channel] sections (max %d)",
+		    CONFIG_MODEMS_MAX);
+		return -1;
+	}
+	cfg->channels = xrealloc(cfg->channels,
+	    (cfg->n_channels + 1) * sizeof(*cfg->channels));
+	c = &cfg->channels[cfg->n_channels];
+	memset(c, 0, sizeof(*c));
+	config_keys_defaults(st->keys, st->nkeys, "channel", c);
+	c->name = xstrdup(it->name);
+	c->line = it->line;
+	st->channel = (long)cfg->n_channels++;
+	memset(st->clines, 0, st->nkeys * sizeof(int));
+	return 0;
 }
 
 static int
@@ -125,6 +175,11 @@ parse_section(struct config_parse *st, const struct config_ini_item *it,
 	}
 	st->section = it->section;
 	st->service = service;
+	st->channel = -1;
+	if (strcmp(it->section, "channel") == 0) {
+		st->modem = -1;
+		return parse_channel(st, it, msg, msglen);
+	}
 	if (strcmp(it->section, "modem") != 0) {
 		if (it->name != NULL) {
 			snprintf(msg, msglen, "syntax error: section [%s] takes "
@@ -199,8 +254,10 @@ parse_item_cb(void *arg, const struct config_ini_item *it, char *msg,
 		    it->key);
 
 		snprintf(msg, msglen, "unknown key \"%s\" in [%s%s%s]%s%s%s",
-		    it->key, st->section, st->modem >= 0 ? " " : "",
-		    st->modem >= 0 ? st->cfg->modems[st->modem].name : "",
+		    it->key, st->section, st->modem >= 0 ||
+		    st->channel >= 0 ? " " : "", st->modem >= 0 ?
+		    st->cfg->modems[st->modem].name : st->channel >= 0 ?
+		    st->cfg->channels[st->channel].name : "",
 		    hint != NULL ? " (did you mean " : "",
 		    hint != NULL ? hint : "", hint != NULL ? "?)" : "");
 		return -1;
@@ -211,6 +268,9 @@ parse_item_cb(void *arg, const struct config_ini_item *it, char *msg,
 	} else if (st->modem >= 0) {
 		lines = st->mlines;
 		base = &st->cfg->modems[st->modem];
+	} else if (st->channel >= 0) {
+		lines = st->clines;
+		base = &st->cfg->channels[st->channel];
 	} else {
 		lines = st->glines;
 		base = st->cfg;
@@ -358,7 +418,27 @@ finish(struct config_parse *st, const char *override, int *line, char *msg,
 		if (strcasecmp(m->model, "dummy") == 0)
 			resolve_against(&m->device, sd);
 	}
-	if (cfg->n_modems == 0)
+	for (size_t i = 0; i < cfg->n_channels; i++) {
+		struct channel_conf *c = &cfg->channels[i];
+
+		if (c->type == NULL || c->sendsms_url == NULL) {
+			*line = c->line;
+			snprintf(msg, msglen, "channel %s: %s is required", c->name,
+			    c->type == NULL ? "type (type = kannel)" :
+			    "sendsms_url (http://HOST:13013/cgi-bin/sendsms)");
+			return -1;
+		}
+		if (c->callback_url == NULL && cfg->http_listen == NULL) {
+			*line = c->line;
+			snprintf(msg, msglen, "channel %s: Kannel calls Stafeta "
+			    "back: set [http] listen (or callback_url)",
+			    c->name);
+			return -1;
+		}
+	}
+	/* The built-in dummy modem only when nothing at all sends: beside an
+	 * operator link it would take a share of the queue. */
+	if (cfg->n_modems == 0 && cfg->n_channels == 0)
 		modem_add_implicit(cfg);
 	return finish_sections(st, line, msg, msglen);
 }
@@ -389,6 +469,7 @@ parse_state_free(struct config_parse *st)
 {
 	free(st->glines);
 	free(st->mlines);
+	free(st->clines);
 	for (size_t i = 0; i < CONFIG_SERVICE_SECTIONS_MAX; i++)
 		free(st->slines[i]);
 }
@@ -411,6 +492,8 @@ config_parse_buffer(const char *name, const char *data, size_t len,
 	st.keys = config_keys_core(&st.nkeys);
 	st.glines = xcalloc(st.nkeys, sizeof(int));
 	st.mlines = xcalloc(st.nkeys, sizeof(int));
+	st.clines = xcalloc(st.nkeys, sizeof(int));
+	st.channel = -1;
 	cfg->path = xstrdup(name);
 	config_keys_defaults(st.keys, st.nkeys, NULL, cfg);
 	if (nsections > CONFIG_SERVICE_SECTIONS_MAX) {
@@ -481,6 +564,11 @@ config_free(struct gw_config *cfg)
 		free(cfg->modems[i].name);
 	}
 	free(cfg->modems);
+	for (size_t i = 0; i < cfg->n_channels; i++) {
+		config_keys_free(keys, nkeys, "channel", &cfg->channels[i]);
+		free(cfg->channels[i].name);
+	}
+	free(cfg->channels);
 	config_keys_free(keys, nkeys, NULL, cfg);
 	for (size_t i = 0; i < cfg->n_sections; i++) {
 		config_keys_free(cfg->sections[i]->keys, cfg->sections[i]->nkeys,
@@ -489,6 +577,16 @@ config_free(struct gw_config *cfg)
 	}
 	free(cfg->path);
 	free(cfg);
+}
+
+const struct channel_conf *
+config_channel(const struct gw_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_channels; i++) {
+		if (strcmp(cfg->channels[i].name, name) == 0)
+			return &cfg->channels[i];
+	}
+	return NULL;
 }
 
 const void *

@@ -112,6 +112,26 @@ struct modem_conf {
 	int implicit;	    /* 1: no [modem] in the file, built-in dummy0 */
 };
 
+/* [channel NAME]: an outbound channel other than a modem
+ * (gateway/gw_kannel.h); type says which. */
+struct channel_conf {
+	char *name;	     /* from "[channel NAME]"; [A-Za-z0-9_-]{1,32} */
+	char *type;	     /* "kannel" */
+	char *sendsms_url;   /* smsbox: http://HOST:PORT/cgi-bin/sendsms */
+	char *username;	     /* sendsms-user */
+	char *password;	     /* never logged */
+	char *smsc;	     /* smsc-id to route through, NULL = Kannel's */
+	char *from;	     /* sender id, NULL = Kannel's default */
+	char *callback_url;  /* base URL of Stafeta's [http] listener as
+			      * Kannel reaches it (dlr-url), NULL = derived
+			      * from [http] listen */
+	int dlr_mask;	     /* Kannel dlr-mask; 0 = no delivery reports */
+	int send_per_minute; /* rate limit of parts sent; 0 = none */
+	int daily_cap;	     /* max parts per day; 0 = none */
+	int timeout_s;	     /* one sendsms request */
+	int line;	     /* line of the section header */
+};
+
 struct gw_config {
 	char *path;	     /* the file this was read from */
 	char *state_dir;     /* absolute */
@@ -148,6 +168,10 @@ struct gw_config {
 	int http_request_timeout_s; /* whole request, from the accept */
 	int http_max_connections;   /* open at once, per listener */
 	int http_max_per_address;   /* open at once from one address */
+	/* [http] USSD conventions (gateway/gw_ussd_adapt.h) */
+	char *http_ussd_convention; /* what /ussd speaks: form, json, get */
+	char **http_ussd_routes;    /* more paths, "PATH=CONVENTION" */
+	size_t n_http_ussd_routes;
 
 	/* [metrics] */
 	char *metrics_listen;	/* "HOST:PORT" or NULL = no /metrics */
@@ -183,6 +207,8 @@ struct gw_config {
 
 	struct modem_conf *modems; /* array of n_modems */
 	size_t n_modems;
+	struct channel_conf *channels; /* [channel NAME], array of n */
+	size_t n_channels;
 
 	/* Services' sections, as handed to config_load (data owned). */
 	const struct config_section *sections[CONFIG_SERVICE_SECTIONS_MAX];
@@ -212,6 +238,9 @@ struct gw_config *config_parse_buffer(const char *name, const char *data,
     const struct config_section *const *sections, size_t n, char *err,
     size_t errlen) __attribute__((warn_unused_result));
 void config_free(struct gw_config *); /* NULL is a no-op */
+/* Borrows the [channel NAME] called `name`, or NULL. */
+const struct channel_conf *config_channel(const struct gw_config *,
+    const char *name);
 /* Borrows the modem called `name`, or NULL. */
 const struct modem_conf *config_modem(const struct gw_config *,
     const char *name);

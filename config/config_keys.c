@@ -41,6 +41,14 @@ static int check_ussd(const struct config_key *, const char *, char *,
     size_t);
 static int check_regex(const struct config_key *, const char *, char *,
     size_t);
+static int check_channel_type(const struct config_key *, const char *,
+    char *, size_t);
+static int check_http_url(const struct config_key *, const char *, char *,
+    size_t);
+static int check_ussd_convention(const struct config_key *, const char *,
+    char *, size_t);
+static int check_ussd_route(const struct config_key *, const char *, char *,
+    size_t);
 static size_t edit_distance(const char *, const char *);
 static int key_in_scope(const struct config_key *, const char *);
 static void list_free(char ***, size_t *);
@@ -51,6 +59,7 @@ static int parse_time(const char *, char *, size_t);
 
 #define G(f) offsetof(struct gw_config, f)
 #define M(f) offsetof(struct modem_conf, f)
+#define C(f) offsetof(struct channel_conf, f)
 
 /* clang-format off */
 static const struct config_key config_keys[] = {
@@ -81,6 +90,8 @@ static const struct config_key config_keys[] = {
 	{ "http", "request_timeout_s", CONFIG_KEY_INT, "10", 1, 300, G(http_request_timeout_s), 0, 0, NULL },
 	{ "http", "max_connections", CONFIG_KEY_INT, "64", 1, 4096, G(http_max_connections), 0, 0, NULL },
 	{ "http", "max_per_address", CONFIG_KEY_INT, "16", 1, 4096, G(http_max_per_address), 0, 0, NULL },
+	{ "http", "ussd_convention", CONFIG_KEY_STRING, "form", 0, 0, G(http_ussd_convention), 0, CONFIG_KEY_NONEMPTY, check_ussd_convention },
+	{ "http", "ussd_routes", CONFIG_KEY_LIST, "", 0, 0, G(http_ussd_routes), G(n_http_ussd_routes), 0, check_ussd_route },
 	/* [metrics] (gateway/gw_metrics.h) */
 	{ "metrics", "listen", CONFIG_KEY_STRING, NULL, 0, 0, G(metrics_listen), 0, 0, check_listen },
 	{ "metrics", "allow", CONFIG_KEY_LIST, "", 0, 0, G(metrics_allow), G(n_metrics_allow), 0, check_addr },
@@ -123,11 +134,24 @@ static const struct config_key config_keys[] = {
 	{ "modem", "balance_regex", CONFIG_KEY_STRING, NULL, 0, 0, M(balance_regex), 0, 0, check_regex },
 	{ "modem", "low_credit", CONFIG_KEY_DOUBLE, "2.0", 0, 1000000, M(low_credit), 0, 0, NULL },
 	{ "modem", "balance_every_s", CONFIG_KEY_INT, "21600", 60, 604800, M(balance_every_s), 0, 0, NULL },
+	/* [channel NAME] (gateway/gw_kannel.h) */
+	{ "channel", "type", CONFIG_KEY_STRING, NULL, 0, 0, C(type), 0, CONFIG_KEY_NONEMPTY, check_channel_type },
+	{ "channel", "sendsms_url", CONFIG_KEY_STRING, NULL, 0, 0, C(sendsms_url), 0, CONFIG_KEY_NONEMPTY, check_http_url },
+	{ "channel", "username", CONFIG_KEY_STRING, "", 0, 0, C(username), 0, 0, NULL },
+	{ "channel", "password", CONFIG_KEY_STRING, "", 0, 0, C(password), 0, 0, NULL },
+	{ "channel", "smsc", CONFIG_KEY_STRING, NULL, 0, 0, C(smsc), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "channel", "from", CONFIG_KEY_STRING, NULL, 0, 0, C(from), 0, CONFIG_KEY_NONEMPTY, NULL },
+	{ "channel", "callback_url", CONFIG_KEY_STRING, NULL, 0, 0, C(callback_url), 0, CONFIG_KEY_NONEMPTY, check_http_url },
+	{ "channel", "dlr_mask", CONFIG_KEY_INT, "19", 0, 31, C(dlr_mask), 0, 0, NULL },
+	{ "channel", "send_per_minute", CONFIG_KEY_INT, "0", 0, 600000, C(send_per_minute), 0, 0, NULL },
+	{ "channel", "daily_cap", CONFIG_KEY_INT, "0", 0, 100000000, C(daily_cap), 0, 0, NULL },
+	{ "channel", "timeout_s", CONFIG_KEY_INT, "10", 1, 300, C(timeout_s), 0, 0, NULL },
 };
 /* clang-format on */
 
 #undef G
 #undef M
+#undef C
 
 /* Field access by table offset. */
 #define FIELD(base, k, type) ((type *)(void *)((char *)(base) + (k)->off))
@@ -215,7 +239,8 @@ static int
 key_in_scope(const struct config_key *k, const char *only)
 {
 	if (only == NULL)
-		return strcmp(k->section, "modem") != 0;
+		return strcmp(k->section, "modem") != 0 &&
+		    strcmp(k->section, "channel") != 0;
 	return strcmp(k->section, only) == 0;
 }
 
@@ -531,6 +556,72 @@ bad:
 	snprintf(msg, msglen, "%s must be HOST:PORT (e.g. 127.0.0.1:8080 or "
 	    "[::1]:8080) with a port between 1 and 65535", k->name);
 	return -1;
+}
+
+/* The kinds of [channel NAME] the gateway implements. */
+static int
+check_channel_type(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	if (strcmp(v, "kannel") == 0)
+		return 0;
+	snprintf(msg, msglen, "%s: unknown channel type \"%s\" (kannel)",
+	    k->name, v);
+	return -1;
+}
+
+/* http://HOST:PORT/PATH with printable characters only (libevent's HTTP
+ * client speaks no TLS: Kannel runs beside Stafeta or on a private
+ * link). */
+static int
+check_http_url(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)v[i] <= ' ' || (unsigned char)v[i] >= 0x7f)
+			goto bad;
+	}
+	if (strncmp(v, "http://", 7) == 0 && n > 7 && n < 512)
+		return 0;
+bad:
+	snprintf(msg, msglen, "%s: \"%s\" is not an http:// URL", k->name,
+	    v);
+	return -1;
+}
+
+/* The USSD aggregator conventions gateway/gw_ussd_adapt.c implements. */
+static int
+check_ussd_convention(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	if (strcmp(v, "form") == 0 || strcmp(v, "json") == 0 ||
+	    strcmp(v, "get") == 0)
+		return 0;
+	snprintf(msg, msglen, "%s: unknown convention \"%s\" (form, json or "
+	    "get)", k->name, v);
+	return -1;
+}
+
+/* "PATH=CONVENTION": an absolute path of letters, digits, / _ - . */
+static int
+check_ussd_route(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	const char *eq = strchr(v, '=');
+	size_t n = eq != NULL ? (size_t)(eq - v) : 0;
+
+	if (eq == NULL || n < 2 || n > 64 || v[0] != '/' ||
+	    strspn(v, "/_-.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789") != n || (n == 5 && strncmp(v, "/ussd", 5) == 0) ||
+	    (n == 7 && strncmp(v, "/health", 7) == 0) ||
+	    strncmp(v, "/kannel/", 8) == 0) {
+		snprintf(msg, msglen, "%s: \"%s\" is not PATH=CONVENTION with "
+		    "a free absolute path", k->name, v);
+		return -1;
+	}
+	return check_ussd_convention(k, eq + 1, msg, msglen);
 }
 
 static int

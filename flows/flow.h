@@ -241,6 +241,11 @@ struct flow_ussd_request {
 	char service_code[41];	/* serviceCode, digits * # (may be "") */
 	char phone[24];		/* phoneNumber, normalised to E.164 */
 	char text[FLOW_USSD_BODY_MAX]; /* text, UTF-8, may be "" */
+	/* Conventions that send only the newest answer (gateway/
+	 * gw_ussd_adapt.c): text is that answer alone, is_new marks the
+	 * dialling request.  0 for the joined-text convention. */
+	int input_only;
+	int is_new;
 };
 
 /* Parses an application/x-www-form-urlencoded body (pure: no I/O).
@@ -257,6 +262,18 @@ int flow_ussd_parse(const char *body, size_t len,
 int flow_engine_ussd(struct flow_engine *, struct store *,
     const struct flow_ussd_request *, int64_t now, struct flow_reply *out)
     __attribute__((warn_unused_result));
+
+/*
+ * An aggregator's end-of-session notification for session_id, inside the
+ * caller's transaction: the aggregator session is marked ended and, if
+ * the person left a dialogue waiting for an answer, that dialogue is
+ * handled at once as a break-off (continue by SMS, or expired), without
+ * waiting for ussd_timeout_s.  1 if a waiting dialogue was broken off
+ * (abandoned), 0 if there was none (already ended, or unknown session),
+ * -1 on a store error.
+ */
+int flow_engine_ussd_end(struct flow_engine *, struct store *,
+    const char *session_id, int64_t now) __attribute__((warn_unused_result));
 
 /* flow_session.c */
 const char *flow_session_get(const struct flow_session *, const char *key);

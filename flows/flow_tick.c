@@ -206,3 +206,55 @@ flow_engine_tick(struct flow_engine *e, struct store *st, int64_t now)
 		log_debug("flows: more sessions due, next tick goes on");
 	return rc;
 }
+
+int
+flow_engine_ussd_end(struct flow_engine *e, struct store *st,
+    const char *session_id, int64_t now)
+{
+	struct store_ussd u;
+	struct store_contact c;
+	struct flow_run r;
+	int known, active, rc = -1;
+
+	known = store_ussd_get(st, session_id, &u);
+	if (known <= 0)
+		return known;
+	if (u.ended) {
+		store_ussd_clear(&u);
+		return 0; /* END was shown: a finished session, nothing left */
+	}
+	/* Repeats of this session now get the last screen and nothing
+	 * advances: the aggregator said it is over. */
+	u.ended = 1;
+	u.updated_at = now;
+	free(u.response);
+	u.response = xstrdup("END");
+	free(u.pending);
+	u.pending = NULL;
+	if (store_ussd_put(st, &u) != 0) {
+		store_ussd_clear(&u);
+		return -1;
+	}
+	if (store_contact_get(st, u.phone, e->default_lang, &c) != 0) {
+		store_ussd_clear(&u);
+		return -1;
+	}
+	flow_run_init(&r, e, st, u.phone, FLOW_CHANNEL_USSD, c.language, "",
+	    now);
+	active = flow_engine_open(e, &r);
+	if (active < 0)
+		goto done;
+	if (active == 0) {
+		flow_run_end(&r);
+		rc = flow_run_save(&r) != 0 ? -1 : 0;
+		goto done;
+	}
+	/* The same hand-over as a break-off seen by the tick. */
+	rc = tick_ussd(&r, &c) != 0 ? -1 : 1;
+done:
+	flow_session_free(r.s);
+	flow_run_done(&r);
+	store_contact_clear(&c);
+	store_ussd_clear(&u);
+	return rc;
+}

@@ -477,7 +477,11 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 		last = ussd_seen_last(u.seen_text);
 		late = ussd_seen_earlier(u.seen_text, key);
 	}
-	if (known && (strcmp(last, key) == 0 || late || u.ended)) {
+	/* An input-only convention repeats an answer legitimately ("1"
+	 * twice on two screens): only a repeated dial or a request after
+	 * END is a retry there. */
+	if (known && (req->input_only ? req->is_new || u.ended :
+	    strcmp(last, key) == 0 || late || u.ended)) {
 		/* A retry: the same answer again, nothing advances.  A late
 		 * retry of an earlier step gets the current screen (its own
 		 * answer is not kept), so the aggregator shows where the
@@ -529,7 +533,7 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 		 * one; anything else is an aggregator that sends only the
 		 * newest answer. */
 		newest = req->text;
-		if (ussd_key_len(last, &seen_len) == 0 &&
+		if (!req->input_only && ussd_key_len(last, &seen_len) == 0 &&
 		    (size_t)seen_len < tlen &&
 		    (seen_len == 0 || req->text[seen_len] == '*')) {
 			ussd_key(req->text, (size_t)seen_len, prefix_key,

@@ -104,6 +104,9 @@ void cli_sheets_usage(FILE *);
 /* cli_cases.c */
 int cli_cases_main(struct cli_ctx *, int argc, char **argv);
 void cli_cases_usage(FILE *);
+/* cli_parents.c */
+int cli_parents_main(struct cli_ctx *, int argc, char **argv);
+void cli_parents_usage(FILE *);
 /* cli_flow.c */
 int cli_flow_main(struct cli_ctx *, int argc, char **argv);
 void cli_flow_usage(FILE *);
@@ -123,4 +126,9 @@ void cli_purge_usage(FILE *);
 int cli_user_main(struct cli_ctx *, int argc, char **argv);
 void cli_user_usage(FILE *);
 
+/* cli_poll.c, cli_optin.c: participation polls (docs/polls.md) */
+int cli_poll_main(struct cli_ctx *, int argc, char **argv);
+void cli_poll_usage(FILE *);
+int cli_optin_main(struct cli_ctx *, int argc, char **argv);
+void cli_optin_usage(FILE *);
 #endif /* STAFETA_CLI_H */

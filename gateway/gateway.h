@@ -25,6 +25,7 @@ struct store;
 struct flow_engine;
 struct gw_modems;
 struct gw_http;
+struct gw_kannel;
 struct gw_metrics;
 struct gw_control;
 struct gw_web;
@@ -39,6 +40,7 @@ struct gateway {
 	struct flow_engine *flows;  /* dialogue engine (owned) */
 	struct gw_modems *modems;   /* worker supervisor (owned) */
 	struct gw_http *http;	    /* USSD/HTTP listener or NULL (owned) */
+	struct gw_kannel *kannel;   /* [channel] type = kannel (owned) */
 	struct gw_metrics *metrics; /* /metrics listener or NULL (owned) */
 	struct gw_control *control; /* control socket or NULL (owned) */
 	struct gw_web *web;	    /* [web] back office or NULL (owned) */

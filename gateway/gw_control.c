@@ -69,6 +69,10 @@ static const struct gw_ctl_command gw_ctl_commands[] = {
 	{ .name = "cases", .sub = "verified", .main = cli_cases_main },
 	{ .name = "cases", .sub = "dismiss", .main = cli_cases_main },
 	{ .name = "cases", .sub = "close", .main = cli_cases_main },
+	{ .name = "parents", .sub = "add", .main = cli_parents_main },
+	{ .name = "parents", .sub = "state", .main = cli_parents_main },
+	{ .name = "parents", .sub = "voice-only", .main = cli_parents_main },
+	{ .name = "parents", .sub = "remind", .main = cli_parents_main },
 };
 
 struct gw_control {

@@ -20,6 +20,7 @@
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,16 +29,27 @@
 #include "flow.h"
 #include "gateway.h"
 #include "gw_httpd.h"
+#include "gw_kannel.h"
 #include "gw_metrics.h"
+#include "gw_ussd_adapt.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
 
 #define HTTP_SECRET_MAX 256
 
+#define HTTP_USSD_ROUTES_MAX 16 /* USSD paths on one listener */
+
 struct gw_http {
 	struct gateway *gw;	/* borrowed */
 	struct gw_httpd *httpd; /* owned */
+	/* The USSD paths and the convention each speaks ([http]
+	 * ussd_convention for /ussd, ussd_routes for the others). */
+	const char *ussd_paths[HTTP_USSD_ROUTES_MAX]; /* owned */
+	const struct gw_ussd_adapter *ussd_adapters[HTTP_USSD_ROUTES_MAX];
+	size_t n_ussd;
+	struct gw_httpd_route *routes; /* owned */
+	size_t n_routes;
 };
 
 static void http_ussd(void *, struct gw_httpd_req *);
@@ -50,12 +62,6 @@ static int http_secret_ok(const struct gw_config *,
 static int secret_equal(const char *, const char *);
 static int base64_decode(const char *, char *, size_t);
 
-static const struct gw_httpd_route http_routes[] = {
-	{ .path = "/ussd", .methods = GW_HTTPD_POST, .allow = "POST",
-	  .protected_route = 1, .handler = http_ussd },
-	{ .path = "/health", .methods = GW_HTTPD_GET | GW_HTTPD_HEAD,
-	  .allow = "GET, HEAD", .protected_route = 0, .handler = http_health },
-};
 
 static void
 http_reply(struct gw_httpd_req *req, int code, const char *reason,
@@ -161,39 +167,131 @@ ussd_done(int64_t t0, const char *result)
 }
 
 static void
+http_kannel_mo(void *arg, struct gw_httpd_req *req)
+{
+	struct gw_http *h = arg;
+
+	gw_kannel_mo(h->gw, req);
+}
+
+static void
+http_kannel_dlr(void *arg, struct gw_httpd_req *req)
+{
+	struct gw_http *h = arg;
+
+	gw_kannel_dlr(h->gw, req);
+}
+
+/* What Kannel calls (gw_kannel.h): protected as /ussd is. */
+static const struct gw_httpd_route http_kannel_routes[] = {
+	{ .path = "/kannel/mo", .methods = GW_HTTPD_GET | GW_HTTPD_POST,
+	  .allow = "GET, POST", .protected_route = 1,
+	  .handler = http_kannel_mo },
+	{ .path = "/kannel/dlr", .methods = GW_HTTPD_GET | GW_HTTPD_POST,
+	  .allow = "GET, POST", .protected_route = 1,
+	  .handler = http_kannel_dlr },
+};
+
+/* The adapter of the path req came on (gw_http_new checked them all). */
+static const struct gw_ussd_adapter *
+http_adapter(const struct gw_http *h, const struct gw_httpd_req *req)
+{
+	const char *path = gw_httpd_req_path(req);
+
+	for (size_t i = 0; i < h->n_ussd; i++)
+		if (strcmp(h->ussd_paths[i], path) == 0)
+			return h->ussd_adapters[i];
+	return gw_ussd_adapter_find("form");
+}
+
+static void
+http_answer(struct gw_httpd_req *req, const struct gw_ussd_adapter *ad,
+    const struct gw_ussd_call *c, const char *screen, int end)
+{
+	struct gw_ussd_answer a;
+
+	memset(&a, 0, sizeof(a));
+	ad->render(c, screen, end, &a);
+	if (a.header != NULL)
+		gw_httpd_add_header(req, a.header, a.header_value);
+	gw_httpd_reply(req, 200, "OK", a.content_type, a.body,
+	    strlen(a.body));
+	gw_ussd_answer_clear(&a);
+}
+
+/*
+ * The end-of-session notification: the aggregator says the person left.
+ * A dialogue still waiting for an answer was abandoned: it goes on by
+ * SMS at once if its flow says so (the same path as a break-off seen
+ * after ussd_timeout_s), and the abandonment is logged and counted.
+ */
+static int
+http_ussd_end(struct gateway *gw, const struct gw_ussd_call *c)
+{
+	int rc;
+
+	if (store_begin(gw->store) != 0)
+		return -1;
+	rc = flow_engine_ussd_end(gw->flows, gw->store, c->req.session_id,
+	    clock_now_ms());
+	if (rc < 0 || store_commit(gw->store) != 0) {
+		store_rollback(gw->store);
+		return -1;
+	}
+	if (rc == 1) {
+		log_info("ussd %s: abandoned by the subscriber; the dialogue "
+		    "is handed over to SMS or closed", c->req.session_id);
+		gw_metrics_count("stafeta_ussd_abandoned_total", NULL);
+	} else
+		log_debug("ussd %s: end-of-session notice, nothing open",
+		    c->req.session_id);
+	return 0;
+}
+
+static void
 http_ussd(void *arg, struct gw_httpd_req *req)
 {
 	struct gw_http *h = arg;
 	struct gateway *gw = h->gw;
+	const struct gw_ussd_adapter *ad = http_adapter(h, req);
+	struct gw_ussd_call *c;
 	struct flow_ussd_request *u;
+	struct gw_ussd_http in;
 	struct flow_reply out;
-	const char *ct, *body;
 	char err[128], *msg;
-	size_t len;
 	int64_t t0 = clock_mono_ms();
 	int64_t busy0, now;
+	int code;
 
-	ct = gw_httpd_req_header(req, "Content-Type");
-	if (ct != NULL && strncmp(ct, "application/x-www-form-urlencoded",
-	    33) != 0) {
-		http_reply(req, 415, "Unsupported Media Type",
-		    "expected application/x-www-form-urlencoded\n");
-		ussd_done(t0, "bad_request");
-		return;
-	}
-	body = gw_httpd_req_body(req, &len);
-	u = xmalloc(sizeof(*u));
-	if (flow_ussd_parse(body, len, u, err, sizeof(err)) != 0) {
-		free(u);
+	in.method = gw_httpd_req_method(req);
+	in.query = gw_httpd_req_query(req);
+	in.content_type = gw_httpd_req_header(req, "Content-Type");
+	in.body = gw_httpd_req_body(req, &in.len);
+	c = xmalloc(sizeof(*c));
+	u = &c->req;
+	if ((code = ad->parse(&in, c, err, sizeof(err))) != 0) {
+		free(c);
 		msg = xasprintf("%s\n", err);
-		log_debug("http: /ussd refused: %s", err);
-		http_reply(req, 400, "Bad Request", msg);
+		log_debug("http: %s refused: %s", gw_httpd_req_path(req), err);
+		http_reply(req, code, code == 415 ? "Unsupported Media Type" :
+		    "Bad Request", msg);
 		free(msg);
 		ussd_done(t0, "bad_request");
 		return;
 	}
 	memset(&out, 0, sizeof(out));
 	busy0 = store_busy_count(gw->store);
+	if (c->is_end) {
+		if (http_ussd_end(gw, c) != 0)
+			goto fail;
+		http_answer(req, ad, c, NULL, 1);
+		ussd_done(t0, "end_notice");
+		free(c);
+		if (gw->modems != NULL)
+			gw_modems_kick(gw->modems);
+		gw_kannel_kick(gw->kannel);
+		return;
+	}
 	if (store_begin(gw->store) != 0)
 		goto fail;
 	now = clock_now_ms();
@@ -215,12 +313,13 @@ http_ussd(void *arg, struct gw_httpd_req *req)
 	}
 	log_debug("ussd %s: answered %s", u->session_id,
 	    out.end ? "END" : "CON");
-	http_reply(req, 200, "OK", out.text != NULL ? out.text : "END");
+	http_answer(req, ad, c, out.text != NULL ? out.text : "END", out.end);
 	ussd_done(t0, out.end ? "end" : "continue");
 	flow_reply_clear(&out);
-	free(u);
+	free(c);
 	if (gw->modems != NULL)
 		gw_modems_kick(gw->modems); /* SMS a flow may have queued */
+	gw_kannel_kick(gw->kannel);
 	return;
 fail:
 	flow_reply_clear(&out);
@@ -229,7 +328,7 @@ fail:
 		 * done; the aggregator asks again (the loop does not wait). */
 		log_warnx("ussd %s: database locked, answered 503",
 		    u->session_id);
-		free(u);
+		free(c);
 		gw_httpd_add_header(req, "Retry-After", "1");
 		http_reply(req, 503, "Service Unavailable", "END\n");
 		ussd_done(t0, "busy");
@@ -237,7 +336,7 @@ fail:
 	}
 	log_warnx("ussd %s: request failed: %s", u->session_id,
 	    store_errmsg(gw->store));
-	free(u);
+	free(c);
 	/* 500: the aggregator may retry; nothing was committed. */
 	http_reply(req, 500, "Internal Server Error", "END\n");
 	ussd_done(t0, "error");
@@ -264,6 +363,80 @@ http_authorize(void *arg, const struct gw_httpd_req *req)
 	return 0;
 }
 
+/*
+ * The USSD paths of the listener: /ussd in [http] ussd_convention, then
+ * each "PATH=CONVENTION" of [http] ussd_routes.  0, or -1 with err.
+ */
+static int
+http_ussd_paths(struct gw_http *h, const struct gw_config *conf, char *err,
+    size_t errlen)
+{
+	const struct gw_ussd_adapter *ad;
+	const char *eq;
+
+	/* NULL: a configuration built without defaults (unit tests). */
+	ad = gw_ussd_adapter_find(conf->http_ussd_convention != NULL ?
+	    conf->http_ussd_convention : "form");
+	if (ad == NULL) {
+		snprintf(err, errlen, "[http] ussd_convention: unknown %s",
+		    conf->http_ussd_convention);
+		return -1;
+	}
+	h->ussd_paths[0] = xstrdup("/ussd");
+	h->ussd_adapters[0] = ad;
+	h->n_ussd = 1;
+	for (size_t i = 0; i < conf->n_http_ussd_routes; i++) {
+		const char *r = conf->http_ussd_routes[i];
+
+		eq = strchr(r, '=');
+		ad = eq != NULL ? gw_ussd_adapter_find(eq + 1) : NULL;
+		if (ad == NULL || r[0] != '/' || h->n_ussd ==
+		    HTTP_USSD_ROUTES_MAX) {
+			snprintf(err, errlen, "[http] ussd_routes: bad or too "
+			    "many routes at %s", r);
+			return -1;
+		}
+		h->ussd_paths[h->n_ussd] = xstrndup(r, (size_t)(eq - r));
+		h->ussd_adapters[h->n_ussd++] = ad;
+	}
+	return 0;
+}
+
+/* The listener's routes: the USSD paths, the extra ones (Kannel's), and
+ * /health. */
+static void
+http_build_routes(struct gw_http *h, const struct gw_httpd_route *extra,
+    size_t n_extra)
+{
+	struct gw_httpd_route *r;
+
+	h->routes = xcalloc(h->n_ussd + n_extra + 1, sizeof(*h->routes));
+	for (size_t i = 0; i < h->n_ussd; i++) {
+		r = &h->routes[h->n_routes++];
+		r->path = h->ussd_paths[i];
+		r->methods = h->ussd_adapters[i]->methods;
+		r->allow = h->ussd_adapters[i]->allow;
+		r->protected_route = 1;
+		r->handler = http_ussd;
+	}
+	for (size_t i = 0; i < n_extra; i++)
+		h->routes[h->n_routes++] = extra[i];
+	r = &h->routes[h->n_routes++];
+	r->path = "/health";
+	r->methods = GW_HTTPD_GET | GW_HTTPD_HEAD;
+	r->allow = "GET, HEAD";
+	r->protected_route = 0;
+	r->handler = http_health;
+}
+
+static void
+http_free_paths(struct gw_http *h)
+{
+	for (size_t i = 0; i < h->n_ussd; i++)
+		free((char *)(uintptr_t)h->ussd_paths[i]);
+	free(h->routes);
+}
+
 struct gw_http *
 gw_http_new(struct gateway *gw, char *err, size_t errlen)
 {
@@ -278,12 +451,19 @@ gw_http_new(struct gateway *gw, char *err, size_t errlen)
 	h->gw = gw;
 	gw_httpd_conf_init(&hc, gw->conf, "http", gw->conf->http_listen);
 	hc.max_body = FLOW_USSD_BODY_MAX;
-	hc.routes = http_routes;
-	hc.n_routes = NELEM(http_routes);
+	if (http_ussd_paths(h, gw->conf, err, errlen) != 0) {
+		http_free_paths(h);
+		free(h);
+		return NULL;
+	}
+	http_build_routes(h, http_kannel_routes, NELEM(http_kannel_routes));
+	hc.routes = h->routes;
+	hc.n_routes = h->n_routes;
 	hc.authorize = http_authorize;
 	hc.arg = h;
 	h->httpd = gw_httpd_new(gw->base, &hc, err, errlen);
 	if (h->httpd == NULL) {
+		http_free_paths(h);
 		free(h);
 		return NULL;
 	}
@@ -300,5 +480,6 @@ gw_http_free(struct gw_http *h)
 	if (h == NULL)
 		return;
 	gw_httpd_free(h->httpd);
+	http_free_paths(h);
 	free(h);
 }

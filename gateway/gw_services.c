@@ -15,7 +15,9 @@
 #include "flow.h"
 #include "gateway.h"
 #include "log.h"
+#include "parents.h"
 #include "service.h"
+#include "polls.h"
 #include "sheet.h"
 #include "store.h"
 #include "util.h"
@@ -24,6 +26,8 @@
 static const struct service *const gw_service_table[] = {
 	&sheet_service,
 	&cases_service,
+	&parents_service,
+	&poll_service,
 };
 
 struct gw_services {

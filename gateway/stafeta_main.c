@@ -67,11 +67,14 @@ static const struct cli_command cli_commands[] = {
 	  .help = "...  try a flow without a modem" },
 	{ .name = "backup", .main = cli_backup_main, .usage = cli_backup_usage, .help = "FILE | --rotate DIR  copy the database (daemon running)" },
 	{ .name = "restore", .main = cli_restore_main, .usage = cli_restore_usage, .help = "FILE  put a backup back (daemon stopped)", .no_store = 1 },
+	{ .name = "parents", .main = cli_parents_main, .usage = cli_parents_usage, .help = "...  parents working abroad (art. 104)" },
 	{ .name = "tasks", .main = cli_tasks_main, .usage = cli_tasks_usage, .help = "[done|cancel ID]  the SPAS task list" },
 	{ .name = "audit", .main = cli_audit_main, .usage = cli_audit_usage, .help = "[--days N]  who viewed or exported what" },
 	{ .name = "user", .main = cli_user_main, .usage = cli_user_usage, .help = "add|passwd|disable|enable|list  web back office accounts" },
 	{ .name = "cases", .main = cli_cases_main, .usage = cli_cases_usage, .help = "...  the SPAS case workflow after a sheet" },
 	{ .name = "purge", .main = cli_purge_main, .usage = cli_purge_usage, .help = "[--dry-run]  delete what is past its retention" },
+	{ .name = "poll", .main = cli_poll_main, .usage = cli_poll_usage, .help = "create|check|open|close|show|results  participation polls" },
+	{ .name = "optin", .main = cli_optin_main, .usage = cli_optin_usage, .help = "add|remove|list  the poll opt-in register" },
 };
 
 static void usage(FILE *);

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "flow.h"
 #include "gateway.h"
+#include "gw_kannel.h"
 #include "gw_metrics.h"
 #include "web.h"
 #include "log.h"
@@ -253,6 +254,7 @@ housekeeping_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)gw_services_tick(gw->services, gw->store, gw->conf, now);
 	daily_purge(t, now);
 	gw_modems_kick(gw->modems);
+	gw_kannel_kick(gw->kannel);
 }
 
 /* Logs what the purge deleted: a class and a count, nothing personal. */
@@ -441,6 +443,11 @@ main(int argc, char **argv)
 		event_add(t.ev_wd, &tv);
 	}
 	gw.modems = gw_modems_new(&gw);
+	gw.kannel = gw_kannel_new(&gw, err, sizeof(err)); /* [channel] */
+	if (gw.kannel == NULL) {
+		log_warnx("kannel: %s", err);
+		goto out_loop;
+	}
 	if (gw.conf->http_listen != NULL) {
 		gw.http = gw_http_new(&gw, err, sizeof(err));
 		if (gw.http == NULL) {
@@ -483,6 +490,7 @@ out_loop:
 	gw_metrics_free(gw.metrics);
 	gw_control_free(gw.control);
 	gw_http_free(gw.http);
+	gw_kannel_free(gw.kannel);
 	gw_modems_free(gw.modems);
 	if (t.ev_wd != NULL)
 		event_free(t.ev_wd);
