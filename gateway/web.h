@@ -13,6 +13,8 @@
  *   web_tls.c     the HTTPS context; a self-signed certificate
  *   web_pages.c   today, modems and queues, tasks, audit log, users
  *   web_sheets.c  sheets, the sheet card and its visit forms, reporters
+ *   web_polls.c   polls: list, results (SVG charts), open/close (head)
+ *   web_parents.c parents abroad: notices, caretakers' answers, tasks
  *   web_cases.c   case lists, the case card and its workflow forms, the
  *                 quarterly extract and the annual A2.4 counts
  *
@@ -242,6 +244,16 @@ int web_cases_counts(struct store *, int64_t now, int64_t *due,
     int64_t *overdue);
 /* The today page's part about cases (overdue, due today). */
 void web_cases_today(struct web_req *);
+
+/* web_polls.c */
+extern const struct web_table_page web_polls_table;
+void web_polls_results(struct web_req *);
+void web_polls_action(struct web_req *);
+
+/* web_parents.c */
+extern const struct web_table_page web_parents_table,
+    web_parents_caretakers_table, web_parents_tasks_table;
+void web_parents_card(struct web_req *);
 
 /* web_tls.c */
 #define WEB_TLS_CERT_FILE "web-cert.pem" /* in the state directory */

@@ -68,6 +68,8 @@ static const struct {
 	{ "user_added", "Contul a fost creat." },
 	{ "user_state", "Starea contului a fost schimbată." },
 	{ "case_changed", "Cazul a fost actualizat." },
+	{ "poll_open", "Sondajul a fost aprobat; poarta îl trimite." },
+	{ "poll_close", "Sondajul a fost închis." },
 };
 
 const char *
