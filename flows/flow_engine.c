@@ -14,6 +14,10 @@
  * Steps 4 and 5 are skipped while a free-text question waits (a name or
  * a village could look like a keyword).  A keyword inside a dialogue
  * interrupts it only if the running flow says "when busy: interrupt".
+ * A flow that says "preempts dialogues: yes" (a complete one-message
+ * report such as FO ...) is started whenever the text begins with its
+ * keyword and goes on, whatever dialogue is open and whatever it asks;
+ * the open dialogue is closed with a word to the contact.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +54,7 @@ static const struct flow_def *keyword_find(const struct flow_engine *,
 static int do_global(struct flow_run *, const struct flow_global_word *,
     int);
 static int do_keyword(struct flow_run *, const struct flow_def *);
+static int do_preempt(struct flow_run *, const struct flow_def *);
 static int dispatch(struct flow_run *, int);
 static int no_session(struct flow_run *);
 
@@ -563,6 +568,25 @@ do_keyword(struct flow_run *r, const struct flow_def *d)
 	return flow_run_start(r, d);
 }
 
+/* A preempting flow's keyword inside another dialogue: that dialogue is
+ * closed (counted as cancelled), the new flow runs, then the word. */
+static int
+do_preempt(struct flow_run *r, const struct flow_def *d)
+{
+	char *closed = xstrdup(r->def->name);
+	int rc;
+
+	log_debug("flows: %s preempts %s", d->name, closed);
+	rc = flow_run_start(r, d);
+	if (rc == 0) {
+		r->about_flow = closed;
+		flow_run_say(r, FLOW_MSG_PREEMPTED);
+		r->about_flow = NULL;
+	}
+	free(closed);
+	return rc;
+}
+
 /* Nothing running: a keyword, a late answer, or the catch-all. */
 static int
 no_session(struct flow_run *r)
@@ -622,6 +646,13 @@ dispatch(struct flow_run *r, int active)
 	g = global_find(r->norm, MATCH_WHOLE);
 	if (g != NULL)
 		return do_global(r, g, 1);
+	/* The keyword followed by more (the keyword alone is not a
+	 * report, and follows the usual "when busy" rule). */
+	d = keyword_find(r->eng, r->norm, r->channel, MATCH_PREFIX);
+	if (d != NULL && d->preempts && r->def != NULL &&
+	    strcmp(d->name, r->def->name) != 0 &&
+	    keyword_find(r->eng, r->norm, r->channel, MATCH_WHOLE) != d)
+		return do_preempt(r, d);
 	d = keyword_find(r->eng, r->norm, r->channel, MATCH_WHOLE);
 	if (d != NULL && interrupt)
 		return do_keyword(r, d);

@@ -149,6 +149,11 @@ static const struct flow_msg_default flow_msg_defaults[FLOW_MSG_N] = {
 		"Legfeljebb {max} karakteres valaszt irjon.",
 		"Please answer in at most {max} characters.",
 	} },
+	[FLOW_MSG_PREEMPTED] = { .name = "preempted", .text = {
+		"Dialogul {keyword} inceput a fost inchis.",
+		"A megkezdett {keyword} parbeszedet lezartuk.",
+		"The {keyword} dialogue you began was closed.",
+	} },
 };
 
 /*

@@ -97,6 +97,7 @@ enum flow_msg {
 	FLOW_MSG_HINT_PATTERN,
 	FLOW_MSG_HINT_PHONE,
 	FLOW_MSG_HINT_TEXT,
+	FLOW_MSG_PREEMPTED,   /* an open dialogue closed by a preempting flow */
 	FLOW_MSG_N,
 };
 
@@ -165,6 +166,7 @@ struct flow_def {
 	size_t nussd_codes;
 	int ussd_line;
 	int catch_all;		/* started by text that starts nothing */
+	int preempts;		/* its keyword + text ends any open dialogue */
 	int channels;		/* bit 1 << enum flow_channel */
 	enum flow_busy busy;
 	enum flow_sms_after_ussd after_ussd;

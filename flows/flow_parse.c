@@ -31,6 +31,7 @@ enum header_key {
 	HDR_AFTER_USSD,
 	HDR_REPROMPT,
 	HDR_EXPIRY,
+	HDR_PREEMPTS,
 	HDR_N,
 };
 
@@ -46,6 +47,7 @@ static const char *const header_keys[HDR_N] = {
 	[HDR_AFTER_USSD] = "continue by sms",
 	[HDR_REPROMPT] = "reprompt after",
 	[HDR_EXPIRY] = "expire after",
+	[HDR_PREEMPTS] = "preempts dialogues",
 };
 
 static int has_prefix(const char *, const char *);
@@ -423,6 +425,10 @@ header_line(struct flow_parser *p, const char *key, char *v)
 		break;
 	case HDR_KEYWORDS:
 		header_keywords(p, v);
+		break;
+	case HDR_PREEMPTS:
+		if (flow_parse_bool(p, v, &b) == 0)
+			d->preempts = b;
 		break;
 	case HDR_CATCH_ALL:
 		if (flow_parse_bool(p, v, &b) == 0)

@@ -61,9 +61,11 @@ static char *ussd_seen(const char *, size_t);
 static const char *ussd_seen_last(const char *);
 static int ussd_seen_earlier(const char *, const char *);
 static int ussd_key_len(const char *, int64_t *);
+static const struct flow_def *ussd_resolve(struct flow_engine *,
+    const char *, char **);
 static int ussd_dial(struct flow_engine *, struct store *,
     const struct flow_ussd_request *, const char *, int64_t,
-    struct flow_reply *);
+    struct flow_reply *, char **);
 
 static int
 hexval(int c)
@@ -398,30 +400,66 @@ ussd_key_len(const char *key, int64_t *len)
 	return parse_int64(num, 0, FLOW_USSD_BODY_MAX, len);
 }
 
-/* A new USSD session: the flow of the dialled code starts afresh. */
-static int
-ussd_dial(struct flow_engine *e, struct store *st,
-    const struct flow_ussd_request *req, const char *lang, int64_t now,
-    struct flow_reply *out)
+/*
+ * The flow of a dialled code, and the answers typed into the code after
+ * it (docs/flows.md): "*123*4*1234#" is "*123*4#" followed by the answer
+ * "1234" when a flow claims "*123*4#"; with no flow claiming a prefix,
+ * the "any" flow (the main menu, dialled as "*123#") gets every part
+ * after the first as answers ("*123*5*1#": 5, then 1).  *typed is a new
+ * string of answers joined by '*', or NULL.
+ */
+static const struct flow_def *
+ussd_resolve(struct flow_engine *e, const char *code, char **typed)
 {
 	const struct flow_def *d = NULL, *any = NULL;
-	struct flow_run r;
-	size_t i, k;
-	int rc = -1;
+	size_t i, k, best = 0, blen, clen;
+	const char *star;
 
-	for (i = 0; i < e->ncur && d == NULL; i++) {
+	*typed = NULL;
+	blen = strcspn(code, "#");
+	for (i = 0; i < e->ncur; i++) {
 		if (!(e->cur[i]->channels & (1 << FLOW_CHANNEL_USSD)))
 			continue;
 		for (k = 0; k < e->cur[i]->nussd_codes; k++) {
-			if (strcmp(e->cur[i]->ussd_codes[k],
-			    req->service_code) == 0)
+			const char *c = e->cur[i]->ussd_codes[k];
+
+			if (strcmp(c, code) == 0)
+				return e->cur[i];
+			if (strcmp(c, "any") == 0) {
+				if (any == NULL)
+					any = e->cur[i];
+				continue;
+			}
+			clen = strcspn(c, "#");
+			if (clen > best && clen < blen && code[clen] == '*' &&
+			    strncmp(c, code, clen) == 0) {
 				d = e->cur[i];
-			else if (strcmp(e->cur[i]->ussd_codes[k], "any") == 0)
-				any = e->cur[i];
+				best = clen;
+			}
 		}
 	}
-	if (d == NULL)
-		d = any;
+	if (d != NULL) {
+		*typed = xstrndup(code + best + 1, blen - best - 1);
+		return d;
+	}
+	star = blen > 1 ? memchr(code + 1, '*', blen - 1) : NULL;
+	if (any != NULL && star != NULL && (size_t)(star - code) + 1 < blen)
+		*typed = xstrndup(star + 1, blen - (size_t)(star - code) - 1);
+	return any;
+}
+
+/* A new USSD session: the flow of the dialled code starts afresh; the
+ * answers typed into the code go to *typed (see ussd_resolve). */
+static int
+ussd_dial(struct flow_engine *e, struct store *st,
+    const struct flow_ussd_request *req, const char *lang, int64_t now,
+    struct flow_reply *out, char **typed)
+{
+	const struct flow_def *d;
+	struct flow_run r;
+	int rc = -1;
+
+	d = ussd_resolve(e, req->service_code, typed);
 	flow_run_init(&r, e, st, req->phone, FLOW_CHANNEL_USSD, lang, "", now);
 	if (flow_engine_open(e, &r) < 0)
 		goto done;
@@ -453,9 +491,9 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 	struct flow_run lr;
 	const char *newest, *p, *last = "";
 	char *screen = NULL, *page = NULL, *rest = NULL, *more = NULL;
-	char *part;
+	char *part, *typed = NULL, *answers = NULL;
 	int known, late = 0, end = 0, rc = -1;
-	size_t seen, tlen = strlen(req->text);
+	size_t seen, tl, tlen = strlen(req->text);
 	char key[48], prefix_key[48];
 	int64_t seen_len = -1;
 
@@ -508,11 +546,25 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 		u.session_id = xstrdup(req->session_id);
 		u.phone = xstrdup(req->phone);
 		u.service_code = xstrdup(req->service_code);
-		if (ussd_dial(e, st, req, c.language, now, &step) != 0)
+		if (ussd_dial(e, st, req, c.language, now, &step,
+		    &typed) != 0)
 			goto done;
-		/* Dialled with answers already in the code (*123*1*2#):
-		 * each one is fed in turn. */
-		for (p = req->text; *p != '\0' && !step.end;) {
+		/* Answers typed into the code (*123*4*1234#), then those
+		 * an aggregator already joined in text: each one is fed in
+		 * turn. */
+		tl = typed != NULL ? strlen(typed) : 0;
+		if (typed != NULL && strncmp(req->text, typed, tl) == 0 &&
+		    (req->text[tl] == '\0' || req->text[tl] == '*')) {
+			/* An aggregator that also put them in text. */
+			answers = xstrdup(req->text);
+			free(typed);
+		} else if (typed != NULL && req->text[0] != '\0') {
+			answers = xasprintf("%s*%s", typed, req->text);
+			free(typed);
+		} else
+			answers = typed != NULL ? typed : xstrdup(req->text);
+		typed = NULL;
+		for (p = answers; *p != '\0' && !step.end;) {
 			seen = strcspn(p, "*");
 			part = xstrndup(p, seen);
 			flow_reply_clear(&step);
@@ -575,6 +627,8 @@ flow_engine_ussd(struct flow_engine *e, struct store *st,
 	}
 	rc = 0;
 done:
+	free(typed);
+	free(answers);
 	flow_reply_clear(&step);
 	free(screen);
 	free(page);

@@ -98,6 +98,9 @@ void cli_send_usage(FILE *);
 /* cli_reporter.c */
 int cli_reporter_main(struct cli_ctx *, int argc, char **argv);
 void cli_reporter_usage(FILE *);
+/* cli_households.c */
+int cli_households_main(struct cli_ctx *, int argc, char **argv);
+void cli_households_usage(FILE *);
 /* cli_sheets.c */
 int cli_sheets_main(struct cli_ctx *, int argc, char **argv);
 void cli_sheets_usage(FILE *);

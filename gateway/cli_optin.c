@@ -4,7 +4,7 @@
  *   stafeta optin add PHONE --source paper|staff|mediator|sms
  *       [--village NAME] [--lang ro|hu|en]
  *   stafeta optin remove PHONE
- *   stafeta optin list [--csv FILE | --csv-ids FILE | --xlsx FILE]
+ *   stafeta optin list [--csv [FILE] | --csv-ids [FILE] | --xlsx FILE]
  *
  * Consent must be recorded: add refuses without --source (importing
  * lists without consent is forbidden).  The rules are the poll
@@ -31,7 +31,7 @@ cli_optin_usage(FILE *f)
 	fprintf(f, "usage: stafeta optin add PHONE --source "
 	    "paper|staff|mediator|sms [--village NAME] [--lang ro|hu|en]\n"
 	    "       stafeta optin remove PHONE\n"
-	    "       stafeta optin list [--csv FILE | --csv-ids FILE | "
+	    "       stafeta optin list [--csv [FILE] | --csv-ids [FILE] | "
 	    "--xlsx FILE]\n");
 }
 
@@ -57,31 +57,25 @@ finish(struct cli_ctx *ctx, int rc)
 int
 cli_optin_main(struct cli_ctx *ctx, int argc, char **argv)
 {
-	char phone[24], err[256];
+	char phone[24];
 	const char *src, *lang;
 	int rc;
 
 	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
-		int fmt = GW_EXPORT_CSV_IDS;
-		const char *path = "-";
+		struct cli_table_out out = { 0, NULL };
 		struct table *t;
 
-		if (argc == 4 && strncmp(argv[2], "--", 2) == 0 &&
-		    gw_export_parse(argv[2] + 2) >= 0) {
-			fmt = gw_export_parse(argv[2] + 2);
-			path = argv[3];
-		} else if (argc != 2) {
-			cli_optin_usage(ctx->err);
-			return 2;
+		for (int i = 2; i < argc; i++) {
+			if (cli_table_opt(&out, argc, argv, &i) != 1) {
+				cli_optin_usage(ctx->err);
+				return 2;
+			}
 		}
 		if ((t = poll_optin_table(ctx->store)) == NULL)
 			return 1;
-		fflush(ctx->out);
-		rc = gw_export_write(t, fmt, path, err, sizeof(err));
-		if (rc != 0)
-			fprintf(ctx->err, "stafeta: %s\n", err);
+		rc = cli_table_output(ctx, &out, t);
 		table_free(t);
-		return rc != 0 ? 1 : 0;
+		return rc;
 	}
 	if (argc < 3 || (strcmp(argv[1], "add") != 0 &&
 	    strcmp(argv[1], "remove") != 0)) {

@@ -6,7 +6,7 @@
  *   stafeta poll open ID [--by NAME] [--now]
  *   stafeta poll close ID
  *   stafeta poll show [ID]
- *   stafeta poll results ID [--csv FILE|--csv-ids FILE|--xlsx FILE|
+ *   stafeta poll results ID [--csv [FILE]|--csv-ids [FILE]|--xlsx FILE|
  *       --html FILE] [--publish DECISION]
  *
  * `open` is the mayor's approval (recorded with --by, or the Unix user)
@@ -43,7 +43,7 @@ cli_poll_usage(FILE *f)
 	    "       stafeta poll open ID [--by NAME] [--now]\n"
 	    "       stafeta poll close ID\n"
 	    "       stafeta poll show [ID]\n"
-	    "       stafeta poll results ID [--csv FILE | --csv-ids FILE | "
+	    "       stafeta poll results ID [--csv [FILE] | --csv-ids [FILE] | "
 	    "--xlsx FILE | --html FILE] [--publish DECISION]\n");
 }
 
@@ -263,8 +263,9 @@ poll_results_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	char err[256], state[16];
 	int64_t invited, optouts;
 	size_t n;
-	int rc = 0, fmt = GW_EXPORT_CSV;
-	const char *path = "-", *html = NULL;
+	int rc = 0;
+	struct cli_table_out out = { 0, NULL };
+	const char *html = NULL;
 
 	if (argc < 3) {
 		cli_poll_usage(ctx->err);
@@ -287,10 +288,8 @@ poll_results_cmd(struct cli_ctx *ctx, int argc, char **argv)
 			return 0;
 		} else if (i + 1 < argc && strcmp(argv[i], "--html") == 0) {
 			html = argv[++i];
-		} else if (i + 1 < argc && argv[i][0] == '-' &&
-		    argv[i][1] == '-' && gw_export_parse(argv[i] + 2) >= 0) {
-			fmt = gw_export_parse(argv[i] + 2);
-			path = argv[++i];
+		} else if (cli_table_opt(&out, argc, argv, &i) == 1) {
+			continue;
 		} else {
 			cli_poll_usage(ctx->err);
 			return 2;
@@ -311,13 +310,7 @@ poll_results_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		rc = write_html(ctx, argv[2], &d, rows, n, html);
 	} else {
 		t = poll_tally_table(&d, rows, n, invited, optouts);
-		if (strcmp(path, "-") == 0 && fmt == GW_EXPORT_CSV)
-			fmt = GW_EXPORT_CSV_IDS;
-		fflush(ctx->out);
-		if (gw_export_write(t, fmt, path, err, sizeof(err)) != 0) {
-			fprintf(ctx->err, "stafeta: %s\n", err);
-			rc = 1;
-		}
+		rc = cli_table_output(ctx, &out, t);
 		table_free(t);
 	}
 	poll_rows_free(pr);

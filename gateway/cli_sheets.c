@@ -113,6 +113,7 @@ ref_error(const struct cli_ctx *ctx, enum sheet_status e, const char *s)
 	case SHEET_ERR_STORE:
 	case SHEET_ERR_BAD_DATE:
 	case SHEET_ERR_VISITED:
+	case SHEET_ERR_BEFORE:
 		break;
 	}
 	return 1;
@@ -276,6 +277,14 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	clock_fmt_utc(s.received_at / 1000, when, sizeof(when));
 	printf("  received:    %s UTC by %s\n", when, s.channel);
+	if (s.filled_at != 0) {
+		clock_fmt_utc(s.filled_at / 1000, when, sizeof(when));
+		printf("  filled:      %s UTC%s\n", when, s.late ?
+		    " (LATE: sent more than 48 h after, D1)" : "");
+	}
+	if (s.household_unknown)
+		printf("  register:    household code not issued by SPAS "
+		    "(see stafeta tasks)\n");
 	if (s.time_start >= 0)
 		printf("  discussion:  %02d:%02d-%02d:%02d\n",
 		    s.time_start / 60, s.time_start % 60, s.time_end / 60,
@@ -294,7 +303,7 @@ sheets_show(struct cli_ctx *ctx, int argc, char **argv)
 	printf("  update:      %s%s", s.merge_kind,
 	    s.supersedes != 0 ? " (supersedes id " : "");
 	if (s.supersedes != 0)
-		printf("%lld)", (long long)s.supersedes);
+		printf("%lld, +%d signals)", (long long)s.supersedes, s.added);
 	if (s.superseded_by != 0)
 		printf(", superseded by id %lld", (long long)s.superseded_by);
 	printf("\n  indicators:  version %s\n", s.indicator_version);
@@ -422,6 +431,10 @@ sheets_visit(struct cli_ctx *ctx, int argc, char **argv)
 	case SHEET_ERR_VISITED:
 		fprintf(ctx->err, "stafeta sheets visit: %s was already "
 		    "visited\n", no);
+		return 1;
+	case SHEET_ERR_BEFORE:
+		fprintf(ctx->err, "stafeta sheets visit: %s is before sheet "
+		    "%s arrived\n", date, no);
 		return 1;
 	case SHEET_ERR_BAD_NUMBER:
 	case SHEET_ERR_BAD_REF:

@@ -54,6 +54,8 @@ static const struct gw_ctl_command gw_ctl_commands[] = {
 	{ .name = "reporter", .sub = "pin", .main = cli_reporter_main },
 	{ .name = "sheets", .sub = "visit", .main = cli_sheets_main },
 	{ .name = "flow", .sub = "start", .main = cli_flow_main },
+	{ .name = "households", .sub = "issue", .main = cli_households_main },
+	{ .name = "households", .sub = "link", .main = cli_households_main },
 	{ .name = "tasks", .sub = "done", .main = cli_tasks_main },
 	{ .name = "tasks", .sub = "cancel", .main = cli_tasks_main },
 	{ .name = "user", .sub = "set", .main = cli_user_main },

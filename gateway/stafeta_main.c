@@ -68,6 +68,7 @@ static const struct cli_command cli_commands[] = {
 	{ .name = "backup", .main = cli_backup_main, .usage = cli_backup_usage, .help = "FILE | --rotate DIR  copy the database (daemon running)" },
 	{ .name = "restore", .main = cli_restore_main, .usage = cli_restore_usage, .help = "FILE  put a backup back (daemon stopped)", .no_store = 1 },
 	{ .name = "parents", .main = cli_parents_main, .usage = cli_parents_usage, .help = "...  parents working abroad (art. 104)" },
+	{ .name = "households", .main = cli_households_main, .usage = cli_households_usage, .help = "issue|link|list|show  the SPAS household register" },
 	{ .name = "tasks", .main = cli_tasks_main, .usage = cli_tasks_usage, .help = "[done|cancel ID]  the SPAS task list" },
 	{ .name = "audit", .main = cli_audit_main, .usage = cli_audit_usage, .help = "[--days N]  who viewed or exported what" },
 	{ .name = "user", .main = cli_user_main, .usage = cli_user_usage, .help = "add|passwd|disable|enable|list  web back office accounts" },

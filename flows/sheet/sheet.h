@@ -42,6 +42,7 @@ struct flow_action_ctx;
 struct sheet_row;
 struct service;
 struct sheet_svc;
+struct table;
 
 #define SHEET_MAX_INDICATORS 128 /* table rows accepted at load */
 #define SHEET_DOMAINS	     6	 /* risk domains 1..6 (GD 691/2015 art. 4) */
@@ -79,6 +80,8 @@ struct sheet_report {
 	int urgent_flag;    /* the U token (or the guided "urgent" answer) */
 	int time_start;	    /* T: minutes after midnight, -1 if not given */
 	int time_end;	    /* T: minutes after midnight, -1 if not given */
+	int filled_day;	    /* D DDMM: day the sheet was filled, 0 = not */
+	int filled_month;   /* given (then it was filled when sent) */
 	int8_t values[SHEET_MAX_INDICATORS]; /* by table index: 1, 0, 9 */
 	int any_risk;	    /* some value is 1: a RIS visit is required */
 	int risk_count;	    /* lettered indicators = 1 (max 47) */
@@ -120,6 +123,8 @@ struct sheet_ack {
 	int no_household;    /* NOU: SPAS calls back */
 	int urgent;	     /* adds the 112 reminder */
 	int ussd;	     /* no "delete the SMS" advice over USSD */
+	int late;	     /* D1: sent more than 48 h after it was filled */
+	int household_unknown; /* the code is not in the SPAS register */
 };
 
 /* sheet_sha256.c */
@@ -235,7 +240,7 @@ int sheet_text_ack(const struct sheet_ack *, const char *lang, struct buf *)
     __attribute__((warn_unused_result));
 /* Fixed replies, by name: "unknown_reporter", "disabled_reporter",
  * "not_configured", "numbers_exhausted", "internal", "pin_bad",
- * "pin_locked", "cancelled".  Unknown names give "internal". */
+ * "pin_locked", "pin_none", "cancelled".  Unknown names give "internal". */
 const char *sheet_text_fixed(const char *name, const char *lang);
 /* "22-041" */
 void sheet_format_no(int county, int seq, char *out, size_t outlen);
@@ -256,6 +261,9 @@ struct sheet_submit_result {
 	int64_t supersedes;	/* previous sheet row, 0 if none */
 	int urgent;		/* this report is urgent: alert SPAS */
 	int flagged;		/* count for the acknowledgement */
+	int added;		/* signals this report added to the cycle */
+	int late;		/* sent more than 48 h after filled (D1) */
+	int household_unknown;	/* code not in the household register */
 };
 
 /* Outcomes of sheet_submit other than success. */
@@ -286,6 +294,20 @@ void sheet_values_from_store(const struct sheet_table *,
  */
 int sheet_enter_state(struct store *, struct sheet_row *s, int next,
     const char *visit_date, int64_t now) __attribute__((warn_unused_result));
+/*
+ * D1 (spas-followup.md 5.1): when report r was filled, from its D token
+ * (day and month; the year that puts it at or before now) and the end of
+ * its T token (23:59 without one), in local time.  *filled_at 0 and
+ * *late 0 without a D token (then it was filled when sent); *late 1 if
+ * now is more than 48 h after *filled_at.  The sheet is stored all the
+ * same: late is a flag for SPAS and a warning to the reporter.
+ */
+void sheet_filled_at(const struct sheet_report *r, int64_t now,
+    int64_t *filled_at, int *late);
+/* Opens the SPAS task "unknown_household" for sheet s (ref
+ * "household:CODE"; the title says call the reporter back): 0 or -1. */
+int sheet_task_unknown_household(struct store *, const struct sheet_row *s,
+    int64_t now) __attribute__((warn_unused_result));
 /* The state a sheet takes once SPAS has been told about it: a visit is
  * pending if something is suspected, else no suspicion or incomplete. */
 int sheet_assessed_state(const struct sheet_row *);
@@ -401,6 +423,7 @@ enum sheet_status {
 	SHEET_ERR_NOT_FOUND,  /* no such sheet */
 	SHEET_ERR_BAD_DATE,   /* not a calendar day YYYY-MM-DD */
 	SHEET_ERR_VISITED,    /* the visit is already recorded */
+	SHEET_ERR_BEFORE,     /* scheduled before the sheet arrived */
 };
 
 /* How much of a domain a sheet assessed (not counting legacy rows). */
@@ -455,7 +478,9 @@ int sheet_visit_date_valid(const char *s);
  * Records the RIS visit of the sheet named by ref: done (date NULL) or
  * scheduled on date.  A superseded number acts on the current row of its
  * cycle.  Runs in a transaction of its own (call outside one).  OK,
- * BAD_DATE, BAD_NUMBER, BAD_REF, NOT_FOUND, VISITED or STORE; res is
+ * BAD_DATE, BAD_NUMBER, BAD_REF, NOT_FOUND, VISITED, BEFORE (a scheduled
+ * day before the local day the cycle's first report arrived) or STORE;
+ * res is
  * filled from the row found on (county, seq, hops).
  */
 enum sheet_status sheet_visit_record(struct store *, const char *ref,
@@ -470,6 +495,12 @@ enum sheet_status sheet_visit_record(struct store *, const char *ref,
  */
 int sheet_alert_urgent(struct store *, const struct gw_config *,
     int64_t sheet_id, int64_t now) __attribute__((warn_unused_result));
+/* Tells every SPAS number at once that urgent sheet_id's cycle was
+ * completed by another report: its number, how many signals it added
+ * and the total (no indicator, no household code).  Leaves it for the
+ * digest's "Actualizate" list too. */
+int sheet_alert_update(struct store *, const struct gw_config *,
+    int64_t sheet_id, int64_t now) __attribute__((warn_unused_result));
 /* Schedules the 24 h / 48 h deadline alerts of sheet s just stored (if it
  * needs a visit) and cancels those of the row it supersedes. */
 int sheet_alerts_schedule(struct store *, const struct sheet_row *s,
@@ -478,6 +509,42 @@ int sheet_alerts_schedule(struct store *, const struct sheet_row *s,
  * "sheet"; the service's tick). */
 int sheet_alerts_tick(struct store *, const struct gw_config *, int64_t now)
     __attribute__((warn_unused_result));
+
+/* sheet_households.c: the household register (observation-sheet.md 7.3).
+ * The family's identity lives only in this table on the SPAS box; it
+ * never goes into a log, an SMS, a sheet row or a task. */
+enum sheet_hh_status {
+	SHEET_HH_OK = 0,
+	SHEET_HH_BAD_CODE, /* not 8 digits with a valid check digit */
+	SHEET_HH_UNKNOWN,  /* never issued by this SPAS */
+	SHEET_HH_MISSING,  /* family name missing */
+	SHEET_HH_RANDOM,   /* no randomness */
+	SHEET_HH_STORE,	   /* database error (logged) */
+};
+/* Schema of the households table (migration "sheet_0007_households"). */
+extern const char sheet_schema_households[];
+const char *sheet_hh_strstatus(enum sheet_hh_status);
+/* 1 if code was issued by SPAS (it is in the register), 0 if not, -1. */
+int sheet_household_known(struct store *, const char *code)
+    __attribute__((warn_unused_result));
+/* Issues count new random Damm-valid codes (never one already issued)
+ * for village (may be NULL) into codes[0..count), in a transaction of
+ * its own.  OK, RANDOM or STORE. */
+enum sheet_hh_status sheet_household_issue(struct store *, size_t count,
+    const char *village, const char *by, int64_t now, char (*codes)[9])
+    __attribute__((warn_unused_result));
+/* Links an issued code to the family (and address, NULL keeps it), in a
+ * transaction of its own; closes the code's "unknown_household" task.
+ * OK, BAD_CODE, MISSING, UNKNOWN or STORE. */
+enum sheet_hh_status sheet_household_link(struct store *, const char *code,
+    const char *family, const char *address, const char *by, int64_t now)
+    __attribute__((warn_unused_result));
+/* The register as a table (columns code, village, issued_at, issued_by,
+ * linked; with_identity adds family, address, linked_at, linked_by),
+ * filtered by code and village (NULL = any).  Caller frees; NULL on a
+ * store error.  Whoever shows identity writes the audit entry. */
+struct table *sheet_households_table(struct store *, const char *code,
+    const char *village, int with_identity);
 
 /* sheet_config.c: the [sheets] section */
 struct sheet_conf {
@@ -488,6 +555,11 @@ struct sheet_conf {
 	size_t n_spas_numbers;
 	char *digest_time;	/* "HH:MM" local time of the daily digest */
 	int keep_years;		/* closed sheets kept this long (DP8) */
+	char *number_block;	/* "FIRST-LAST": this commune's BBB range */
+	int number_first;	/* parsed number_block, 1..999 */
+	int number_last;
+	char *household_register; /* "open" or "strict" */
+	int register_strict;	/* 1: unknown codes -> reply + SPAS task */
 };
 
 struct config_section;

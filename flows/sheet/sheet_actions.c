@@ -376,6 +376,8 @@ submit_and_ack(struct flow_action_ctx *ctx, const struct sheet_reporter *rep,
 	ack.no_household = r->household[0] == '\0';
 	ack.urgent = res.urgent;
 	ack.ussd = ctx->channel == FLOW_CHANNEL_USSD;
+	ack.late = res.late;
+	ack.household_unknown = res.household_unknown;
 	if (ctx->reply != NULL && sheet_text_ack(&ack, lang, ctx->reply) == -1)
 		return NULL;
 	return "ok";
@@ -456,6 +458,13 @@ sheet_action_check_reporter(struct flow_action_ctx *ctx)
 		    reply_lang(ctx, &rep)) == 0 ? "disabled" : NULL;
 		break;
 	case REPORTER_ACTIVE:
+		/* USSD needs a PIN: one enrolled without tells the truth
+		 * at once instead of asking for a PIN that cannot match. */
+		if (ctx->channel == FLOW_CHANNEL_USSD && rep.pin_hash == NULL) {
+			out = reply_fixed(ctx, "pin_none",
+			    reply_lang(ctx, &rep)) == 0 ? "no_pin" : NULL;
+			break;
+		}
 		out = "ok";
 		break;
 	}
@@ -482,8 +491,14 @@ sheet_action_check_pin(struct flow_action_ctx *ctx)
 		    reply_lang(ctx, &rep)) == 0 ? "unknown" : NULL;
 		goto done;
 	}
-	if (rep.pin_hash == NULL || rep.pin_failures >= SHEET_PIN_MAX_TRIES) {
-		/* Locked (or never given a PIN): no check, no counting. */
+	if (rep.pin_hash == NULL) {
+		/* Never given a PIN: not "blocked", and nothing counted. */
+		out = reply_fixed(ctx, "pin_none", reply_lang(ctx, &rep)) ==
+		    0 ? "locked" : NULL;
+		goto done;
+	}
+	if (rep.pin_failures >= SHEET_PIN_MAX_TRIES) {
+		/* Locked: no check, no counting. */
 		out = reply_fixed(ctx, "pin_locked", reply_lang(ctx, &rep)) ==
 		    0 ? "locked" : NULL;
 		goto done;

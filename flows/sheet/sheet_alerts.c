@@ -61,6 +61,8 @@ struct alert_item {
 	int alert_48_sent;
 	int any_risk;
 	int no_household;
+	int update;  /* a correction or merge of a cycle (keeps_number) */
+	int added;   /* signals it added */
 	char *phone; /* reporter, for NOU call-backs */
 	char *visit_date;
 };
@@ -190,6 +192,29 @@ done:
 	return rc;
 }
 
+int
+sheet_alert_update(struct store *st, const struct gw_config *conf,
+    int64_t sheet_id, int64_t now)
+{
+	struct sheet_row s;
+	char no[16], text[160];
+	int rc;
+
+	if (sheet_store_get(st, sheet_id, 0, &s) != 1)
+		return -1;
+	sheet_format_no(s.county, s.seq, no, sizeof(no));
+	snprintf(text, sizeof(text), "STAFETA: fisa FO %s (URGENT) "
+	    "completata de alt raportor: +%d semnalari noi, total %d. "
+	    "Detalii: stafeta sheets show %s", no, s.added,
+	    s.risk_count + s.flags, no);
+	rc = queue_spas(st, conf, text, now);
+	if (rc == 0)
+		log_info("sheet %lld: %s update alert queued", (long long)s.id,
+		    no);
+	sheet_row_clear(&s);
+	return rc;
+}
+
 static int
 collect_cb(const struct sheet_row *s, void *arg)
 {
@@ -213,6 +238,8 @@ collect_cb(const struct sheet_row *s, void *arg)
 	it->alert_48_sent = s->alert_48_sent;
 	it->any_risk = s->any_risk;
 	it->no_household = s->household == NULL;
+	it->update = s->keeps_number;
+	it->added = s->added;
 	it->phone = s->reporter_phone != NULL ? xstrdup(s->reporter_phone) :
 	    NULL;
 	it->visit_date = s->visit_date != NULL ? xstrdup(s->visit_date) :
@@ -557,7 +584,8 @@ digest_add(struct digest_out *o, const char *label, int64_t id,
 	return 1;
 }
 
-/* Lists the sheets of l matching (risk, nou) under label: 0 all listed,
+/* Lists the sheets of l matching (risk, nou; risk 2 = the updates of a
+ * cycle) under label: 0 all listed,
  * 1 if the digest is full, -1. */
 static int
 digest_list(struct digest_out *o, const struct alert_list *l, int risk,
@@ -570,10 +598,15 @@ digest_list(struct digest_out *o, const struct alert_list *l, int risk,
 		const struct alert_item *it = &l->items[i];
 		char no[16], text[64];
 
-		if (it->no_household != nou || (!nou && it->any_risk != risk))
+		if (it->update != (risk == 2))
+			continue;
+		if (risk != 2 && (it->no_household != nou ||
+		    (!nou && it->any_risk != risk)))
 			continue;
 		sheet_format_no(it->county, it->seq, no, sizeof(no));
-		if (nou && it->phone != NULL)
+		if (risk == 2)
+			snprintf(text, sizeof(text), "%s (+%d)", no, it->added);
+		else if (nou && it->phone != NULL)
 			snprintf(text, sizeof(text), "%s (%s)", no, it->phone);
 		else
 			strlcpy_s(text, no, sizeof(text));
@@ -600,7 +633,8 @@ digest_write(struct digest_out *o, const struct alert_list *news,
 	    "72h)")) != 0 ||
 	    (rc = digest_list(o, news, 0, 1, "Fara cod familie (sunati "
 	    "raportorul)")) != 0 ||
-	    (rc = digest_list(o, news, 0, 0, "Fara semnalari")) != 0)
+	    (rc = digest_list(o, news, 0, 0, "Fara semnalari")) != 0 ||
+	    (rc = digest_list(o, news, 2, 0, "Actualizate")) != 0)
 		goto out;
 	if (overdue > 0) {
 		snprintf(text, sizeof(text), "Vizite peste termenul de 72h: "
@@ -640,7 +674,8 @@ digest_run(struct store *st, const struct gw_config *conf,
 	buf_init(&o.msg, 2 * DIGEST_SMS_CHARS);
 	memset(&f, 0, sizeof(f));
 	f.unnotified = 1;
-	f.urgent_plus1 = 1; /* not urgent: those were alerted at once */
+	f.urgent_plus1 = 1; /* not urgent: those were alerted at once, */
+	f.with_updates = 1; /* but updates of a cycle are listed */
 	if (sheet_store_list(st, &f, collect_cb, &news) == -1)
 		goto done;
 	memset(&f, 0, sizeof(f));

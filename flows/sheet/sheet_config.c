@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "sheet.h"
@@ -19,6 +20,11 @@
 
 static int check_county(const struct config_key *, const char *, char *,
     size_t);
+static int check_block(const struct config_key *, const char *, char *,
+    size_t);
+static int check_register(const struct config_key *, const char *, char *,
+    size_t);
+static int parse_block(const char *, int *, int *);
 static int sheet_config_finish(void *, const struct gw_config *, const int *,
     int *, char *, size_t);
 
@@ -32,6 +38,8 @@ static const struct config_key sheet_config_keys[] = {
 	{ "sheets", "spas_numbers", CONFIG_KEY_PHONES, "", 0, 0, S(spas_numbers), S(n_spas_numbers), 0, NULL },
 	{ "sheets", "digest_time", CONFIG_KEY_TIME, "18:00", 0, 0, S(digest_time), 0, 0, NULL },
 	{ "sheets", "keep_years", CONFIG_KEY_INT, "18", 1, 100, S(keep_years), 0, 0, NULL },
+	{ "sheets", "number_block", CONFIG_KEY_STRING, "1-999", 0, 0, S(number_block), 0, CONFIG_KEY_NONEMPTY, check_block },
+	{ "sheets", "household_register", CONFIG_KEY_STRING, "open", 0, 0, S(household_register), 0, CONFIG_KEY_NONEMPTY, check_register },
 };
 /* clang-format on */
 
@@ -47,7 +55,8 @@ const struct config_section sheet_config_section = {
 
 /* What a configuration without the section means: sheets not
  * configured (a hand-built configuration in a test, for one). */
-static const struct sheet_conf sheet_conf_none = { .county_code = 0 };
+static const struct sheet_conf sheet_conf_none = { .county_code = 0,
+	.number_first = 1, .number_last = SHEET_SEQ_MAX };
 
 const struct sheet_conf *
 sheet_conf(const struct gw_config *conf)
@@ -80,6 +89,58 @@ check_county(const struct config_key *k, const char *v, char *msg,
 	return 0;
 }
 
+/* "FIRST-LAST" with 1 <= FIRST <= LAST <= 999: 0, or -1. */
+static int
+parse_block(const char *v, int *first, int *last)
+{
+	char a[8], b[8];
+	const char *dash = strchr(v, '-');
+	int64_t x, y;
+
+	if (dash == NULL || (size_t)(dash - v) >= sizeof(a) ||
+	    strlen(dash + 1) >= sizeof(b))
+		return -1;
+	memcpy(a, v, (size_t)(dash - v));
+	a[dash - v] = '\0';
+	strlcpy_s(b, dash + 1, sizeof(b));
+	if (parse_int64(a, 1, SHEET_SEQ_MAX, &x) == -1 ||
+	    parse_int64(b, 1, SHEET_SEQ_MAX, &y) == -1 || x > y)
+		return -1;
+	*first = (int)x;
+	*last = (int)y;
+	return 0;
+}
+
+/*
+ * The BBB block of this commune's sheet numbers: the county's communes
+ * get disjoint blocks (e.g. 001-200, 201-400), so that two gateways of
+ * one county never give the same AA-BBB in a year (docs/observation-
+ * sheets.md, "Sheet numbers").
+ */
+static int
+check_block(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	int a, b;
+
+	if (parse_block(v, &a, &b) == -1) {
+		snprintf(msg, msglen, "%s must be FIRST-LAST with 1 <= FIRST "
+		    "<= LAST <= %d, e.g. 201-400", k->name, SHEET_SEQ_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_register(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	if (strcmp(v, "open") == 0 || strcmp(v, "strict") == 0)
+		return 0;
+	snprintf(msg, msglen, "%s must be open or strict", k->name);
+	return -1;
+}
+
 /*
  * The indicator table defaults to sheet/indicators.csv in the flows
  * folder, where the service's files live; a flows folder of an older
@@ -98,6 +159,13 @@ sheet_config_finish(void *data, const struct gw_config *conf,
 	(void)line;
 	(void)msg;
 	(void)msglen;
+	if (sc->number_block == NULL || parse_block(sc->number_block,
+	    &sc->number_first, &sc->number_last) == -1) {
+		sc->number_first = 1;
+		sc->number_last = SHEET_SEQ_MAX;
+	}
+	sc->register_strict = sc->household_register != NULL &&
+	    strcmp(sc->household_register, "strict") == 0;
 	if (sc->indicators != NULL) {
 		config_path_resolve(&sc->indicators, conf->state_dir);
 		return 0;

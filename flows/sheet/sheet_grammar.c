@@ -73,6 +73,7 @@ static void set_what(struct sheet_perror *, const char *, size_t);
 static int fail(struct parse_state *, enum sheet_perr, const char *, size_t);
 static int parse_household(struct parse_state *, const struct token *);
 static int parse_time(struct parse_state *, const struct token *);
+static int parse_date(struct parse_state *, const struct token *);
 static int parse_block(struct parse_state *, const struct token *);
 static void assign_values(struct parse_state *);
 
@@ -247,6 +248,30 @@ parse_time(struct parse_state *ps, const struct token *tk)
 	return 0;
 }
 
+/* "D" DDMM: the day the sheet was filled (D1, the 48 h rule); a real
+ * day of a month (29.02 allowed).  Given twice is the T error. */
+static int
+parse_date(struct parse_state *ps, const struct token *tk)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+		31, 30, 31 };
+	const char *p = tk->p;
+	int d, m;
+
+	if (ps->r->filled_day != 0)
+		return fail(ps, SHEET_PERR_TIME_TWICE, p, tk->n);
+	if (tk->n != 5 || !is_digit(p[1]) || !is_digit(p[2]) ||
+	    !is_digit(p[3]) || !is_digit(p[4]))
+		return fail(ps, SHEET_PERR_TIME, p, tk->n);
+	d = (p[1] - '0') * 10 + (p[2] - '0');
+	m = (p[3] - '0') * 10 + (p[4] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return fail(ps, SHEET_PERR_TIME, p, tk->n);
+	ps->r->filled_day = d;
+	ps->r->filled_month = m;
+	return 0;
+}
+
 /* dom "0" / dom 1*item, item = letter 0*2digit (greedy). */
 static int
 parse_block(struct parse_state *ps, const struct token *tk)
@@ -399,6 +424,8 @@ sheet_grammar_parse(const struct sheet_table *t, const char *text,
 		}
 		if (tk->p[0] == 'T' && (tk->n == 1 || is_digit(tk->p[1])))
 			rc = parse_time(&ps, tk);
+		else if (tk->p[0] == 'D' && (tk->n == 1 || is_digit(tk->p[1])))
+			rc = parse_date(&ps, tk);
 		else if (is_digit(tk->p[0]) && all_digits(tk) && tk->n > 2)
 			/* Phone numbers, CNPs, house numbers: never data. */
 			rc = fail(&ps, SHEET_PERR_FREE_TEXT, NULL, 0);

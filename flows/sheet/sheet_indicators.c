@@ -599,7 +599,8 @@ sheet_table_page_text(const struct sheet_table *t, const char *page,
 	ni = sheet_table_page_items(t, page, idx);
 	if (nth == 0 || ni == 0)
 		return -1;
-	n = snprintf(out, outlen, "%c %s (%zu/%zu): cifrele cu DA", page[0],
+	/* Short: a page must fit one SMS in the guided SMS dialogue. */
+	n = snprintf(out, outlen, "%c %s %zu/%zu: cifrele DA", page[0],
 	    sheet_domain_name(page[0] - '0'), nth, np);
 	if (n < 0 || (size_t)n >= outlen)
 		return -1;

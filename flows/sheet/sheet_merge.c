@@ -4,10 +4,17 @@
  * follow-up state of stored sheets.
  *
  * How reports map onto rows.  Every accepted report becomes a new sheet
- * row with a new legal number; rows are never edited in place (section 2,
- * recommendation 4).  A family's "current cycle" is its newest live (not
- * superseded) sheet from the last 12 months that has not been visited.  A
- * new report for that family supersedes it:
+ * row; rows are never edited in place (section 2, recommendation 4).  A
+ * family's "current cycle" is its newest live (not superseded) sheet from
+ * the last 12 months that has not been visited.  A new report for that
+ * family supersedes it, and KEEPS the cycle's legal number (issue 11): a
+ * correction (replace) or another reporter's report (merge) is the same
+ * Observation Sheet of the same family before its RIS, so it must not
+ * burn an AA-BBB number.  A new number is taken by the first report of a
+ * cycle only: a family's first sheet, a NOU report, a report after the RIS
+ * visit, or 12 months after the cycle began (the 12-month update).
+ * Numbers come from this commune's block of the county ([sheets]
+ * number_block), so communes of one county never collide.  Further:
  *
  *   - the row records `own`, what this report said, and `value`, the
  *     cycle's values: the combination (1 wins, then 0, then 9) of the own
@@ -37,7 +44,6 @@
 #define CYCLE_MS      (365 * 24 * MS_PER_HOUR) /* 12-month update rule */
 #define REPLACE_MS    (24 * MS_PER_HOUR)	 /* same reporter replaces */
 #define CHAIN_MAX     64			 /* rows of one cycle read */
-#define SEQ_WARN      900			 /* 90 % of SHEET_SEQ_MAX */
 
 static int local_year(int64_t);
 static int needs_visit(const struct sheet_row *);
@@ -45,8 +51,10 @@ static int merge_cycle(struct store *, const struct sheet_table *, int64_t,
     const struct sheet_report *, int64_t, const struct sheet_row *,
     struct sheet_report *, enum sheet_merge_kind *);
 static const char *merge_name(enum sheet_merge_kind);
-static int warn_admins(struct store *, const struct gw_config *, int,
-    int64_t);
+static int warn_admins(struct store *, const struct gw_config *, int, int,
+    int, int64_t);
+static int allocate(struct store *, const struct gw_config *, int64_t,
+    int *, int *);
 
 /*
  * Tells the admin numbers, once, that 90 % of this year's sheet numbers
@@ -54,14 +62,16 @@ static int warn_admins(struct store *, const struct gw_config *, int,
  * of the legal AABBB format, observation-sheet.md section 2).
  */
 static int
-warn_admins(struct store *st, const struct gw_config *conf, int year,
-    int64_t now)
+warn_admins(struct store *st, const struct gw_config *conf, int first,
+    int last, int year, int64_t now)
 {
 	char text[160];
 
-	snprintf(text, sizeof(text), "Stafeta: %d din %d numere de fisa "
-	    "folosite in %d (judet %02d). Dupa %d fisele sunt refuzate.",
-	    SEQ_WARN, SHEET_SEQ_MAX, year, sheet_conf(conf)->county_code, SHEET_SEQ_MAX);
+	const struct sheet_conf *sc = sheet_conf(conf);
+
+	snprintf(text, sizeof(text), "Stafeta: 90%% din numerele de fisa "
+	    "%03d-%03d folosite in %d (judet %02d). Dupa %03d fisele sunt "
+	    "refuzate.", first, last, year, sc->county_code, last);
 	return store_outbox_add_each(st, conf->admin_numbers,
 	    conf->n_admin_numbers, text, STORE_PRIO_ALERT, now);
 }
@@ -187,14 +197,13 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	struct sheet_report merged;
 	enum sheet_merge_kind kind = SHEET_MERGE_NEW;
 	size_t n = sheet_table_count(t), i;
-	int have_live = 0, year, seq, rc = -1;
+	int have_live = 0, keeps, added, year, seq, rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(&live, 0, sizeof(live));
 	memset(&s, 0, sizeof(s));
 	if (sheet_conf(conf)->county_code < 1)
 		return SHEET_SUBMIT_NOCOUNTY;
-	year = local_year(now);
 	merged = *r;
 	if (r->household[0] != '\0') {
 		have_live = sheet_store_find_live(st, r->household,
@@ -207,23 +216,20 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	}
 	sheet_derive(t, &merged);
 
-	if (sheet_store_next_seq(st, sheet_conf(conf)->county_code, year, &seq) == -1)
-		goto done;
-	if (seq > SHEET_SEQ_MAX) {
-		log_warnx("sheets: county %02d year %d: all %d sheet numbers "
-		    "used, report refused", sheet_conf(conf)->county_code, year,
-		    SHEET_SEQ_MAX);
-		rc = SHEET_SUBMIT_EXHAUSTED;
-		goto done;
+	keeps = have_live && kind != SHEET_MERGE_NEW;
+	if (keeps) {
+		/* The cycle's number: a correction or merge burns none. */
+		year = live.year;
+		seq = live.seq;
+	} else {
+		rc = allocate(st, conf, now, &year, &seq);
+		if (rc != 0)
+			goto done;
+		rc = -1;
 	}
-	if (seq >= SEQ_WARN)
-		log_warnx("sheets: county %02d year %d: sheet number %d of %d "
-		    "used", sheet_conf(conf)->county_code, year, seq, SHEET_SEQ_MAX);
-	if (seq == SEQ_WARN && warn_admins(st, conf, year, now) == -1)
-		goto done;
-
-	s.county = sheet_conf(conf)->county_code;
+	s.county = keeps ? live.county : sheet_conf(conf)->county_code;
 	s.year = year;
+	s.keeps_number = keeps;
 	s.seq = seq;
 	s.household = r->household[0] != '\0' ? xstrdup(r->household) : NULL;
 	s.reporter_id = reporter_id;
@@ -238,15 +244,36 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	s.urgent_flag = merged.urgent_flag;
 	s.state = SHEET_STATE_NEW;
 	s.visit_deadline = now + SHEET_VISIT_HOURS * MS_PER_HOUR;
-	if (have_live && needs_visit(&live) && merged.any_risk) {
+	if (have_live && needs_visit(&live)) {
 		s.visit_deadline = live.visit_deadline;
 		s.alert_24_sent = live.alert_24_sent;
 		s.alert_48_sent = live.alert_48_sent;
-		if (live.state == SHEET_STATE_VISIT_SCHEDULED) {
-			s.state = SHEET_STATE_VISIT_SCHEDULED;
-			s.visit_date = live.visit_date != NULL ?
-			    xstrdup(live.visit_date) : NULL;
-		}
+		/* Never lower the state SPAS already set: a visit pending or
+		 * scheduled stays so, whatever this report says. */
+		if (live.state == SHEET_STATE_VISIT_PENDING ||
+		    live.state == SHEET_STATE_VISIT_SCHEDULED)
+			s.state = live.state;
+		s.visit_date = live.visit_date != NULL ?
+		    xstrdup(live.visit_date) : NULL;
+	}
+	if (have_live) {
+		/* Nor its urgency: SPAS has been paged for it. */
+		if (live.urgent)
+			s.urgent = 1;
+		added = merged.risk_count + merged.flags - live.risk_count -
+		    live.flags;
+		s.added = added > 0 ? added : 0;
+		if (s.state == SHEET_STATE_VISIT_PENDING || s.state ==
+		    SHEET_STATE_VISIT_SCHEDULED)
+			s.any_risk = 1;
+	}
+	sheet_filled_at(r, now, &s.filled_at, &s.late);
+	if (s.household != NULL && sheet_conf(conf)->register_strict) {
+		int known = sheet_household_known(st, s.household);
+
+		if (known == -1)
+			goto done;
+		s.household_unknown = known == 0;
 	}
 	s.supersedes = have_live ? live.id : 0;
 	s.merge_kind = xstrdup(merge_name(kind));
@@ -273,6 +300,14 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 		goto done;
 	if (sheet_alerts_schedule(st, &s, now) == -1)
 		goto done;
+	if (s.household_unknown && sheet_task_unknown_household(st, &s,
+	    now) == -1)
+		goto done;
+	/* An urgent cycle SPAS was paged for hears of what a merge added at
+	 * once; every update is also in the next digest. */
+	if (have_live && live.notified_at != 0 && s.urgent && s.added > 0 &&
+	    !r->urgent && sheet_alert_update(st, conf, s.id, now) == -1)
+		goto done;
 
 	res->sheet_id = s.id;
 	res->county = s.county;
@@ -282,6 +317,9 @@ sheet_submit(struct store *st, const struct gw_config *conf,
 	/* Alert on what this report says, not on the older ones. */
 	res->urgent = r->urgent;
 	res->flagged = r->risk_count + r->flags;
+	res->added = s.added;
+	res->late = s.late;
+	res->household_unknown = s.household_unknown;
 	log_info("sheet %lld: %02d-%03d stored from %s (%s)", (long long)s.id,
 	    s.county, s.seq, channel, merge_name(kind));
 	rc = 0;
@@ -289,6 +327,44 @@ done:
 	sheet_row_clear(&live);
 	sheet_row_clear(&s);
 	return rc;
+}
+
+/*
+ * A new number from this commune's block for this year: 0, or
+ * SHEET_SUBMIT_EXHAUSTED past the block's end, or -1.
+ */
+static int
+allocate(struct store *st, const struct gw_config *conf, int64_t now,
+    int *year, int *seq)
+{
+	const struct sheet_conf *sc = sheet_conf(conf);
+	int first = sc->number_first, last = sc->number_last, warn;
+
+	/* A section built by hand (tests) without its finish: the whole
+	 * range. */
+	if (first < 1 || last < first) {
+		first = 1;
+		last = SHEET_SEQ_MAX;
+	}
+	*year = local_year(now);
+	if (sheet_store_next_seq(st, sc->county_code, *year, first, last,
+	    seq) == -1)
+		return -1;
+	if (*seq > last) {
+		log_warnx("sheets: county %02d year %d: all numbers %03d-%03d "
+		    "used, report refused", sc->county_code, *year, first,
+		    last);
+		return SHEET_SUBMIT_EXHAUSTED;
+	}
+	/* 90 % of the block (spas-followup.md 3.1). */
+	warn = first + (last - first + 1) * 9 / 10;
+	if (*seq >= warn)
+		log_warnx("sheets: county %02d year %d: sheet number %d of "
+		    "%03d-%03d used", sc->county_code, *year, *seq, first,
+		    last);
+	if (*seq == warn && warn_admins(st, conf, first, last, *year, now) == -1)
+		return -1;
+	return 0;
 }
 
 int
@@ -317,5 +393,63 @@ sheet_enter_state(struct store *st, struct sheet_row *s, int next,
 		free(s->visit_date);
 		s->visit_date = xstrdup(visit_date);
 	}
+	return 0;
+}
+
+void
+sheet_filled_at(const struct sheet_report *r, int64_t now,
+    int64_t *filled_at, int *late)
+{
+	time_t t = (time_t)(now / 1000), f;
+	struct tm tm, today;
+	int end;
+
+	*filled_at = 0;
+	*late = 0;
+	if (r->filled_day == 0 || localtime_r(&t, &today) == NULL)
+		return;
+	end = r->time_end >= 0 ? r->time_end : 23 * 60 + 59;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = today.tm_year;
+	tm.tm_mon = r->filled_month - 1;
+	tm.tm_mday = r->filled_day;
+	tm.tm_hour = end / 60;
+	tm.tm_min = end % 60;
+	tm.tm_isdst = -1;
+	/* A day after today's date is last year's (sent in January). */
+	if (tm.tm_mon > today.tm_mon || (tm.tm_mon == today.tm_mon &&
+	    tm.tm_mday > today.tm_mday))
+		tm.tm_year--;
+	f = mktime(&tm);
+	if (f == (time_t)-1)
+		return;
+	*filled_at = (int64_t)f * 1000;
+	*late = now - *filled_at > 48 * MS_PER_HOUR;
+}
+
+int
+sheet_task_unknown_household(struct store *st, const struct sheet_row *s,
+    int64_t now)
+{
+	struct store_task task;
+	char ref[32], title[160], no[16];
+
+	sheet_format_no(s->county, s->seq, no, sizeof(no));
+	snprintf(ref, sizeof(ref), "household:%s", s->household);
+	snprintf(title, sizeof(title), "Fisa FO %s: cod de familie %s "
+	    "neemis de SPAS. Sunati raportorul %s, identificati familia "
+	    "(stafeta households link).", no, s->household,
+	    s->reporter_phone != NULL ? s->reporter_phone : "");
+	memset(&task, 0, sizeof(task));
+	task.service = "sheet";
+	task.kind = "unknown_household";
+	task.ref = ref;
+	task.title = title;
+	task.created_at = now;
+	task.due_at = now + 24 * MS_PER_HOUR; /* call-back as for NOU */
+	if (store_task_open(st, &task) < 0)
+		return -1;
+	log_info("sheet %lld: %s household code not in the register, SPAS "
+	    "task opened", (long long)s->id, no);
 	return 0;
 }

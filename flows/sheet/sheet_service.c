@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "log.h"
 #include "service.h"
+#include "gsm_text.h"
 #include "sheet.h"
 #include "util.h"
 
@@ -24,6 +25,7 @@ struct sheet_svc {
 	struct sheet_table *table; /* owned; NULL = sheets not configured */
 };
 
+static void sheet_pages_check(const struct sheet_table *);
 static void *sheet_service_init(const struct service_env *, char *, size_t);
 static int sheet_service_tick(void *, struct store *, const struct gw_config *,
     int64_t);
@@ -81,9 +83,42 @@ sheet_service_init(const struct service_env *env, char *err, size_t errlen)
 	}
 	if (!env->checking)
 		sheet_service_log(conf, t, why);
+	if (t != NULL)
+		sheet_pages_check(t);
 	/* A state even without a table: flows that call the actions still
 	 * load, and the actions answer "not configured". */
 	return sheet_svc_new(t);
+}
+
+/*
+ * The guided SMS dialogue (FISA) sends each item page as one SMS: a page
+ * over 160 GSM-7 characters costs two, on every sheet.  Said at start
+ * and by `stafeta flow check` (which loads the services); the table is
+ * data, so a revision can bring it back.
+ */
+static void
+sheet_pages_check(const struct sheet_table *t)
+{
+	const char *pages[8];
+	char text[SHEET_USSD_MAX * 2];
+	size_t np, k;
+	long n;
+	int d;
+
+	for (d = 1; d <= SHEET_DOMAINS; d++) {
+		np = sheet_table_pages(t, d, pages);
+		for (k = 0; k < np; k++) {
+			if (sheet_table_page_text(t, pages[k], text,
+			    sizeof(text)) == -1)
+				continue;
+			n = gsm_text_gsm7_septets(text);
+			if (n > 160)
+				log_warnx("sheets: FISA page %s costs two SMS "
+				    "(%ld characters > 160): shorten its "
+				    "labels in the indicator table",
+				    pages[k], n);
+		}
+	}
 }
 
 static void

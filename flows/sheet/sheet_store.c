@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sheet.h"
 #include "sheet_store.h"
 #include "store.h"
 #include "store_sql.h"
@@ -67,6 +68,71 @@ static const char sheet_schema_sheets[] =
     ") WITHOUT ROWID;";
 
 /*
+ * Issue 11.  A correction or a merge into the family's open cycle keeps
+ * the cycle's legal number (keeps_number = 1 on the rows after the first),
+ * so the number is unique only among the rows that took it: the table is
+ * rebuilt without UNIQUE (county, year, seq), which becomes a partial
+ * unique index.  The rebuild keeps every id; foreign keys pointing at
+ * sheets (sheet_values, other services) are checked at commit
+ * (defer_foreign_keys), when every row is back.  Also: what a merge
+ * added (counted for SPAS), when the sheet was filled and whether it
+ * came later than 48 h (D1), and a code missing from the register.
+ */
+static const char sheet_schema_numbers[] =
+    "PRAGMA defer_foreign_keys = ON;"
+    "ALTER TABLE sheets ADD COLUMN keeps_number INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sheets ADD COLUMN added INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sheets ADD COLUMN filled_at INTEGER;"
+    "ALTER TABLE sheets ADD COLUMN late INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sheets ADD COLUMN household_unknown INTEGER NOT NULL"
+    "  DEFAULT 0;"
+    "CREATE TABLE sheet_rebuild AS SELECT * FROM sheets;"
+    "DROP TABLE sheets;"
+    "CREATE TABLE sheets ("
+    "  id INTEGER PRIMARY KEY,"
+    "  county INTEGER NOT NULL,"
+    "  year INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 999),"
+    "  household TEXT,"
+    "  reporter_id INTEGER NOT NULL REFERENCES reporters(id),"
+    "  received_at INTEGER NOT NULL,"
+    "  time_start INTEGER,"
+    "  time_end INTEGER,"
+    "  channel TEXT NOT NULL,"
+    "  any_risk INTEGER NOT NULL,"
+    "  risk_count INTEGER NOT NULL,"
+    "  flags INTEGER NOT NULL DEFAULT 0,"
+    "  unknown INTEGER NOT NULL DEFAULT 0,"
+    "  urgent INTEGER NOT NULL,"
+    "  urgent_flag INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL,"
+    "  visit_date TEXT,"
+    "  visit_deadline INTEGER NOT NULL,"
+    "  alert_24_sent INTEGER NOT NULL DEFAULT 0,"
+    "  alert_48_sent INTEGER NOT NULL DEFAULT 0,"
+    "  notified_at INTEGER,"
+    "  supersedes INTEGER REFERENCES sheets(id),"
+    "  superseded_by INTEGER REFERENCES sheets(id),"
+    "  merge_kind TEXT NOT NULL DEFAULT 'new',"
+    "  indicator_version TEXT NOT NULL,"
+    "  raw_hash TEXT,"
+    "  updated_at INTEGER NOT NULL,"
+    "  keeps_number INTEGER NOT NULL DEFAULT 0," /* number of its cycle */
+    "  added INTEGER NOT NULL DEFAULT 0,"	/* new 1s vs the cycle */
+    "  filled_at INTEGER,"			/* ms, D token */
+    "  late INTEGER NOT NULL DEFAULT 0,"	/* sent > 48 h after */
+    "  household_unknown INTEGER NOT NULL DEFAULT 0" /* not in register */
+    ");"
+    "INSERT INTO sheets SELECT * FROM sheet_rebuild ORDER BY id;"
+    "DROP TABLE sheet_rebuild;"
+    "CREATE UNIQUE INDEX sheets_number ON sheets(county, year, seq)"
+    "  WHERE keeps_number = 0;"
+    "CREATE INDEX sheets_household ON sheets(household, received_at)"
+    "  WHERE superseded_by IS NULL;"
+    "CREATE INDEX sheets_open ON sheets(state, visit_deadline)"
+    "  WHERE superseded_by IS NULL;";
+
+/*
  * The service's tables.  The names are those the two migrations had in
  * the core list before the service had its own, so existing databases
  * keep them as applied.  Append only; never edit a merged line.
@@ -74,6 +140,8 @@ static const char sheet_schema_sheets[] =
 const struct store_migration sheet_migrations[] = {
 	{ "0004_reporters", sheet_schema_reporters },
 	{ "0005_sheets", sheet_schema_sheets },
+	{ "sheet_0006_numbers", sheet_schema_numbers },
+	{ "sheet_0007_households", sheet_schema_households },
 	{ NULL, NULL },
 };
 
@@ -93,23 +161,26 @@ static const char *const sheet_state_names[SHEET_STATE_N] = {
 	" s.risk_count, s.flags, s.unknown, s.urgent, s.urgent_flag,"      \
 	" s.state, s.visit_date, s.visit_deadline, s.alert_24_sent,"       \
 	" s.alert_48_sent, s.notified_at, s.supersedes, s.superseded_by,"  \
-	" s.merge_kind, s.indicator_version, s.raw_hash, r.phone, r.commune"
+	" s.merge_kind, s.indicator_version, s.raw_hash, r.phone, r.commune,"   \
+	" s.keeps_number, s.added, s.filled_at, s.late, s.household_unknown"
 #define SHEET_FROM " FROM sheets s JOIN reporters r ON r.id = s.reporter_id"
 /* The states in which a sheet with a suspicion still waits for its RIS
  * visit. */
 #define SHEET_OPEN "s.state IN ('new', 'visit_pending', 'visit_scheduled')"
 
 static const char next_seq_sql[] =
-    "SELECT COALESCE(MAX(seq), 0) + 1 FROM sheets"
-    " WHERE county = ?1 AND year = ?2";
+    "SELECT COALESCE(MAX(seq), ?3 - 1) + 1 FROM sheets"
+    " WHERE county = ?1 AND year = ?2 AND seq BETWEEN ?3 AND ?4";
 static const char insert_sql[] =
     "INSERT INTO sheets (county, year, seq, household, reporter_id,"
     " received_at, time_start, time_end, channel, any_risk, risk_count,"
     " flags, unknown, urgent, urgent_flag, state, visit_date,"
     " visit_deadline, alert_24_sent, alert_48_sent, notified_at,"
-    " supersedes, merge_kind, indicator_version, raw_hash, updated_at)"
+    " supersedes, merge_kind, indicator_version, raw_hash, updated_at,"
+    " keeps_number, added, filled_at, late, household_unknown)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
+    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
+    " ?28, ?29, ?30, ?31)";
 static const char insert_value_sql[] =
     "INSERT INTO sheet_values (sheet_id, indicator, value, own)"
     " VALUES (?1, ?2, ?3, ?4)";
@@ -124,7 +195,7 @@ static const char get_sql[] =
     "SELECT " SHEET_COLS SHEET_FROM " WHERE s.id = ?1";
 static const char get_by_no_sql[] =
     "SELECT " SHEET_COLS SHEET_FROM " WHERE s.county = ?1 AND s.seq = ?2"
-    " ORDER BY s.year DESC LIMIT 1";
+    " ORDER BY s.year DESC, s.superseded_by IS NULL DESC, s.id DESC LIMIT 1";
 static const char supersede_sql[] =
     "UPDATE sheets SET superseded_by = ?2, updated_at = ?3 WHERE id = ?1"
     " AND superseded_by IS NULL";
@@ -145,8 +216,8 @@ static const char list_sql[] =
     " AND (?4 IS NULL OR (s.any_risk = 1 AND " SHEET_OPEN
     " AND s.visit_deadline <= ?4))"
     " AND (?5 = 0 OR s.notified_at IS NULL)"
-    " AND (?6 IS NULL OR s.urgent = ?6)"
-    " AND (?7 IS NULL OR r.commune = ?7 COLLATE NOCASE)"
+    " AND (?6 IS NULL OR s.urgent = ?6 OR (?9 AND s.keeps_number = 1))"
+    " AND (?7 IS NULL OR ?7 = ?7)"		/* commune: in sheet_walk_row */
     " AND (?8 IS NULL OR r.phone = ?8)"
     " ORDER BY s.received_at, s.id";
 static const char meta_get_sql[] =
@@ -158,6 +229,7 @@ static const char meta_set_sql[] =
 struct sheet_walk {
 	sheet_row_cb *cb; /* the caller's callback */
 	void *arg;	  /* its argument */
+	char commune[128]; /* folded filter, "" = any */
 };
 
 static int state_parse(const char *);
@@ -235,6 +307,11 @@ sheet_row_read(struct store_sql *q, struct sheet_row *s)
 	s->raw_hash = store_sql_col_strdup(q, 26);
 	s->reporter_phone = store_sql_col_strdup(q, 27);
 	s->commune = store_sql_col_strdup(q, 28);
+	s->keeps_number = store_sql_col_int(q, 29);
+	s->added = store_sql_col_int(q, 30);
+	s->filled_at = store_sql_col_int64(q, 31);
+	s->late = store_sql_col_int(q, 32);
+	s->household_unknown = store_sql_col_int(q, 33);
 }
 
 /* Steps a bound single-row SELECT: 1 row (values loaded if asked), 0
@@ -258,7 +335,8 @@ sheet_one(struct store *st, struct store_sql *q, int with_values,
 }
 
 int
-sheet_store_next_seq(struct store *st, int county, int year, int *seq)
+sheet_store_next_seq(struct store *st, int county, int year, int first,
+    int last, int *seq)
 {
 	struct store_sql *q;
 	int rc;
@@ -268,6 +346,8 @@ sheet_store_next_seq(struct store *st, int county, int year, int *seq)
 		return -1;
 	store_sql_bind_int(q, 1, county);
 	store_sql_bind_int(q, 2, year);
+	store_sql_bind_int(q, 3, first);
+	store_sql_bind_int(q, 4, last);
 	rc = store_sql_step(q, "sheet next seq");
 	if (rc == 1)
 		*seq = store_sql_col_int(q, 0);
@@ -311,6 +391,11 @@ sheet_store_insert(struct store *st, struct sheet_row *s, int64_t now)
 	store_sql_bind_text(q, 24, s->indicator_version);
 	store_sql_bind_text(q, 25, s->raw_hash);
 	store_sql_bind_int64(q, 26, now);
+	store_sql_bind_int(q, 27, s->keeps_number);
+	store_sql_bind_int(q, 28, s->added);
+	store_sql_bind_opt_int64(q, 29, s->filled_at);
+	store_sql_bind_int(q, 30, s->late);
+	store_sql_bind_int(q, 31, s->household_unknown);
 	if (store_sql_exec(q, "sheet insert") == -1)
 		return -1;
 	s->id = store_sql_last_id(st);
@@ -477,6 +562,18 @@ sheet_walk_row(struct store_sql *q, void *p)
 
 	memset(&s, 0, sizeof(s));
 	sheet_row_read(q, &s);
+	/* "Apata" finds "Apața": communes compare folded (diacritics and
+	 * case), which SQLite's NOCASE cannot do. */
+	if (w->commune[0] != '\0') {
+		char c[128];
+
+		if (s.commune == NULL || sheet_normalize(s.commune,
+		    strlen(s.commune), c, sizeof(c)) < 0 ||
+		    strcmp(c, w->commune) != 0) {
+			sheet_row_clear(&s);
+			return 0;
+		}
+	}
 	stop = w->cb(&s, w->arg);
 	sheet_row_clear(&s);
 	return stop;
@@ -486,8 +583,12 @@ int
 sheet_store_list(struct store *st, const struct sheet_filter *f,
     sheet_row_cb *cb, void *arg)
 {
-	struct sheet_walk w = { cb, arg };
+	struct sheet_walk w = { cb, arg, "" };
 	struct store_sql *q;
+
+	if (f->commune != NULL && sheet_normalize(f->commune,
+	    strlen(f->commune), w.commune, sizeof(w.commune)) < 0)
+		return 0; /* longer than any commune: matches nothing */
 
 	q = store_sql_prepare(st, list_sql);
 	if (q == NULL)
@@ -499,8 +600,9 @@ sheet_store_list(struct store *st, const struct sheet_filter *f,
 	store_sql_bind_opt_int64(q, 4, f->overdue_at);
 	store_sql_bind_int(q, 5, f->unnotified != 0);
 	bind_opt_int(q, 6, f->urgent_plus1 > 0, f->urgent_plus1 - 1);
-	store_sql_bind_text(q, 7, f->commune);
+	store_sql_bind_text(q, 7, NULL);
 	store_sql_bind_text(q, 8, f->reporter_phone);
+	store_sql_bind_int(q, 9, f->with_updates != 0);
 	return store_sql_walk(q, sheet_walk_row, &w, "sheet list");
 }
 

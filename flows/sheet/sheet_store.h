@@ -120,6 +120,11 @@ struct sheet_row {
 	char *merge_kind;	  /* "new", "replaced", "merged" */
 	char *indicator_version;  /* indicator table version */
 	char *raw_hash;		  /* SHA-256 hex of the raw SMS, or NULL */
+	int keeps_number;	  /* 1: its cycle's number (update row) */
+	int added;		  /* signals this row added to the cycle */
+	int64_t filled_at;	  /* ms the sheet was filled (D/T), 0 */
+	int late;		  /* received > 48 h after filled (D1) */
+	int household_unknown;	  /* code not in the household register */
 	struct sheet_row_value *values; /* when loaded; by indicator id */
 	size_t n_values;
 };
@@ -132,17 +137,23 @@ struct sheet_filter {
 	int64_t overdue_at;	/* needs visit and deadline <= this (ms) */
 	int unnotified;		/* notified_at not set */
 	int urgent_plus1;	/* urgent + 1 (1 = not urgent), 0 = any */
-	const char *commune;	/* reporter's commune, case-insensitive */
+	const char *commune;	/* reporter's commune, without diacritics
+				 * and case ("Apata" finds "Apața") */
+	int with_updates;	/* urgent_plus1 spares rows that update a
+				 * cycle (keeps_number): the digest's list */
 	const char *reporter_phone; /* E.164 */
 };
 
 typedef int sheet_row_cb(const struct sheet_row *, void *arg);
 
-/* Next free BBB for county and year (max used + 1; may exceed 999). */
-int sheet_store_next_seq(struct store *, int county, int year, int *seq)
+/* Next free BBB for county and year in the commune's block first..last
+ * (max used there + 1, first if none; may exceed last). */
+int sheet_store_next_seq(struct store *, int county, int year, int first,
+    int last, int *seq)
     __attribute__((warn_unused_result));
 /* Inserts s and its values (fills s->id).  The (county, year, seq)
- * triple is unique: a reused number fails. */
+ * triple is unique among rows with keeps_number 0: a reused number
+ * fails unless the row continues that number's cycle. */
 int sheet_store_insert(struct store *, struct sheet_row *s, int64_t now)
     __attribute__((warn_unused_result));
 /* The live (not superseded) sheet of household received at or after

@@ -130,6 +130,13 @@ static const struct fixed_text fixed_texts[] = {
 	    "PIN blocat dupa 3 incercari gresite. Contactati SPAS.",
 	    "A PIN 3 hibas probalkozas utan zarolva. Forduljon a SPAS-hoz.",
 	    "PIN locked after 3 wrong tries. Contact SPAS." } },
+	{ "pin_none", {
+	    "Nu aveti PIN pentru USSD. Cereti SPAS sa va seteze unul; "
+	    "pana atunci trimiteti fisa prin SMS (FO sau FISA).",
+	    "Nincs USSD PIN-kodja. Kerje a SPAS-t, hogy allitson be egyet; "
+	    "addig SMS-ben kuldje a lapot (FO vagy LAP).",
+	    "You have no USSD PIN. Ask SPAS to set one; until then send "
+	    "the sheet by SMS (FO or SHEET)." } },
 	{ "cancelled", {
 	    "Fisa anulata. Nu s-a trimis nimic.",
 	    "A lap torolve. Semmi sem lett elkuldve.",
@@ -235,7 +242,24 @@ sheet_text_ack(const struct sheet_ack *a, const char *lang, struct buf *b)
 
 	sheet_format_no(a->county, a->seq, no, sizeof(no));
 	format_received(a->received_at, when, sizeof(when));
-	if (a->no_household) {
+	if (a->household_unknown) {
+		/* Stored (SPAS must see it), but the code is none SPAS
+		 * issued: say so, and that SPAS calls back. */
+		static const char *const fmt[LANG_COUNT] = {
+			"OK FO %s primita, DAR codul familiei nu este in "
+			"registrul SPAS. Verificati codul; SPAS va suna in "
+			"24h pentru identificare.",
+			"OK FO %s beerkezett, DE a csaladkod nincs a SPAS "
+			"nyilvantartasaban. Ellenorizze; a SPAS 24 oran "
+			"belul hivja.",
+			"OK FO %s received, BUT the family code is not in "
+			"the SPAS register. Check the code; SPAS will call "
+			"you within 24h.",
+		};
+		const char *args[1] = { no };
+
+		rc = add_tpl(b, fmt[l], args, 1);
+	} else if (a->no_household) {
 		static const char *const fmt[LANG_COUNT] = {
 			"OK FO %s familie fara cod. SPAS va suna la acest "
 			"numar in cel mult 24h pentru identificare. Nu "
@@ -285,6 +309,17 @@ sheet_text_ack(const struct sheet_ack *a, const char *lang, struct buf *b)
 		const char *args[2] = { no, when };
 
 		rc = add_tpl(b, fmt[l], args, 2);
+	}
+	if (rc == 0 && a->late) {
+		static const char *const late[LANG_COUNT] = {
+			" Atentie: trimisa la peste 48h de la completare; "
+			"termenul este 48h.",
+			" Figyelem: tobb mint 48 oraval a kitoltes utan jott; "
+			"a hatarido 48 ora.",
+			" Note: sent more than 48h after it was filled; the "
+			"limit is 48h.",
+		};
+		rc = buf_addstr(b, late[l]);
 	}
 	if (rc == 0 && a->urgent) {
 		static const char *const danger[LANG_COUNT] = {

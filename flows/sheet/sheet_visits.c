@@ -26,6 +26,7 @@ static const char *const status_names[] = {
 	[SHEET_ERR_NOT_FOUND] = "no such sheet",
 	[SHEET_ERR_BAD_DATE] = "not a date (YYYY-MM-DD)",
 	[SHEET_ERR_VISITED] = "already visited",
+	[SHEET_ERR_BEFORE] = "date before the sheet arrived",
 };
 
 const char *
@@ -214,6 +215,20 @@ sheet_visit_record(struct store *st, const char *ref, const char *date,
 	if (s.state == SHEET_STATE_VISITED) {
 		e = SHEET_ERR_VISITED;
 		goto fail;
+	}
+	if (date != NULL) {
+		/* The cycle began SHEET_VISIT_HOURS before its deadline. */
+		time_t t = (time_t)((s.visit_deadline -
+		    SHEET_VISIT_HOURS * 3600 * 1000LL) / 1000);
+		struct tm tm;
+		char day[16];
+
+		if (localtime_r(&t, &tm) != NULL &&
+		    strftime(day, sizeof(day), "%Y-%m-%d", &tm) > 0 &&
+		    strcmp(date, day) < 0) {
+			e = SHEET_ERR_BEFORE;
+			goto fail;
+		}
 	}
 	next = date == NULL ? SHEET_STATE_VISITED :
 	    SHEET_STATE_VISIT_SCHEDULED;

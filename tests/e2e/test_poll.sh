@@ -63,7 +63,7 @@ cli optin add 0722100098 > /dev/null 2>&1
 assert_eq "$?" 2 "optin add without a consent source is refused"
 assert_match "$(cli optin add $PF --source paper --lang ro)" "added" \
     "SPAS registers an Italian number from a paper form"
-assert_match "$(cli optin list)" "\+393331234567,,ro,paper" "optin list shows the consent source"
+assert_match "$(cli optin list --csv-ids)" "\+393331234567,,ro,paper" "optin list shows the consent source"
 assert_eq "$(sql "SELECT count(*) FROM poll_optins WHERE revoked_at IS NULL")" 8 "eight in the register"
 
 # --- create, check, approve -------------------------------------------------
@@ -172,7 +172,7 @@ assert_eq "$(sql "SELECT count(*) FROM poll_responses")" "$n0" "late answer not 
 # Final Q1 answers: A 6, B 142, C 342, D 152, E 42, F 214.  Points (3-2-1):
 # 1: 3+3+2 = 8 (2 firsts), 2: 1+1+1+2+3 = 8 (1 first, 5 mentions),
 # 4: 2+2+3+1 = 8 (1 first, 4 mentions), 3: 3, 6: 3 (tie, code order), 5: 2.
-res=$(cli poll results P1)
+res=$(cli poll results P1 --csv-ids)
 q1=$(printf '%s\n' "$res" | grep '^all,Q1,[0-9]' | cut -d, -f3,7 | tr '\n' ' ')
 assert_eq "$q1" "1,8 2,8 4,8 3,3 6,3 5,2 7,0 " "Borda order with the tie rules"
 assert_match "$res" "all,respondents,,,6" "six respondents"

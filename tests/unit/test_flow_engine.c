@@ -578,6 +578,54 @@ test_interrupt_and_ignore(void **state)
 	SAY(f, PHONE, "3", T0, "Gata 3");
 }
 
+/*
+ * Issue 11: a flow that says "preempts dialogues: yes" takes a message
+ * that starts with its keyword and goes on, whatever dialogue is open
+ * (here one that ignores keywords, at a free-text question too), and the
+ * open one is closed with a word.  The keyword alone does not preempt.
+ */
+static void
+test_preempt(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+
+	write_file(f, "report.flow", "flow: report\n"
+	    "keywords: RAPORT\n"
+	    "preempts dialogues: yes\n"
+	    "step e: end\n"
+	    "  ro: Primit\n");
+	assert_int_equal(flow_engine_reload(f->eng, &f->conf, test_sets, 1, err,
+	    sizeof(err)), 0);
+	SAY(f, PHONE, "registru", T0, "Cati?");
+	SAY(f, PHONE, "RAPORT", T0, "Raspuns nevalid. Scrieti un numar de la "
+	    "1 la 10.\nCati?");
+	SAY(f, PHONE, "raport 12 3a", T0, "Primit\nDialogul REGISTRU inceput "
+	    "a fost inchis.");
+	SAY_HAS(f, PHONE, "7", T0, "Nu am inteles");
+	SAY(f, PHONE, "nume", T0, "Cum va numiti?");
+	SAY(f, PHONE, "Raport 4c2", T0, "Primit\nDialogul NUME inceput a "
+	    "fost inchis.");
+	/* Outside a dialogue it is an ordinary keyword. */
+	SAY(f, PHONE, "RAPORT 1", T0, "Primit");
+}
+
+/*
+ * Issue 11: answers typed into the dialled code.  "*1*1*2#" is "*1#"
+ * (the poll) followed by 1 and 2; the same answers repeated in text by
+ * the aggregator are taken once.
+ */
+static void
+test_ussd_typed_code(void **state)
+{
+	struct fx *f = *state;
+
+	USSD(f, "t1", PHONE, "*1*1#", "", T0, "CON Q2 1-3?");
+	USSD(f, "t2", PHONE, "*1*1*2#", "", T0, "END Multumim yes 2");
+	USSD(f, "t3", PHONE, "*1*1#", "1", T0, "CON Q2 1-3?");
+	USSD(f, "t4", PHONE, "*1*1#", "2", T0, "END Multumim yes 2");
+}
+
 static void
 test_free_text_answers(void **state)
 {
@@ -943,6 +991,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_keyword_typos, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_full_dialogue, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_preempt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ussd_typed_code, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_and_ignore,
 		    setup, teardown),

@@ -266,10 +266,13 @@ test_sheets_cli(void **state)
 	assert_int_equal(run(f, "sheets", "show", "22-999", NULL), 1);
 	assert_int_equal(run(f, "sheets", "show", "x", NULL), 1);
 
+	/* A day before the sheet arrived is refused (issue 11). */
 	assert_int_equal(run(f, "sheets", "visit", "22-001", "--scheduled",
-	    "2026-11-24", NULL), 0);
+	    "2020-01-01", NULL), 1);
+	assert_int_equal(run(f, "sheets", "visit", "22-001", "--scheduled",
+	    "2099-11-24", NULL), 0);
 	assert_int_equal(run(f, "sheets", "list", "--csv", NULL), 0);
-	assert_non_null(strstr(f->out, "visit_scheduled,2026-11-24"));
+	assert_non_null(strstr(f->out, "visit_scheduled,2099-11-24"));
 	assert_int_equal(run(f, "sheets", "visit", "22-001", "--done", NULL),
 	    0);
 	assert_int_equal(run(f, "sheets", "visit", "22-001", "--done", NULL),

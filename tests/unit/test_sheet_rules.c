@@ -122,7 +122,10 @@ test_migrations(void **state)
 	    sizeof(err)), 0);
 	assert_string_equal(sheet_migrations[0].name, "0004_reporters");
 	assert_string_equal(sheet_migrations[1].name, "0005_sheets");
-	assert_null(sheet_migrations[2].name);
+	assert_string_equal(sheet_migrations[2].name, "sheet_0006_numbers");
+	assert_string_equal(sheet_migrations[3].name,
+	    "sheet_0007_households");
+	assert_null(sheet_migrations[4].name);
 }
 
 static void
@@ -326,7 +329,7 @@ test_visit(void **state)
 	struct sheet_visit_result v;
 	struct sheet_row s;
 	int64_t rep;
-	char no_a[16], no_b[16];
+	char no_a[16], no_b[16], id_a[24];
 
 	assert_true(sheet_visit_date_valid("2025-02-28"));
 	assert_true(sheet_visit_date_valid("2024-02-29"));
@@ -345,8 +348,11 @@ test_visit(void **state)
 	    &v), SHEET_ERR_BAD_DATE);
 	assert_int_equal(sheet_visit_record(f->st, "22-999", NULL, T0, &v),
 	    SHEET_ERR_NOT_FOUND);
-	/* The older number acts on the current row. */
-	assert_int_equal(sheet_visit_record(f->st, no_a, "2030-01-02", T0, &v),
+	/* A correction keeps the number (issue 11) ... */
+	assert_string_equal(no_a, no_b);
+	/* ... and the older row (by its id) acts on the current row. */
+	snprintf(id_a, sizeof(id_a), "%lld", (long long)a.sheet_id);
+	assert_int_equal(sheet_visit_record(f->st, id_a, "2030-01-02", T0, &v),
 	    SHEET_OK);
 	assert_int_equal(v.sheet_id, b.sheet_id);
 	assert_int_equal(v.hops, 1);

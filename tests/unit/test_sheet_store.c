@@ -300,7 +300,7 @@ test_sequence(void **state)
 	assert_int_equal(res.seq, 900);
 	outbox(f, &seen);
 	assert_int_equal(seen.n, 1);
-	assert_non_null(strstr(seen.last, "900 din 999"));
+	assert_non_null(strstr(seen.last, "90% din numerele de fisa 001-999"));
 	assert_int_equal(submit(f, f->teacher, "FO NOU 40", jan + MIN, &res),
 	    0);
 	outbox(f, &seen);
@@ -385,7 +385,8 @@ test_replace(void **state)
 	    &r2), 0);
 	assert_int_equal(r2.kind, SHEET_MERGE_REPLACED);
 	assert_int_equal(r2.supersedes, r1.sheet_id);
-	assert_int_not_equal(r2.seq, r1.seq);
+	/* A correction keeps the number (issue 11). */
+	assert_int_equal(r2.seq, r1.seq);
 	assert_int_equal(sheet_store_get(f->st, r1.sheet_id, 1, &s1), 1);
 	assert_int_equal(sheet_store_get(f->st, r2.sheet_id, 1, &s2), 1);
 	assert_int_equal(s1.superseded_by, s2.id);
@@ -463,6 +464,44 @@ test_merge(void **state)
 	assert_int_equal(submit(f, f->teacher, "FO NOU 2b", T0, &r1), 0);
 	assert_int_equal(submit(f, f->teacher, "FO NOU 2c", T0 + MIN, &r2), 0);
 	assert_int_equal(r2.kind, SHEET_MERGE_NEW);
+}
+
+/*
+ * Issue 11: a report merged into an urgent cycle that waits for its
+ * visit keeps the state, the urgency and the number, and SPAS is told at
+ * once what it added (a count, no indicator, no household code).
+ */
+static void
+test_merge_never_lowers(void **state)
+{
+	struct fixture *f = *state;
+	struct sheet_submit_result r1, r2;
+	struct outbox_seen seen;
+	struct sheet_row s;
+
+	assert_int_equal(submit(f, f->teacher, "FO 48219303 6b2 U", T0, &r1),
+	    0);
+	assert_int_equal(sheet_alert_urgent(f->st, &f->conf, r1.sheet_id, T0),
+	    0);
+	assert_int_equal(sheet_store_get(f->st, r1.sheet_id, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_VISIT_PENDING);
+	sheet_row_clear(&s);
+	assert_int_equal(submit(f, f->doctor, "FO 48219303 3a 4c2",
+	    T0 + HOUR, &r2), 0);
+	assert_int_equal(r2.kind, SHEET_MERGE_MERGED);
+	assert_int_equal(r2.seq, r1.seq);
+	assert_int_equal(r2.added, 2);
+	assert_int_equal(sheet_store_get(f->st, r2.sheet_id, 0, &s), 1);
+	assert_int_equal(s.state, SHEET_STATE_VISIT_PENDING);
+	assert_true(s.urgent);
+	assert_int_equal(s.keeps_number, 1);
+	assert_int_equal(s.visit_deadline, T0 + 72 * HOUR);
+	sheet_row_clear(&s);
+	outbox(f, &seen);
+	assert_non_null(strstr(seen.last, "completata de alt raportor: +2 "
+	    "semnalari noi"));
+	assert_null(strstr(seen.last, "48219303"));
+	assert_null(strstr(seen.last, "3a"));
 }
 
 /* Merging keeps a scheduled visit and the original deadline. */
@@ -833,6 +872,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_keeps_visit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_merge_never_lowers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 		    teardown),
