@@ -31,33 +31,39 @@ r=$(cli parents add --name "Vasile Mare" --phone 0722800001 --role 2 --sole 1 \
     --caretaker-rel 6 --caretaker-lives 1 --court 1 --by ana)
 assert_match "$r" "^notice 1 " "a parent's notice registered"
 
-# Polls.
-assert_eq "$(web_login h sefa parola-sefa-lunga)" 303 "head logs in"
-assert_eq "$(web_get h /sondaje)" 200 "polls list"
+# Polls: six answers to Q2 stored as the poll flow stores them (keyed,
+# no number), enough for the chart (small counts are suppressed).
+for k in 1 2 3 4 5 6; do
+	sql "INSERT INTO poll_responses (poll_id, rkey, qid, value, valid, channel, day) VALUES ('P1', 'k$k', 'Q2', '$((k % 2 + 1))', 1, 'sms', '2026-12-01')"
+done
+assert_eq "$(web_login w ana parola-ana-lunga)" 303 "worker logs in"
+assert_eq "$(web_get w /sondaje)" 200 "polls list"
 assert_match "$(cat "$T/page.html")" 'href="/sondaj\?id=P1">P1<' "the list links the poll"
 assert_match "$(cat "$T/page.html")" "<td>DRAFT</td>" "in DRAFT"
-assert_eq "$(web_get h "/sondaj?id=P1")" 200 "results page"
+assert_eq "$(web_get w "/sondaj?id=P1")" 200 "the worker sees results"
 assert_match "$(cat "$T/page.html")" '<svg width="640"' "the results page shows the service's SVG bar chart"
+assert_eq "$(grep -c 'id="poll_open"' "$T/page.html")" 0 "no open form for the worker"
+assert_eq "$(web_post w /sondaj/actiune --data-urlencode id=P1 --data-urlencode action=open)" 403 \
+    "worker: 403 on open"
+assert_eq "$(web_login h sefa parola-sefa-lunga)" 303 "head logs in"
+assert_eq "$(web_get h "/sondaj?id=P1")" 200 "results page for the head"
 assert_match "$(cat "$T/page.html")" 'id="poll_open"' "the head may open it"
 assert_eq "$(grep -c '<style>' "$T/page.html")" 0 "no inline style (CSP)"
 _code=$(wcurl h -o "$T/post.html" -w '%{http_code}' --data "id=P1&action=open" "$W/sondaj/actiune")
 assert_eq "$_code" 403 "open without CSRF token refused"
-assert_eq "$(sql "SELECT state FROM polls WHERE id = 'P1'")" DRAFT "and the poll is still a draft"
+assert_eq "$(sql "SELECT state FROM poll_polls WHERE id = 'P1'")" DRAFT "and the poll is still a draft"
 assert_eq "$(web_post h /sondaj/actiune --data-urlencode id=P1 --data-urlencode action=open)" 303 "the head opens it"
-assert_match "$(sql "SELECT state FROM polls WHERE id = 'P1'")" "APPROVED|INFO_SENT" "approved"
-assert_match "$(cli poll show P1)" "approved: .* by sefa" "the approval is the head's account"
+assert_match "$(sql "SELECT state FROM poll_polls WHERE id = 'P1'")" "APPROVED|INFO_SENT" "approved"
+assert_eq "$(sql "SELECT approved_by FROM poll_polls WHERE id = 'P1'")" sefa "the approval is the head's account"
 assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'sefa' AND action = 'change' AND object = 'poll:P1'")" 1 "audited"
-assert_eq "$(web_post h /sondaj/actiune --data-urlencode id=P1 --data-urlencode action=close)" 409 \
-    "a poll not open cannot be closed"
+assert_eq "$(web_post h /sondaj/actiune --data-urlencode id=P1 --data-urlencode action=open)" 409 \
+    "an approved poll cannot be approved again"
 wcurl h -o "$T/p1.csv" "$W/sondaj?id=P1&format=csv"
 assert_eq "$(head -c 3 "$T/p1.csv" | od -An -tx1 | tr -d ' ')" efbbbf "results as CSV"
 wcurl h -o "$T/p1.xlsx" "$W/sondaj?id=P1&format=xlsx"
 assert_eq "$(head -c 2 "$T/p1.xlsx")" PK "results as XLSX"
-assert_eq "$(web_login w ana parola-ana-lunga)" 303 "worker logs in"
-assert_eq "$(web_get w "/sondaj?id=P1")" 200 "the worker sees results"
-assert_eq "$(grep -c 'id="poll_' "$T/page.html")" 0 "but no open/close form"
-assert_eq "$(web_post w /sondaj/actiune --data-urlencode id=P1 --data-urlencode action=close)" 403 \
-    "worker: 403 on close"
+assert_eq "$(web_post h /sondaj/actiune --data-urlencode id=P1 --data-urlencode action=close)" 303 "the head closes it"
+assert_match "$(sql "SELECT state FROM poll_polls WHERE id = 'P1'")" "CLOSED|TALLIED" "closed"
 assert_eq "$(web_login m primar parola-primar-lunga)" 303 "mayor logs in"
 assert_eq "$(web_get m "/sondaj?id=P1")" 200 "the mayor sees poll results"
 assert_match "$(cat "$T/page.html")" '<svg width="640"' "with the chart"
