@@ -296,6 +296,18 @@ assert_eq "$(web_get t /azi)" 303 "and it stays ended"
 web_get anon "/login?expired=1" > /dev/null
 assert_match "$(cat "$T/page.html")" "Sesiunea a expirat" "the login page says so"
 
+# A case past its deadline is on the worker's today page: the plan drafted
+# above waits for the mayor's order (D6, ten days).
+clock_advance $((11 * 86400))
+housekeeping_now
+CC=$CID
+assert_eq "$(web_login o ana parola-ana-lunga)" 303 "worker in, eleven days later"
+assert_eq "$(web_get o /azi)" 200 "today"
+assert_match "$(grep -o 'id="n_cases_late">[0-9]*' "$T/page.html")" ">[1-9]" "today: overdue cases counted"
+assert_match "$(sed -n '/id="cases_overdue"/,/id="cases_due"/p' "$T/page.html")" "href=\"/caz\?id=$CC\">$CC<" \
+    "today lists the overdue case, linked to its card"
+assert_eq "$(grep -c 48219303 "$T/page.html")" 0 "today shows no family code"
+
 # A disabled account's session ends at once.
 assert_eq "$(web_login d ana parola-ana-lunga)" 303 "worker back in"
 cli user disable ana > /dev/null
