@@ -13,6 +13,10 @@
  *   web_tls.c     the HTTPS context; a self-signed certificate
  *   web_pages.c   today, modems and queues, tasks, audit log, users
  *   web_sheets.c  sheets, the sheet card and its visit forms, reporters
+ *   web_polls.c   polls: list, results (SVG charts), open/close (head)
+ *   web_parents.c parents abroad: notices, caretakers' answers, tasks
+ *   web_cases.c   case lists, the case card and its workflow forms, the
+ *                 quarterly extract and the annual A2.4 counts
  *
  * A page holds no business rule: it calls the same service functions the
  * CLI calls.  A list is a struct web_table_page around a function that
@@ -169,6 +173,10 @@ void web_send_page(struct web_req *, int code, const char *title);
 void web_redirect(struct web_req *, const char *location);
 /* An error page (403, 404, 400, ...) with a Romanian message. */
 void web_error(struct web_req *, int code, const char *msg);
+/* Sends t as a download name.csv or name.xlsx (fmt "csv" or "xlsx"; 400
+ * for another); the caller audits the export. */
+void web_export(struct web_req *, const char *name, const struct table *t,
+    const char *fmt);
 /* Writes one audit row (who = the user, via "web"): 0 or -1. */
 int web_audit(struct web_req *, const char *action, const char *object);
 /* The fixed message a redirect's ?msg=CODE names, or NULL. */
@@ -217,6 +225,35 @@ int web_sheets_counts(struct store *, int64_t now, int64_t *need,
     int64_t *overdue, int64_t *urgent);
 /* The today page's part about sheets (open visits, urgent ones). */
 void web_sheets_today(struct web_req *);
+
+/* The reference web_sheets_visit hands to sheet_visit_record for the
+ * sheet with internal id: always read back as that id, never as a sheet
+ * number "AABBB" (an id of 5 digits is zero-padded). */
+void web_sheet_ref(int64_t id, char *out, size_t outlen);
+
+/* web_cases.c */
+void web_cases_card(struct web_req *);
+void web_cases_action(struct web_req *);
+void web_cases_quarterly(struct web_req *);
+void web_cases_annual(struct web_req *);
+extern const struct web_table_page web_cases_table, web_cases_due_table,
+    web_cases_overdue_table, web_cases_workers_table,
+    web_cases_villages_table;
+/* Open cases with a deadline today / past; -1 on error. */
+int web_cases_counts(struct store *, int64_t now, int64_t *due,
+    int64_t *overdue);
+/* The today page's part about cases (overdue, due today). */
+void web_cases_today(struct web_req *);
+
+/* web_polls.c */
+extern const struct web_table_page web_polls_table;
+void web_polls_results(struct web_req *);
+void web_polls_action(struct web_req *);
+
+/* web_parents.c */
+extern const struct web_table_page web_parents_table,
+    web_parents_caretakers_table, web_parents_tasks_table;
+void web_parents_card(struct web_req *);
 
 /* web_tls.c */
 #define WEB_TLS_CERT_FILE "web-cert.pem" /* in the state directory */

@@ -41,6 +41,22 @@ const struct web_page web_pages[] = {
 	{ "/fise", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, "Fișe", "Fișe de observație", NULL, &web_sheets_table },
 	{ "/fisa", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, NULL, "Fișa de observație", web_sheets_card, NULL },
 	{ "/fisa/vizita", GW_HTTPD_POST, WEB_ROLES_SPAS, 1, NULL, "Vizita", web_sheets_visit, NULL },
+	{ "/cazuri", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, "Cazuri", "Cazuri deschise", NULL, &web_cases_table },
+	{ "/cazuri/azi", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, NULL, "Cazuri cu termen azi", NULL, &web_cases_due_table },
+	{ "/cazuri/restante", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, NULL, "Cazuri cu termen depășit", NULL, &web_cases_overdue_table },
+	{ "/cazuri/responsabili", GW_HTTPD_GET, WEB_ROLES_SPAS, 0, NULL, "Cazuri pe responsabili", NULL, &web_cases_workers_table },
+	{ "/cazuri/sate", GW_HTTPD_GET, WEB_ROLES_SPAS, 0, NULL, "Cazuri pe sate", NULL, &web_cases_villages_table },
+	{ "/caz", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, NULL, "Cazul", web_cases_card, NULL },
+	{ "/caz/actiune", GW_HTTPD_POST, WEB_ROLES_SPAS, 1, NULL, "Cazul", web_cases_action, NULL },
+	{ "/cazuri/trimestrial", GW_HTTPD_GET, WEB_ROLES_SPAS | WEB_ROLE_MAYOR, 0, NULL, "Extras trimestrial DGASPC", web_cases_quarterly, NULL },
+	{ "/cazuri/anual", GW_HTTPD_GET, WEB_ROLES_SPAS | WEB_ROLE_MAYOR, 0, "Raport anual", "Raport anual A2.4", web_cases_annual, NULL },
+	{ "/sondaje", GW_HTTPD_GET, WEB_ROLES_SPAS | WEB_ROLE_MAYOR, 0, "Sondaje", "Sondaje", NULL, &web_polls_table },
+	{ "/sondaj", GW_HTTPD_GET, WEB_ROLES_SPAS | WEB_ROLE_MAYOR, 0, NULL, "Sondaj", web_polls_results, NULL },
+	{ "/sondaj/actiune", GW_HTTPD_POST, WEB_ROLE_HEAD, 0, NULL, "Sondaj", web_polls_action, NULL },
+	{ "/parinti", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, "Părinți plecați", "Părinți plecați în străinătate", NULL, &web_parents_table },
+	{ "/parinti/ingrijitori", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, NULL, "Răspunsurile îngrijitorilor", NULL, &web_parents_caretakers_table },
+	{ "/parinti/sarcini", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, NULL, "Sarcini: părinți plecați", NULL, &web_parents_tasks_table },
+	{ "/parinte", GW_HTTPD_GET, WEB_ROLES_SPAS, 1, NULL, "Anunțul", web_parents_card, NULL },
 	{ "/sarcini", GW_HTTPD_GET, WEB_ROLES_SPAS, 0, "Sarcini", "Sarcini deschise", NULL, &tasks_table },
 	{ "/sarcini/inchide", GW_HTTPD_POST, WEB_ROLES_SPAS, 0, NULL, "Sarcini", task_close, NULL },
 	{ "/raportori", GW_HTTPD_GET, WEB_ROLES_SPAS, 0, "Raportori", "Raportori înscriși", NULL, &web_reporters_table },
@@ -489,6 +505,7 @@ static void
 today_page(struct web_req *r)
 {
 	int64_t need = 0, overdue = 0, urgent = 0, open = 0, late = 0;
+	int64_t cdue = 0, clate = 0;
 	struct buf saved;
 	int spas = r->role & WEB_ROLES_SPAS;
 
@@ -501,6 +518,9 @@ today_page(struct web_req *r)
 	if (web_sheets_counts(r->gw->store, r->now, &need, &overdue,
 	    &urgent) != 0)
 		web_raw(r, "<p class=\"err\">Fișele nu au putut fi citite."
+		    "</p>\n");
+	if (web_cases_counts(r->gw->store, r->now, &cdue, &clate) != 0)
+		web_raw(r, "<p class=\"err\">Cazurile nu au putut fi citite."
 		    "</p>\n");
 	/* The task tables go after the cards: render them aside. */
 	saved = r->out;
@@ -517,6 +537,10 @@ today_page(struct web_req *r)
 		    overdue, !spas);
 		count_card(r, "n_urgent", "fișe urgente nevizitate", urgent,
 		    !spas);
+		count_card(r, "n_cases_due", "cazuri cu termen azi", cdue,
+		    !spas);
+		count_card(r, "n_cases_late", "cazuri cu termen depășit",
+		    clate, !spas);
 		count_card(r, "n_tasks", "sarcini deschise", open, !spas);
 		count_card(r, "n_late", "sarcini după termen", late, !spas);
 		web_raw(r, "</div>\n");
@@ -529,8 +553,10 @@ today_page(struct web_req *r)
 			r->out.max = r->out.len;
 		buf_free(&tasks);
 	}
-	if (spas)
+	if (spas) {
+		web_cases_today(r);
 		web_sheets_today(r);
+	}
 	today_modems(r);
 	web_send_page(r, 200, "Azi");
 }

@@ -67,6 +67,9 @@ static const struct {
 	{ "task_closed", "Sarcina a fost închisă." },
 	{ "user_added", "Contul a fost creat." },
 	{ "user_state", "Starea contului a fost schimbată." },
+	{ "case_changed", "Cazul a fost actualizat." },
+	{ "poll_open", "Sondajul a fost aprobat; poarta îl trimite." },
+	{ "poll_close", "Sondajul a fost închis." },
 };
 
 const char *
@@ -457,9 +460,9 @@ logout_post(struct web_req *r)
 
 /* ---- the generic table page -------------------------------------- */
 
-static void
-export_table(struct web_req *r, const struct web_table_page *tp,
-    const struct table *t, const char *fmt_name)
+void
+web_export(struct web_req *r, const char *name, const struct table *t,
+    const char *fmt_name)
 {
 	int fmt = gw_export_parse(fmt_name);
 	char err[256], path[1024], disp[160], *data = NULL;
@@ -490,12 +493,12 @@ export_table(struct web_req *r, const struct web_table_page *tp,
 	}
 	if (rc != 0) {
 		free(data);
-		log_warnx("web: export %s failed: %s", tp->name, err);
+		log_warnx("web: export %s failed: %s", name, err);
 		web_error(r, 500, "Exportul nu a reușit.");
 		return;
 	}
 	snprintf(disp, sizeof(disp), "attachment; filename=\"%s.%s\"",
-	    tp->name, fmt == GW_EXPORT_CSV ? "csv" : "xlsx");
+	    name, fmt == GW_EXPORT_CSV ? "csv" : "xlsx");
 	security_headers(r->hr);
 	gw_httpd_add_header(r->hr, "Content-Disposition", disp);
 	gw_httpd_reply(r->hr, 200, "OK", fmt == GW_EXPORT_CSV ?
@@ -524,7 +527,7 @@ table_page(struct web_req *r)
 			web_error(r, 503, "Jurnalul de acces nu a putut fi "
 			    "scris; exportul nu s-a făcut.");
 		else
-			export_table(r, tp, t, fmt);
+			web_export(r, tp->name, t, fmt);
 		table_free(t);
 		return;
 	}

@@ -342,6 +342,15 @@ web_sheets_card(struct web_req *r)
 }
 
 void
+web_sheet_ref(int64_t id, char *out, size_t outlen)
+{
+	/* sheet_ref_parse reads 5 digits as "AABBB" and 6 characters with a
+	 * dash as "AA-BBB"; 6 digits or more are always an internal id, and
+	 * a leading zero does not change the id (strtoll). */
+	snprintf(out, outlen, "%06lld", (long long)id);
+}
+
+void
 web_sheets_visit(struct web_req *r)
 {
 	const char *id = web_form_get(&r->form, "id");
@@ -350,7 +359,7 @@ web_sheets_visit(struct web_req *r)
 	struct sheet_visit_result res;
 	struct sheet_row s;
 	enum sheet_status e;
-	char no[16], object[48], loc[96];
+	char no[24], object[48], loc[96];
 	int done;
 
 	if (action == NULL || (strcmp(action, "done") != 0 &&
@@ -361,12 +370,9 @@ web_sheets_visit(struct web_req *r)
 	done = strcmp(action, "done") == 0;
 	if (!card_sheet(r, id, &s))
 		return;
-	/* The service names a sheet by reference: an id of five digits
-	 * would read as a number, so such an id goes as its number. */
-	if (strlen(id) == 5)
-		sheet_format_no(s.county, s.seq, no, sizeof(no));
-	else
-		strlcpy_s(no, id, sizeof(no));
+	/* By the internal id card_sheet found, never by a number: a
+	 * number names the newest year's sheet, maybe another one. */
+	web_sheet_ref(s.id, no, sizeof(no));
 	sheet_row_clear(&s);
 	memset(&res, 0, sizeof(res));
 	e = sheet_visit_record(r->gw->store, no, done ? NULL : date != NULL ?

@@ -114,6 +114,89 @@ assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND action = 'exp
     "exports audited"
 assert_eq "$(web_get w /jurnal)" 403 "the audit log is not the worker's"
 
+# Cases (flows/cases): the sheet opened a case; the worker records the
+# RIS outcome from the case card and sees the state change.
+housekeeping_now
+CID=$(sql "SELECT max(id) FROM cases")
+assert_match "$CID" "^[0-9]+$" "the sheet opened a case"
+assert_eq "$(sql "SELECT state FROM cases WHERE id = $CID")" ris_analysis \
+    "the visit recorded on the sheet moved the case to the RIS analysis"
+assert_eq "$(web_get w /azi)" 200 "today with cases"
+assert_match "$(cat "$T/page.html")" 'id="n_cases_due">[0-9]' "today: cases due today counted"
+assert_match "$(cat "$T/page.html")" 'id="cases_overdue"' "today: overdue cases listed"
+_csv=$(cli cases due --csv-ids)
+assert_match "$(printf '%s' "$_csv" | head -n 1)" "case" "the CLI lists the cases due today"
+_due=$(printf '%s\n' "$_csv" | tail -n +2 | grep -c .)
+assert_match "$(grep -o 'id="n_cases_due">[0-9]*' "$T/page.html")" ">$_due$" \
+    "today counts the cases the CLI lists as due"
+assert_eq "$(web_get w /cazuri)" 200 "cases list"
+assert_match "$(cat "$T/page.html")" "href=\"/caz\?id=$CID\">$CID<" "the list links the case card"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND action = 'view' AND object = 'list:cases'")" 1 \
+    "the case list view is audited"
+for _p in /cazuri/azi /cazuri/restante /cazuri/responsabili /cazuri/sate \
+    /cazuri/trimestrial /cazuri/anual; do
+	assert_eq "$(web_get w "$_p")" 200 "worker: $_p"
+done
+assert_eq "$(web_get w "/caz?id=$CID")" 200 "case card"
+assert_match "$(grep -o 'id="state">[^<]*' "$T/page.html")" "ris_analysis" "card: RIS analysis"
+assert_match "$(cat "$T/page.html")" "Istoric" "card: the history"
+for _a in assign ris plan approve monitor suspect notified verified dismiss close; do
+	assert_match "$(cat "$T/page.html")" "id=\"do_$_a\"" "card: form $_a"
+done
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND via = 'web' AND object = 'case:$CID'")" 1 \
+    "the case card view is audited"
+_code=$(wcurl w -o "$T/post.html" -w '%{http_code}' --data "id=$CID&action=close&why=x" "$W/caz/actiune")
+assert_eq "$_code" 403 "case action without CSRF token refused"
+assert_eq "$(sql "SELECT state FROM cases WHERE id = $CID")" ris_analysis "and the case did not change"
+assert_eq "$(web_post w /caz/actiune --data-urlencode "id=$CID" --data-urlencode action=ris \
+    --data-urlencode "visitor=Ana Pop" --data-urlencode confirm=1a1,zz9 --data-urlencode conclusion=plan)" 400 \
+    "an unknown indicator code refused"
+assert_eq "$(sql "SELECT state FROM cases WHERE id = $CID")" ris_analysis "unchanged"
+assert_eq "$(web_post w /caz/actiune --data-urlencode "id=$CID" --data-urlencode action=ris \
+    --data-urlencode "visitor=Ana Pop" --data-urlencode "role=asistent social" \
+    --data-urlencode confirm=1a1,2b --data-urlencode conclusion=plan)" 303 "RIS outcome recorded"
+assert_match "$(grep -i '^location' "$T/post.headers")" "/caz\?id=$CID&msg=case_changed" "back to the case card"
+assert_eq "$(sql "SELECT state || ' ' || confirmed FROM cases WHERE id = $CID")" "plan_due 2" \
+    "the case waits for its plan, 2 risks confirmed"
+assert_eq "$(sql "SELECT who FROM case_transitions WHERE case_id = $CID AND to_state = 'confirmed'")" ana \
+    "the logged-in worker is the operator"
+web_get w "/caz?id=$CID&msg=case_changed" > /dev/null
+assert_match "$(grep -o 'id="state">[^<]*' "$T/page.html")" "plan_due" "card: the new state"
+assert_match "$(cat "$T/page.html")" "Cazul a fost actualizat" "card: the page says so"
+assert_eq "$(web_post w /caz/actiune --data-urlencode "id=$CID" --data-urlencode action=approve \
+    --data-urlencode order=1/2026 --data-urlencode date=2026-01-01)" 409 "approving before a plan: 409"
+assert_eq "$(web_post w /caz/actiune --data-urlencode "id=$CID" --data-urlencode action=plan \
+    --data-urlencode "goal=Sprijin pentru parinti" --data-urlencode benefits=1,7 --data-urlencode months=6)" 303 \
+    "plan drafted"
+assert_eq "$(sql "SELECT state FROM cases WHERE id = $CID")" plan_drafted "stored as drafted"
+wcurl w -o "$T/annual.csv" "$W/cazuri/anual?year=2026&format=csv"
+assert_eq "$(head -c 3 "$T/annual.csv" | od -An -tx1 | tr -d ' ')" efbbbf "annual counts: CSV"
+wcurl w -o "$T/q.xlsx" "$W/cazuri/trimestrial?year=2026&quarter=1&format=xlsx"
+assert_eq "$(head -c 2 "$T/q.xlsx")" PK "quarterly extract: XLSX"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'ana' AND action = 'export' AND object LIKE 'export:cases-%'")" 2 \
+    "report exports audited"
+assert_eq "$(web_get w "/caz?id=999999")" 404 "no such case: 404"
+
+# A sheet whose internal id has five digits is recorded by that id, not
+# read as a sheet number "AABBB" (which names the newest year's sheet of
+# that number: here another sheet).
+sql "CREATE TABLE fill AS SELECT * FROM sheets WHERE id = $SID; UPDATE fill SET id = 10000, year = year - 5; INSERT INTO sheets SELECT * FROM fill; DROP TABLE fill"
+SA=$(web_sheet 55500011)
+SB=$(web_sheet 55500033)
+assert_eq "$SA $SB" "10001 10002" "two sheets with five-digit ids"
+sql "UPDATE sheets SET year = year - 1 WHERE id = $SA; UPDATE sheets SET seq = (SELECT seq FROM sheets WHERE id = $SA) WHERE id = $SB"
+assert_eq "$(sql "SELECT count(DISTINCT county || '-' || seq) FROM sheets WHERE id IN ($SA, $SB)")" 1 \
+    "the older sheet has the same number as this year's"
+assert_eq "$(web_get w "/fisa?id=$SA")" 200 "the older sheet's card"
+assert_eq "$(web_post w /fisa/vizita --data-urlencode "id=$SA" --data-urlencode action=done)" 303 \
+    "its visit recorded from the card"
+assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SA")" visited "the sheet of that id is visited"
+assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SB")" new "and not this year's sheet of the same number"
+assert_match "$(grep -i '^location' "$T/post.headers")" "/fisa\?id=$SA&" "back to that sheet's card"
+web_get w "/fisa?id=$SB" > /dev/null
+assert_eq "$(web_post w /fisa/vizita --data-urlencode "id=$SB" --data-urlencode action=done)" 303 \
+    "this year's sheet visited too"
+
 # Tasks: close one.
 sql "INSERT INTO tasks (service, kind, ref, title, created_at, due_at) VALUES ('sheet', 'unknown_household', 'sheet:08-001', 'Verificați codul familiei', $(now_ms), $(now_ms))"
 TID=$(sql "SELECT max(id) FROM tasks")
@@ -156,8 +239,18 @@ assert_eq "$(web_get m "/fisa?id=$SID")" 403 "mayor: 403 on the sheet card"
 assert_eq "$(web_get m /fise)" 403 "mayor: 403 on the sheets list"
 assert_eq "$(web_get m "/fise?format=csv")" 403 "mayor: 403 on the export"
 assert_eq "$(web_get m /raportori)" 403 "mayor: 403 on reporters"
-assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'primar' AND action <> 'login'")" 0 \
-    "nothing of a record was read for the mayor"
+assert_eq "$(web_get m "/caz?id=$CID")" 403 "mayor: 403 on the case card"
+assert_eq "$(web_get m /cazuri)" 403 "mayor: 403 on the case list"
+assert_eq "$(web_post m /caz/actiune --data-urlencode "id=$CID" --data-urlencode action=close --data-urlencode why=x)" 403 \
+    "mayor: 403 on a case action"
+assert_eq "$(web_get m "/cazuri/anual?full=1")" 200 "mayor: 200 on the annual counts"
+assert_match "$(cat "$T/page.html")" 'id="suppressed"' "mayor: small cells suppressed, even when asking for full counts"
+assert_eq "$(grep -c 'href="/caz?' "$T/page.html")" 0 "mayor: no link to a case"
+assert_eq "$(wcurl m -o "$T/m.csv" -w '%{http_code}' "$W/cazuri/trimestrial?year=2026&quarter=4&format=csv")" 200 \
+    "mayor: the quarterly extract as CSV"
+assert_eq "$(sql "SELECT state FROM cases WHERE id = $CID")" plan_drafted "the mayor changed nothing"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'primar' AND action <> 'login' AND object NOT LIKE '%:cases-annual-%' AND object NOT LIKE '%:cases-quarterly-%'")" 0 \
+    "nothing of a record was read for the mayor (only the aggregates)"
 assert_eq "$(web_login a admin parola-admin-lunga)" 303 "admin logs in"
 assert_eq "$(web_get a "/fisa?id=$SID")" 403 "admin: 403 on the sheet card"
 assert_eq "$(web_get a /utilizatori)" 200 "admin: accounts"
@@ -202,6 +295,18 @@ assert_match "$_loc" "/login\?expired=1" "expired session: back to login"
 assert_eq "$(web_get t /azi)" 303 "and it stays ended"
 web_get anon "/login?expired=1" > /dev/null
 assert_match "$(cat "$T/page.html")" "Sesiunea a expirat" "the login page says so"
+
+# A case past its deadline is on the worker's today page: the plan drafted
+# above waits for the mayor's order (D6, ten days).
+clock_advance $((11 * 86400))
+housekeeping_now
+CC=$CID
+assert_eq "$(web_login o ana parola-ana-lunga)" 303 "worker in, eleven days later"
+assert_eq "$(web_get o /azi)" 200 "today"
+assert_match "$(grep -o 'id="n_cases_late">[0-9]*' "$T/page.html")" ">[1-9]" "today: overdue cases counted"
+assert_match "$(sed -n '/id="cases_overdue"/,/id="cases_due"/p' "$T/page.html")" "href=\"/caz\?id=$CC\">$CC<" \
+    "today lists the overdue case, linked to its card"
+assert_eq "$(grep -c 48219303 "$T/page.html")" 0 "today shows no family code"
 
 # A disabled account's session ends at once.
 assert_eq "$(web_login d ana parola-ana-lunga)" 303 "worker back in"

@@ -1,8 +1,9 @@
 # The SPAS back office in a real browser (issue 14): headless Chromium
 # driven through chromedriver's WebDriver HTTP API with curl.  A worker
 # logs in, opens today's list, opens the sheet, records the visit and
-# sees the sheet's state change; the mayor logs in and gets 403 on the
-# sheet card.  A screenshot of every page is kept under
+# sees the sheet's state change, opens the case card; the mayor logs in,
+# gets 403 on the sheet and case cards, sees the annual counts and a
+# poll's results with its SVG chart.  A screenshot of every page is kept under
 # $BUILD/e2e-out/web/ and something visible on it (DOM text) is checked.
 # Skipped, saying so, only when chromium or chromedriver is missing.
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +21,11 @@ OUT=${E2E_OUT:-$B/e2e-out}/web
 mkdir -p "$OUT"
 rm -f "$OUT"/*.png
 
+EXTRA="$EXTRA
+
+[polls]
+commune = Apata
+villages = Apata, Satu Nou"
 write_conf m1
 start_daemon 1 || { e2e_done; exit 1; }
 cli reporter add --phone 0722400001 --name "Ana Pop" --profession teacher \
@@ -27,6 +33,10 @@ cli reporter add --phone 0722400001 --name "Ana Pop" --profession teacher \
 web_user ana worker "parola-ana-lunga"
 web_user primar mayor "parola-primar-lunga"
 SID=$(web_sheet 48219303)
+cli poll create "$ROOT/flows/poll/polls/P1.poll" --by ana > /dev/null
+for k in 1 2 3 4 5 6; do
+	sql "INSERT INTO poll_responses (poll_id, rkey, qid, value, valid, channel, day) VALUES ('P1', 'k$k', 'Q2', '$((k % 2 + 1))', 1, 'sms', '2026-12-01')"
+done
 sql "INSERT INTO tasks (service, kind, ref, title, created_at, due_at) VALUES ('sheet', 'unknown_household', 'sheet:08-001', 'Verificați codul familiei', $(now_ms), $(now_ms))"
 
 DPORT=$((26000 + ($$ + 13) % 20000))
@@ -115,6 +125,14 @@ assert_match "$(text "#state")" "vizitată" "the card: visited"
 assert_match "$(text "#msg")" "Vizita a fost înregistrată" "the card says so"
 assert_eq "$(sql "SELECT state FROM sheets WHERE id = $SID")" visited "stored as visited"
 shot card-visited
+# The case the sheet opened: its card, with the history and the forms.
+housekeeping_now
+CID=$(sql "SELECT max(id) FROM cases")
+go "/caz?id=$CID"
+assert_match "$(text "#state")" "ris_analysis" "the case card: RIS analysis"
+assert_match "$(text main)" "Rezultatul vizitei RIS" "the case card: the RIS form"
+assert_match "$(text main)" "Istoric" "the case card: its history"
+shot case
 go /azi
 assert_eq "$(text "#n_need")" 0 "today: no visit waits any more"
 go /raportori
@@ -138,6 +156,16 @@ assert_match "$(text h1)" "Acces interzis" "the mayor gets 403 on the sheet card
 assert_match "$(text "#err")" "nu are acces" "and the reason"
 assert_eq "$(find "#state")" "" "no part of the card is shown"
 shot mayor-403
+go "/caz?id=$CID"
+assert_match "$(text h1)" "Acces interzis" "the mayor gets 403 on the case card"
+go /cazuri/anual
+assert_match "$(text "#suppressed")" "Valorile între 1 și 4" "the mayor: annual counts, small cells suppressed"
+shot mayor-annual
+go "/sondaj?id=P1"
+assert_match "$(text "#poll_summary")" "Q2" "the mayor: a poll's results page with its chart"
+assert_eq "$(wd POST /element '{"using":"css selector","value":"#poll_summary svg"}' | grep -c element-6066)" 1 \
+    "the chart is an SVG on the page"
+shot mayor-poll
 assert_eq "$(sql "SELECT count(*) FROM audit WHERE who = 'primar' AND object LIKE 'sheet:%'")" 0 \
     "nothing of the sheet was read for the mayor"
 

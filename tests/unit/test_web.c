@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "sheet.h"
 #include "store.h"
 #include "table.h"
 #include "test_db.h"
@@ -326,6 +327,39 @@ test_store_users(void **state)
 	test_db_remove(path);
 }
 
+/* The web names a sheet to the visit service by its internal id only:
+ * an id of five digits must not read as a sheet number "AABBB" (that
+ * would name the newest year's sheet of that number, maybe another). */
+static void
+test_sheet_ref(void **state)
+{
+	static const int64_t ids[] = { 1, 12, 999, 10001, 12345, 52999,
+		99999, 100000, 123456, 9876543210LL };
+	char ref[24];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		int county = -1, seq = -1;
+		int64_t id = -1;
+
+		web_sheet_ref(ids[i], ref, sizeof(ref));
+		assert_int_equal(sheet_ref_parse(ref, &county, &seq, &id),
+		    SHEET_OK);
+		assert_int_equal(id, ids[i]);
+		assert_int_equal(county, 0);
+		assert_int_equal(seq, 0);
+	}
+	/* What the old page passed: five digits are a number. */
+	{
+		int county, seq;
+		int64_t id;
+
+		assert_int_equal(sheet_ref_parse("12345", &county, &seq, &id),
+		    SHEET_OK);
+		assert_int_equal(id, 0);
+	}
+}
+
 int
 main(void)
 {
@@ -341,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_passwords),
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_store_users),
+		cmocka_unit_test(test_sheet_ref),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
