@@ -50,9 +50,9 @@ static const char *const none_text[POLL_LANGS] = {
 	"You have no open poll now.",
 };
 static const char *const declined_text[POLL_LANGS] = {
-	"Bine, multumim. Poti raspunde mai tarziu: scrie SONDAJ.",
-	"Rendben, koszonjuk. Kesobb is valaszolhat: irja SONDAJ.",
-	"Fine, thank you. You can answer later: send SONDAJ.",
+	"Bine, multumim. Poti raspunde mai tarziu: scrie INSCRIERE.",
+	"Rendben, koszonjuk. Kesobb is valaszolhat: irja JELENTKEZES.",
+	"Fine, thank you. You can answer later: send JOIN.",
 };
 static const char *const hint_text[POLL_LANGS] = {
 	"Raspuns nevalid. Raspunde doar cu cifre, ca in exemplu.",
@@ -297,7 +297,7 @@ act_optin_status(struct flow_action_ctx *ctx)
 		return NULL;
 	if (rc == 0)
 		return "new";
-	/* Already in: SONDAJ takes them into the open poll again (to
+	/* Already in: INSCRIERE takes them into the open poll again (to
 	 * answer, or to change an answer: only the last counts). */
 	q = store_sql_prepare(ctx->store, find_sql);
 	if (q == NULL)
