@@ -248,6 +248,15 @@ struct flow_ussd_request {
 	int is_new;
 };
 
+/* Percent-decodes s[0..n) into out (size cap, NUL-terminated, length in
+ * *outlen); '+' is a space.  Refuses bad escapes, overflow, and NUL bytes
+ * unless allow_nul (a binary value whose length the caller uses): 0 or -1.
+ * Shared by every form-encoded reader (the USSD conventions). */
+int flow_form_decode(const char *s, size_t n, char *out, size_t cap,
+    size_t *outlen, int allow_nul) __attribute__((warn_unused_result));
+/* 1 if s is an aggregator session id Stafeta accepts: 1 to 64 of
+ * [A-Za-z0-9-_.:], else 0. */
+int flow_ussd_session_id_valid(const char *s);
 /* Parses an application/x-www-form-urlencoded body (pure: no I/O).
  * 0, or -1 with a reason for a 400 answer in err. */
 int flow_ussd_parse(const char *body, size_t len,

@@ -49,8 +49,6 @@ enum ussd_field {
 };
 
 static int hexval(int);
-static int form_decode(const char *, size_t, char *, size_t, size_t *);
-static int valid_session_id(const char *);
 static void paginate(const char *, const char *, char **, char **);
 static enum ussd_state ussd_state_of(const struct store_ussd *, int);
 static const char *ussd_strstate(enum ussd_state);
@@ -79,10 +77,9 @@ hexval(int c)
 	return -1;
 }
 
-/* Percent-decodes s[0..n) into out (size cap, NUL-terminated); '+' is a
- * space.  Refuses bad escapes, NUL bytes and overflow. */
-static int
-form_decode(const char *s, size_t n, char *out, size_t cap, size_t *outlen)
+int
+flow_form_decode(const char *s, size_t n, char *out, size_t cap,
+    size_t *outlen, int allow_nul)
 {
 	size_t i, o = 0;
 	int hi, lo;
@@ -102,7 +99,7 @@ form_decode(const char *s, size_t n, char *out, size_t cap, size_t *outlen)
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
-		if (c == '\0' || o + 1 >= cap)
+		if ((c == '\0' && !allow_nul) || o + 1 >= cap)
 			return -1;
 		out[o++] = c;
 	}
@@ -111,8 +108,8 @@ form_decode(const char *s, size_t n, char *out, size_t cap, size_t *outlen)
 	return 0;
 }
 
-static int
-valid_session_id(const char *s)
+int
+flow_ussd_session_id_valid(const char *s)
 {
 	size_t n = 0;
 
@@ -158,14 +155,14 @@ flow_ussd_parse(const char *body, size_t len, struct flow_ussd_request *out,
 		eq = memchr(p, '=', (size_t)(amp - p));
 		if (eq == NULL)
 			eq = amp;
-		if (form_decode(p, (size_t)(eq - p), key, sizeof(key),
-		    &klen) != 0) {
+		if (flow_form_decode(p, (size_t)(eq - p), key, sizeof(key),
+		    &klen, 0) != 0) {
 			snprintf(err, errlen, "malformed field name");
 			goto fail;
 		}
-		if (form_decode(eq < amp ? eq + 1 : amp, eq < amp ?
+		if (flow_form_decode(eq < amp ? eq + 1 : amp, eq < amp ?
 		    (size_t)(amp - eq - 1) : 0, val, FLOW_USSD_BODY_MAX + 1,
-		    &vlen) != 0) {
+		    &vlen, 0) != 0) {
 			snprintf(err, errlen, "malformed value of %s", key);
 			goto fail;
 		}
@@ -182,7 +179,7 @@ flow_ussd_parse(const char *body, size_t len, struct flow_ussd_request *out,
 		}
 		switch ((enum ussd_field)f) {
 		case USSD_F_SESSION:
-			if (!valid_session_id(val)) {
+			if (!flow_ussd_session_id_valid(val)) {
 				snprintf(err, errlen, "bad sessionId");
 				goto fail;
 			}

@@ -15,8 +15,6 @@
 #define ADAPT_FIELD_MAX	 64	/* bytes of a short field (id, number) */
 #define JSON_FIELDS_MAX	 32	/* members of one JSON object */
 
-static int hexval(int);
-static int valid_session_id(const char *);
 static int set_session(struct gw_ussd_call *, const char *, char *, size_t);
 static int set_phone(struct gw_ussd_call *, const char *, char *, size_t);
 static int set_code(struct gw_ussd_call *, const char *, char *, size_t);
@@ -58,6 +56,7 @@ gw_ussd_answer_clear(struct gw_ussd_answer *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* A hex digit's value, or -1 (the JSON reader's \u escapes). */
 static int
 hexval(int c)
 {
@@ -115,9 +114,8 @@ gw_form_field_bin(const char *s, size_t n, const char *name, char *out,
     size_t cap, size_t *outlen)
 {
 	const char *p = s, *end = s + n, *amp, *eq, *v;
-	size_t nl = strlen(name), o, vlen, i;
-	int found = 0, hi, lo;
-	char c;
+	size_t nl = strlen(name), o;
+	int found = 0;
 
 	if (s == NULL)
 		return 0;
@@ -133,27 +131,9 @@ gw_form_field_bin(const char *s, size_t n, const char *name, char *out,
 			if (found++)
 				return -1;
 			v = eq < amp ? eq + 1 : amp;
-			vlen = (size_t)(amp - v);
-			for (i = 0, o = 0; i < vlen; i++) {
-				c = v[i];
-				if (c == '+')
-					c = ' ';
-				else if (c == '%') {
-					if (i + 2 >= vlen)
-						return -1;
-					hi = hexval((unsigned char)v[i + 1]);
-					lo = hexval((unsigned char)v[i + 2]);
-					if (hi < 0 || lo < 0)
-						return -1;
-					c = (char)(hi * 16 + lo);
-					i += 2;
-				}
-				if ((c == '\0' && outlen == NULL) ||
-				    o + 1 >= cap)
-					return -1;
-				out[o++] = c;
-			}
-			out[o] = '\0';
+			if (flow_form_decode(v, (size_t)(amp - v), out, cap, &o,
+			    outlen != NULL) != 0)
+				return -1;
 			if (outlen != NULL)
 				*outlen = o;
 		}
@@ -170,22 +150,9 @@ gw_form_field(const char *s, size_t n, const char *name, char *out,
 }
 
 static int
-valid_session_id(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++, n++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || strchr("-_.:", *s) != NULL))
-			return 0;
-	}
-	return n > 0 && n <= 64;
-}
-
-static int
 set_session(struct gw_ussd_call *c, const char *v, char *err, size_t errlen)
 {
-	if (!valid_session_id(v)) {
+	if (!flow_ussd_session_id_valid(v)) {
 		snprintf(err, errlen, "bad session id");
 		return 400;
 	}
