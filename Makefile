@@ -21,7 +21,7 @@ UNITDIR  ?= $(PREFIX)/lib/systemd/system
 MANDIR   ?= $(PREFIX)/share/man
 SANITIZE ?=
 
-PKGS     = gammu libevent sqlite3 libpcre2-8 libsystemd xlsxwriter \
+PKGS     = gammu libevent sqlite3 libpq libpcre2-8 libsystemd xlsxwriter \
            libsodium openssl libevent_openssl
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wpointer-arith -Wcast-align \

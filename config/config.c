@@ -66,6 +66,7 @@ static char *abs_dir(const char *);
 static char *flows_default(void);
 static void resolve_against(char **, const char *);
 static int finish(struct config_parse *, const char *, int *, char *, size_t);
+static int store_locate(struct gw_config *, int *, char *, size_t);
 static void modem_add_implicit(struct gw_config *);
 
 static int
@@ -379,6 +380,38 @@ modem_add_implicit(struct gw_config *cfg)
 	cfg->n_modems = 1;
 }
 
+/*
+ * What the store opens: the SQLite file, or for [store] backend =
+ * postgresql the URL with the commune's schema as its search_path
+ * (libpq's options parameter, URL-encoded: "-c search_path=NAME").
+ */
+static int
+store_locate(struct gw_config *cfg, int *line, char *msg, size_t msglen)
+{
+	size_t len;
+
+	if (strcmp(cfg->store_backend, "postgresql") != 0) {
+		cfg->store_locator = xstrdup(cfg->database);
+		return 0;
+	}
+	if (cfg->store_url == NULL) {
+		*line = 0;
+		snprintf(msg, msglen, "store: backend = postgresql needs url "
+		    "(e.g. url = postgresql://stafeta@127.0.0.1/county)");
+		return -1;
+	}
+	if (cfg->store_schema == NULL) {
+		cfg->store_locator = xstrdup(cfg->store_url);
+		return 0;
+	}
+	len = strlen(cfg->store_url) + strlen(cfg->store_schema) + 40;
+	cfg->store_locator = xmalloc(len);
+	snprintf(cfg->store_locator, len, "%s%coptions=-c%%20search_path%%3D%s",
+	    cfg->store_url, strchr(cfg->store_url, '?') != NULL ? '&' : '?',
+	    cfg->store_schema);
+	return 0;
+}
+
 /* Cross-key checks and path resolution once the whole file is read. */
 static int
 finish(struct config_parse *st, const char *override, int *line, char *msg,
@@ -400,6 +433,8 @@ finish(struct config_parse *st, const char *override, int *line, char *msg,
 	free(cfg->state_dir);
 	cfg->state_dir = sd;
 	resolve_against(&cfg->database, sd);
+	if (store_locate(cfg, line, msg, msglen) == -1)
+		return -1;
 	if (cfg->flows_dir == NULL)
 		cfg->flows_dir = flows_default();
 	else
@@ -575,6 +610,7 @@ config_free(struct gw_config *cfg)
 		    NULL, cfg->section_data[i]);
 		free(cfg->section_data[i]);
 	}
+	free(cfg->store_locator);
 	free(cfg->path);
 	free(cfg);
 }

@@ -136,6 +136,12 @@ struct gw_config {
 	char *path;	     /* the file this was read from */
 	char *state_dir;     /* absolute */
 	char *database;	     /* absolute path of the SQLite file */
+	char *store_backend; /* [store] backend: sqlite, postgresql */
+	char *store_url;     /* [store] url: postgresql://... */
+	char *store_schema;  /* [store] schema: the commune's, or NULL */
+	char *store_locator; /* what store_open() is given: the SQLite
+			      * file, or the URL with the schema's
+			      * search_path (computed; never logged) */
 	int log_level;	     /* enum log_level */
 	char *language;	     /* default contact language: ro, hu, en */
 	char **admin_numbers; /* modem up/down and credit alerts */

@@ -45,6 +45,12 @@ static int check_channel_type(const struct config_key *, const char *,
     char *, size_t);
 static int check_http_url(const struct config_key *, const char *, char *,
     size_t);
+static int check_store_backend(const struct config_key *, const char *,
+    char *, size_t);
+static int check_store_url(const struct config_key *, const char *, char *,
+    size_t);
+static int check_store_schema(const struct config_key *, const char *,
+    char *, size_t);
 static int check_ussd_convention(const struct config_key *, const char *,
     char *, size_t);
 static int check_ussd_route(const struct config_key *, const char *, char *,
@@ -71,6 +77,10 @@ static const struct config_key config_keys[] = {
 	{ "gateway", "admin_numbers", CONFIG_KEY_PHONES, "", 0, 0, G(admin_numbers), G(n_admin_numbers), 0, NULL },
 	{ "gateway", "default_country", CONFIG_KEY_STRING, "40", 0, 0, G(default_country), 0, 0, check_country },
 	{ "gateway", "admin_pin", CONFIG_KEY_STRING, NULL, 0, 0, G(admin_pin), 0, 0, check_pin },
+	/* [store] */
+	{ "store", "backend", CONFIG_KEY_STRING, "sqlite", 0, 0, G(store_backend), 0, CONFIG_KEY_NONEMPTY, check_store_backend },
+	{ "store", "url", CONFIG_KEY_STRING, NULL, 0, 0, G(store_url), 0, 0, check_store_url },
+	{ "store", "schema", CONFIG_KEY_STRING, NULL, 0, 0, G(store_schema), 0, 0, check_store_schema },
 	/* [limits] */
 	{ "limits", "replies_per_hour", CONFIG_KEY_INT, "30", 0, 100000, G(limit_replies_per_hour), 0, 0, NULL },
 	{ "limits", "silence_s", CONFIG_KEY_INT, "3600", 60, 604800, G(limit_silence_s), 0, 0, NULL },
@@ -592,6 +602,49 @@ bad:
 }
 
 /* The USSD aggregator conventions gateway/gw_ussd_adapt.c implements. */
+static int
+check_store_backend(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	if (strcmp(v, "sqlite") == 0 || strcmp(v, "postgresql") == 0)
+		return 0;
+	snprintf(msg, msglen, "%s: unknown backend \"%s\" (sqlite or "
+	    "postgresql)", k->name, v);
+	return -1;
+}
+
+/* A libpq URL; its text (it may hold a password) is never repeated. */
+static int
+check_store_url(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	if (strncmp(v, "postgresql://", 13) == 0 ||
+	    strncmp(v, "postgres://", 11) == 0)
+		return 0;
+	snprintf(msg, msglen, "%s: must be a postgresql:// URL, e.g. "
+	    "postgresql://stafeta@127.0.0.1/county", k->name);
+	return -1;
+}
+
+/* A schema name that needs no quoting: the commune's, lower case. */
+static int
+check_store_schema(const struct config_key *k, const char *v, char *msg,
+    size_t msglen)
+{
+	size_t n = strlen(v);
+	int ok = n > 0 && n < 64 && !(v[0] >= '0' && v[0] <= '9');
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' &&
+		    v[i] <= '9') || v[i] == '_';
+	if (ok && strncmp(v, "pg_", 3) != 0)
+		return 0;
+	snprintf(msg, msglen, "%s: \"%s\" is not a schema name (lower-case "
+	    "letters, digits, _; not starting with a digit or pg_)", k->name,
+	    v);
+	return -1;
+}
+
 static int
 check_ussd_convention(const struct config_key *k, const char *v, char *msg,
     size_t msglen)

@@ -210,7 +210,7 @@ cli_store_open(const struct gw_config *conf, char *err, size_t errlen)
 	for (size_t i = 0; i < gw_services_count() && n < NELEM(lists); i++)
 		lists[n++] = gw_services_at(i)->migrations;
 	running = cli_daemon_running(conf);
-	st = store_open_nomigrate(conf->database, err, errlen);
+	st = store_open_nomigrate(conf->store_locator, err, errlen);
 	if (st == NULL)
 		return NULL;
 	cmp = store_migrations_compare(st, lists, n, name, sizeof(name));
@@ -236,5 +236,5 @@ cli_store_open(const struct gw_config *conf, char *err, size_t errlen)
 		return NULL;
 	}
 	/* No daemon: this command is the only writer and may migrate. */
-	return gw_store_open(conf->database, err, errlen);
+	return gw_store_open(conf->store_locator, err, errlen);
 }

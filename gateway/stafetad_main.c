@@ -379,7 +379,7 @@ main(int argc, char **argv)
 		goto out_conf;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	gw.store = gw_store_open(gw.conf->database, err, sizeof(err));
+	gw.store = gw_store_open(gw.conf->store_locator, err, sizeof(err));
 	if (gw.store == NULL) {
 		log_warnx("database %s: %s", gw.conf->database, err);
 		goto out_conf;

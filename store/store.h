@@ -110,6 +110,9 @@ struct store_channel_row {
 struct store_migration {
 	const char *name; /* "0005_sheets": unique in the database */
 	const char *sql;  /* one or more statements, no values */
+	/* The same change for PostgreSQL when sql cannot be translated
+	 * (an SQLite table rebuild); NULL: sql, translated. */
+	const char *pg;
 };
 
 typedef int store_inbound_cb(const struct store_inbound *, void *arg);
@@ -117,7 +120,12 @@ typedef int store_outbound_cb(const struct store_outbound *, void *arg);
 typedef int store_channel_cb(const struct store_channel_row *, void *arg);
 
 /* store_sqlite.c */
-/* Opens (creating if needed) and migrates the database at path. */
+/*
+ * Opens (creating if needed) and migrates the database at path: a file
+ * (SQLite), or a postgresql:// URL (a shared PostgreSQL database; the
+ * URL's `options=-csearch_path=NAME` names the commune's schema, created
+ * if missing, see docs/scale-out.md).
+ */
 struct store *store_open(const char *path, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 /* Opens like store_open but applies no migration: for a process that is
@@ -126,6 +134,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 struct store *store_open_nomigrate(const char *path, char *err,
     size_t errlen) __attribute__((warn_unused_result));
 void store_close(struct store *);
+/* 1 if locator is a postgresql:// (or postgres://) URL, else 0. */
+int store_locator_is_pg(const char *locator);
 /* The longest a statement of this handle waits for another connection's
  * lock, in ms (5000 after open; the daemon sets a few ms so its event
  * loop never waits long).  0 or -1. */

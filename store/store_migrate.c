@@ -8,7 +8,6 @@
  * the same time cannot both apply them, and a failure leaves the database
  * as it was.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +15,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
 static int migration_applied(struct store *, const char *, char *, size_t);
@@ -23,6 +23,8 @@ static int migrations_pending(struct store *, const struct store_migration *,
     char *, size_t);
 static int migrate_list(struct store *, const struct store_migration *,
     char *, size_t);
+static int migrate_error(struct store *, char *, size_t);
+static int unknown_row(struct store_sql *, void *);
 static int migration_known(const char *, const struct store_migration *const *,
     size_t);
 
@@ -123,18 +125,18 @@ static const char store_schema_channels[] =
  * databases that have them do not run them again; do not reuse 0004/0005.
  */
 static const struct store_migration store_migrations[] = {
-	{ "0001_core", store_schema_core },
-	{ "0002_flow_sessions", store_schema_sessions },
-	{ "0003_parts", store_schema_parts },
-	{ "0006_channels", store_schema_channels },
-	{ "0007_due", store_schema_due },
-	{ "0008_flood", store_schema_flood },
-	{ "0009_quarantine", store_schema_quarantine },
-	{ "0010_tasks", store_schema_tasks },
-	{ "0011_audit", store_schema_audit },
-	{ "0012_users", store_schema_users },
-	{ "0013_web_sessions", store_schema_web_sessions },
-	{ NULL, NULL },
+	{ "0001_core", store_schema_core, NULL },
+	{ "0002_flow_sessions", store_schema_sessions, NULL },
+	{ "0003_parts", store_schema_parts, NULL },
+	{ "0006_channels", store_schema_channels, NULL },
+	{ "0007_due", store_schema_due, NULL },
+	{ "0008_flood", store_schema_flood, NULL },
+	{ "0009_quarantine", store_schema_quarantine, NULL },
+	{ "0010_tasks", store_schema_tasks, NULL },
+	{ "0011_audit", store_schema_audit, NULL },
+	{ "0012_users", store_schema_users, NULL },
+	{ "0013_web_sessions", store_schema_web_sessions, NULL },
+	{ NULL, NULL, NULL },
 };
 
 int
@@ -153,37 +155,55 @@ static const char create_sql[] =
     "  name TEXT PRIMARY KEY,"
     "  applied_at INTEGER NOT NULL"
     ")";
-static const char has_table_sql[] =
-    "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-    " AND name = 'schema_migrations'";
 static const char applied_sql[] =
     "SELECT 1 FROM schema_migrations WHERE name = ?1";
 static const char record_sql[] =
     "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)";
+/*
+ * SQLite functions the shared SQL may use, for PostgreSQL: created in
+ * the commune's schema with its first migration.
+ */
+static const char pg_compat_sql[] =
+    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS integer"
+    "  LANGUAGE sql IMMUTABLE AS 'SELECT strpos($1, $2)';"
+    "CREATE OR REPLACE FUNCTION stafeta_concat_step(text, text, text)"
+    "  RETURNS text LANGUAGE sql IMMUTABLE AS"
+    "  'SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2"
+    "   ELSE $1 || $3 || $2 END';"
+    "CREATE OR REPLACE FUNCTION stafeta_concat_step1(text, text)"
+    "  RETURNS text LANGUAGE sql IMMUTABLE AS"
+    "  'SELECT stafeta_concat_step($1, $2, '','')';"
+    "CREATE OR REPLACE AGGREGATE group_concat(text, text)"
+    "  (SFUNC = stafeta_concat_step, STYPE = text);"
+    "CREATE OR REPLACE AGGREGATE group_concat(text)"
+    "  (SFUNC = stafeta_concat_step1, STYPE = text);";
+
+/* Fills err with the store's last error. */
+static int
+migrate_error(struct store *st, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s", st->path, store_errmsg(st));
+	return -1;
+}
 
 /* 1 if applied, 0 if not, -1 on error. */
 static int
 migration_applied(struct store *st, const char *name, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	int rc;
 
-	stmt = store_stmt(st, applied_sql);
-	if (stmt == NULL) {
-		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return -1;
+	q = store_sql_prepare(st, applied_sql);
+	if (q == NULL || store_sql_bind_text(q, 1, name) != 0) {
+		store_sql_done(q);
+		return migrate_error(st, err, errlen);
 	}
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	store_stmt_done(stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	snprintf(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
-	return -1;
+	rc = store_sql_step(q, "read migrations");
+	store_sql_done(q);
+	if (rc == -1)
+		return migrate_error(st, err, errlen);
+	return rc;
 }
 
 /*
@@ -196,24 +216,13 @@ migrations_pending(struct store *st, const struct store_migration *list,
     char *err, size_t errlen)
 {
 	const struct store_migration *m;
-	sqlite3_stmt *stmt;
 	int rc;
 
-	stmt = store_stmt(st, has_table_sql);
-	if (stmt == NULL) {
-		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return -1;
-	}
-	rc = sqlite3_step(stmt);
-	store_stmt_done(stmt);
-	if (rc == SQLITE_DONE)
+	rc = store_sql_has_table(st, "schema_migrations");
+	if (rc == 0)
 		return 1;
-	if (rc != SQLITE_ROW) {
-		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return -1;
-	}
+	if (rc == -1)
+		return migrate_error(st, err, errlen);
 	for (m = list; m->name != NULL; m++) {
 		rc = migration_applied(st, m->name, err, errlen);
 		if (rc != 1)
@@ -244,42 +253,49 @@ migrate_list(struct store *st, const struct store_migration *list, char *err,
     size_t errlen)
 {
 	const struct store_migration *m;
-	sqlite3_stmt *stmt;
-	char *msg = NULL;
+	struct store_sql *q;
+	char msg[400];
 	int n = 0, r;
 
 	r = migrations_pending(st, list, err, errlen);
 	if (r != 1)
 		return r;
 	/* Check again under the lock: another process may have won. */
-	if (store_begin(st) == -1) {
-		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return -1;
+	if (store_begin(st) == -1)
+		return migrate_error(st, err, errlen);
+	r = store_sql_has_table(st, "schema_migrations");
+	if (r == -1)
+		goto fail_db;
+	if (r == 0 && strcmp(store_sql_backend(st), "postgresql") == 0 &&
+	    store_exec_script(st, pg_compat_sql, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s: compatibility functions: %s",
+		    st->path, msg);
+		goto fail;
 	}
-	if (sqlite3_exec(st->db, create_sql, NULL, NULL, &msg) != SQLITE_OK)
-		goto fail_exec;
+	if (store_exec_script(st, create_sql, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s: %s", st->path, msg);
+		goto fail;
+	}
 	for (m = list; m->name != NULL; m++) {
 		r = migration_applied(st, m->name, err, errlen);
 		if (r == -1)
 			goto fail;
 		if (r == 1)
 			continue;
-		/* Fixed schema text with no values: exec is appropriate. */
-		if (sqlite3_exec(st->db, m->sql, NULL, NULL, &msg) !=
-		    SQLITE_OK) {
+		if (store_exec_script(st, m->pg != NULL &&
+		    strcmp(store_sql_backend(st), "postgresql") == 0 ? m->pg :
+		    m->sql, msg, sizeof(msg)) == -1) {
 			snprintf(err, errlen, "%s: migration %s: %s", st->path,
-			    m->name, msg != NULL ? msg :
-			    sqlite3_errmsg(st->db));
-			sqlite3_free(msg);
+			    m->name, msg);
 			goto fail;
 		}
-		stmt = store_stmt(st, record_sql);
-		if (stmt == NULL)
+		q = store_sql_prepare(st, record_sql);
+		if (q == NULL || store_sql_bind_text(q, 1, m->name) != 0 ||
+		    store_sql_bind_int64(q, 2, clock_now_ms()) != 0) {
+			store_sql_done(q);
 			goto fail_db;
-		sqlite3_bind_text(stmt, 1, m->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 2, clock_now_ms());
-		if (store_exec_stmt(st, stmt, "record migration") == -1)
+		}
+		if (store_sql_exec(q, "record migration") == -1)
 			goto fail_db;
 		log_info("store %s: applied migration %s", st->path, m->name);
 		n++;
@@ -290,13 +306,8 @@ migrate_list(struct store *st, const struct store_migration *list, char *err,
 		log_debug("store %s: %d migration(s) applied", st->path, n);
 	return 0;
 
-fail_exec:
-	snprintf(err, errlen, "%s: %s", st->path,
-	    msg != NULL ? msg : sqlite3_errmsg(st->db));
-	sqlite3_free(msg);
-	goto fail;
 fail_db:
-	snprintf(err, errlen, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	migrate_error(st, err, errlen);
 fail:
 	store_rollback(st);
 	return -1;
@@ -322,13 +333,35 @@ migration_known(const char *name, const struct store_migration *const *lists,
 	return 0;
 }
 
+struct unknown_arg {
+	const struct store_migration *const *lists;
+	size_t n;
+	char *err;
+	size_t errlen;
+	int found;
+};
+
+/* Row of names_sql: stops at the first name no list knows. */
+static int
+unknown_row(struct store_sql *q, void *arg)
+{
+	struct unknown_arg *a = arg;
+	const char *name = store_sql_col_text(q, 0);
+
+	if (name == NULL || migration_known(name, a->lists, a->n))
+		return 0;
+	snprintf(a->err, a->errlen, "%s", name);
+	a->found = 1;
+	return 1;
+}
+
 int
 store_migrations_compare(struct store *st,
     const struct store_migration *const *lists, size_t n, char *err,
     size_t errlen)
 {
 	const struct store_migration *m;
-	sqlite3_stmt *stmt;
+	struct unknown_arg ua = { lists, n, err, errlen, 0 };
 	int rc, r;
 
 	rc = migrations_pending(st, store_migrations, err, errlen);
@@ -337,11 +370,9 @@ store_migrations_compare(struct store *st,
 	if (rc == 1) {
 		/* Which one: the first not applied, or the first of all when
 		 * there is no record yet (a new file). */
-		stmt = store_stmt(st, has_table_sql);
-		r = stmt != NULL ? sqlite3_step(stmt) : SQLITE_ERROR;
-		store_stmt_done(stmt);
+		r = store_sql_has_table(st, "schema_migrations");
 		m = store_migrations;
-		for (; r == SQLITE_ROW && m->name != NULL; m++)
+		for (; r == 1 && m->name != NULL; m++)
 			if (migration_applied(st, m->name, err, errlen) != 1)
 				break;
 		snprintf(err, errlen, "%s", m->name != NULL ? m->name :
@@ -359,26 +390,8 @@ store_migrations_compare(struct store *st,
 			}
 		}
 	}
-	stmt = store_stmt(st, names_sql);
-	if (stmt == NULL) {
-		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return -1;
-	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(stmt, 0);
-
-		if (name != NULL && !migration_known(name, lists, n)) {
-			snprintf(err, errlen, "%s", name);
-			store_stmt_done(stmt);
-			return 2;
-		}
-	}
-	store_stmt_done(stmt);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
-		return -1;
-	}
-	return 0;
+	if (store_sql_walk(store_sql_prepare(st, names_sql), unknown_row, &ua,
+	    "list migrations") == -1)
+		return migrate_error(st, err, errlen);
+	return ua.found ? 2 : 0;
 }

@@ -78,6 +78,13 @@ char *store_sql_col_strdup(struct store_sql *, int col);
 /* 1 if the column is SQL NULL. */
 int store_sql_col_is_null(struct store_sql *, int col);
 
+/* "sqlite" or "postgresql": for the few statements that exist on one
+ * backend only (PRAGMA secure_delete). */
+const char *store_sql_backend(const struct store *);
+/* 1 if a table of that name exists in the store, 0 if not, -1 on
+ * error (logged). */
+int store_sql_has_table(struct store *, const char *name);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int store_sql_changes(struct store *);
 /* Row id of the last INSERT on this connection. */

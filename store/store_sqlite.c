@@ -1,6 +1,8 @@
 /*
- * store_sqlite.c - the SQLite connection: open, pragmas, transactions and
- * the per-handle statement cache used by every other store file.
+ * store_sqlite.c - the connection: open (SQLite, or PostgreSQL through
+ * store_pg.c when the locator is a postgresql:// URL), pragmas,
+ * transactions and the per-handle statement cache used by every other
+ * store file.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
 static int store_pragma(struct store *, const char *, char *, size_t);
@@ -82,6 +85,8 @@ int
 store_set_busy_timeout(struct store *st, int ms)
 {
 	st->busy_ms = ms < 0 ? 0 : ms;
+	if (st->kind == STORE_PG)
+		return store_pg_set_lock_timeout(st, st->busy_ms);
 	return sqlite3_busy_handler(st->db, store_busy_cb, st) == SQLITE_OK ?
 	    0 : -1;
 }
@@ -95,6 +100,8 @@ store_busy_count(const struct store *st)
 int64_t
 store_changes(const struct store *st)
 {
+	if (st->kind == STORE_PG)
+		return store_pg_total_changes(st);
 	return sqlite3_total_changes64(st->db);
 }
 
@@ -120,6 +127,16 @@ store_open_mode(const char *path, int migrate, char *err, size_t errlen)
 	int rc, tries;
 
 	st = xcalloc(1, sizeof(*st));
+	if (store_locator_is_pg(path)) {
+		st->kind = STORE_PG;
+		st->busy_ms = STORE_BUSY_DEFAULT_MS;
+		if (store_pg_open(st, path, err, errlen) == -1 ||
+		    (migrate && store_migrate(st, err, errlen) == -1)) {
+			store_close(st);
+			return NULL;
+		}
+		return st;
+	}
 	st->path = xstrdup(path);
 	rc = sqlite3_open_v2(path, &st->db,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -193,9 +210,13 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->n_slots; i++)
-		sqlite3_finalize(st->slots[i].stmt);
+	for (i = 0; i < st->n_slots; i++) {
+		sqlite3_finalize(st->slots[i]->stmt);
+		store_pg_stmt_free(st->slots[i]->pg);
+		free(st->slots[i]);
+	}
 	free(st->slots);
+	store_pg_close(st);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		log_warnx("store %s: close: %s", st->path,
 		    sqlite3_errmsg(st->db));
@@ -207,13 +228,18 @@ int
 store_begin(struct store *st)
 {
 	/* IMMEDIATE takes the write lock now (waiting up to busy_timeout)
-	 * instead of failing later on a read-to-write upgrade. */
+	 * instead of failing later on a read-to-write upgrade; on
+	 * PostgreSQL the commune's advisory lock does the same. */
+	if (st->kind == STORE_PG)
+		return store_pg_begin(st);
 	return store_exec_stmt(st, store_stmt(st, begin_sql), "begin");
 }
 
 int
 store_commit(struct store *st)
 {
+	if (st->kind == STORE_PG)
+		return store_pg_command(st, commit_sql, "commit");
 	return store_exec_stmt(st, store_stmt(st, commit_sql), "commit");
 }
 
@@ -221,6 +247,12 @@ void
 store_rollback(struct store *st)
 {
 	/* A failed COMMIT or an I/O error may already have ended it. */
+	if (st->kind == STORE_PG) {
+		if (store_pg_in_transaction(st) &&
+		    store_pg_command(st, rollback_sql, "rollback") == -1)
+			log_warnx("store %s: rollback failed", st->path);
+		return;
+	}
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	if (store_exec_stmt(st, store_stmt(st, rollback_sql), "rollback") ==
@@ -231,6 +263,8 @@ store_rollback(struct store *st)
 int
 store_savepoint(struct store *st)
 {
+	if (st->kind == STORE_PG)
+		return store_pg_command(st, savepoint_sql, "savepoint");
 	return store_exec_stmt(st, store_stmt(st, savepoint_sql),
 	    "savepoint");
 }
@@ -238,6 +272,8 @@ store_savepoint(struct store *st)
 int
 store_savepoint_release(struct store *st)
 {
+	if (st->kind == STORE_PG)
+		return store_pg_command(st, release_sql, "release");
 	return store_exec_stmt(st, store_stmt(st, release_sql), "release");
 }
 
@@ -245,6 +281,13 @@ void
 store_savepoint_rollback(struct store *st)
 {
 	/* ROLLBACK TO keeps the savepoint open: release it as well. */
+	if (st->kind == STORE_PG) {
+		if (store_pg_command(st, rollback_to_sql, "rollback to") ==
+		    -1 || store_pg_command(st, release_sql, "release") == -1)
+			log_warnx("store %s: savepoint rollback failed",
+			    st->path);
+		return;
+	}
 	if (store_exec_stmt(st, store_stmt(st, rollback_to_sql),
 	    "rollback to") == -1 ||
 	    store_exec_stmt(st, store_stmt(st, release_sql), "release") == -1)
@@ -254,30 +297,47 @@ store_savepoint_rollback(struct store *st)
 const char *
 store_errmsg(const struct store *st)
 {
+	if (st->kind == STORE_PG)
+		return store_pg_errmsg(st);
 	return sqlite3_errmsg(st->db);
 }
 
-sqlite3_stmt *
-store_stmt(struct store *st, const char *sql)
+struct store_sql *
+store_slot(struct store *st, const char *sql)
 {
-	struct store_stmt_slot *slot;
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	size_t i;
 
 	/* A few dozen statements: a linear scan of pointers is cheaper than
 	 * anything clever. */
 	for (i = 0; i < st->n_slots; i++) {
-		if (st->slots[i].sql == sql) {
-			stmt = st->slots[i].stmt;
-			sqlite3_reset(stmt);
-			sqlite3_clear_bindings(stmt);
-			return stmt;
+		q = st->slots[i];
+		if (q->sql != sql)
+			continue;
+		if (q->pg != NULL) {
+			store_pg_stmt_reset(q->pg);
+		} else {
+			sqlite3_reset(q->stmt);
+			sqlite3_clear_bindings(q->stmt);
 		}
+		return q;
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &stmt, NULL) != SQLITE_OK) {
+	q = xcalloc(1, sizeof(*q));
+	q->st = st;
+	q->sql = sql;
+	if (st->kind == STORE_PG) {
+		/* Translated once; PostgreSQL then parses it per execution
+		 * (PQexecParams), typed by what is bound. */
+		q->pg = store_pg_stmt_new(sql);
+		if (q->pg == NULL) {
+			free(q);
+			return NULL;
+		}
+	} else if (sqlite3_prepare_v3(st->db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &q->stmt, NULL) != SQLITE_OK) {
 		log_warnx("store %s: prepare \"%.60s\": %s", st->path, sql,
 		    sqlite3_errmsg(st->db));
+		free(q);
 		return NULL;
 	}
 	if (st->n_slots == st->cap_slots) {
@@ -285,10 +345,22 @@ store_stmt(struct store *st, const char *sql)
 		st->slots = xrealloc(st->slots,
 		    st->cap_slots * sizeof(*st->slots));
 	}
-	slot = &st->slots[st->n_slots++];
-	slot->sql = sql;
-	slot->stmt = stmt;
-	return stmt;
+	st->slots[st->n_slots++] = q;
+	return q;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	struct store_sql *q;
+
+	if (st->kind != STORE_SQLITE) {
+		log_warnx("store %s: an SQLite-only statement on %s: "
+		    "\"%.60s\"", st->path, store_sql_backend(st), sql);
+		return NULL;
+	}
+	q = store_slot(st, sql);
+	return q != NULL ? q->stmt : NULL;
 }
 
 void
@@ -347,6 +419,9 @@ store_exec_stmt(struct store *st, sqlite3_stmt *stmt, const char *what)
 void
 store_log_error(const struct store *st, const char *what)
 {
+	/* store_pg.c logged it when it happened. */
+	if (st->kind == STORE_PG)
+		return;
 	/* A BUSY that never reached the handler (a WAL snapshot conflict,
 	 * recovery) counts too. */
 	if ((sqlite3_errcode(st->db) & 0xff) == SQLITE_BUSY)
@@ -378,10 +453,42 @@ store_walk(struct store *st, sqlite3_stmt *stmt,
 int
 store_exec_i64(struct store *st, const char *sql, int64_t v, const char *what)
 {
-	sqlite3_stmt *stmt = store_stmt(st, sql);
+	struct store_sql *q = store_sql_prepare(st, sql);
 
-	if (stmt == NULL)
+	if (q == NULL || store_sql_bind_int64(q, 1, v) != 0) {
+		store_sql_done(q);
 		return -1;
-	sqlite3_bind_int64(stmt, 1, v);
-	return store_exec_stmt(st, stmt, what);
+	}
+	return store_sql_exec(q, what);
+}
+
+int
+store_locator_is_pg(const char *locator)
+{
+	return strncmp(locator, "postgresql://", 13) == 0 ||
+	    strncmp(locator, "postgres://", 11) == 0;
+}
+
+const char *
+store_sql_backend(const struct store *st)
+{
+	return st->kind == STORE_PG ? "postgresql" : "sqlite";
+}
+
+int
+store_exec_script(struct store *st, const char *sql, char *err,
+    size_t errlen)
+{
+	char *msg = NULL;
+
+	if (st->kind == STORE_PG)
+		return store_pg_script(st, sql, err, errlen);
+	/* Fixed schema text with no values: exec is appropriate. */
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg != NULL ? msg :
+		    sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
 }

@@ -125,8 +125,8 @@ static const char cases_schema_0001[] =
 
 /* Append only; never edit a merged line. */
 const struct store_migration cases_migrations[] = {
-	{ "cases_0001_cases", cases_schema_0001 },
-	{ NULL, NULL },
+	{ "cases_0001_cases", cases_schema_0001, NULL },
+	{ NULL, NULL, NULL },
 };
 
 /* Keep in step with row_read(). */

@@ -63,8 +63,8 @@ static const char parents_schema[] =
     " at INTEGER NOT NULL, phone TEXT NOT NULL);";
 
 const struct store_migration parents_migrations[] = {
-	{ "parents_0001_tables", parents_schema },
-	{ NULL, NULL },
+	{ "parents_0001_tables", parents_schema, NULL },
+	{ NULL, NULL, NULL },
 };
 
 static const char load_sql[] =

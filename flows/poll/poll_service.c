@@ -120,8 +120,8 @@ static const char poll_schema[] =
     ") WITHOUT ROWID;";
 
 const struct store_migration poll_migrations[] = {
-	{ "poll_0001_polls", poll_schema },
-	{ NULL, NULL },
+	{ "poll_0001_polls", poll_schema, NULL },
+	{ NULL, NULL, NULL },
 };
 
 const struct service poll_service = {

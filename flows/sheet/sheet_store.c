@@ -132,17 +132,30 @@ static const char sheet_schema_numbers[] =
     "CREATE INDEX sheets_open ON sheets(state, visit_deadline)"
     "  WHERE superseded_by IS NULL;";
 
+/* PostgreSQL alters in place what SQLite must rebuild; the unique
+ * constraint has PostgreSQL's default name. */
+static const char sheet_schema_numbers_pg[] =
+    "ALTER TABLE sheets ADD COLUMN keeps_number INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sheets ADD COLUMN added INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sheets ADD COLUMN filled_at INTEGER;"
+    "ALTER TABLE sheets ADD COLUMN late INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sheets ADD COLUMN household_unknown INTEGER NOT NULL"
+    "  DEFAULT 0;"
+    "ALTER TABLE sheets DROP CONSTRAINT sheets_county_year_seq_key;"
+    "CREATE UNIQUE INDEX sheets_number ON sheets(county, year, seq)"
+    "  WHERE keeps_number = 0;";
+
 /*
  * The service's tables.  The names are those the two migrations had in
  * the core list before the service had its own, so existing databases
  * keep them as applied.  Append only; never edit a merged line.
  */
 const struct store_migration sheet_migrations[] = {
-	{ "0004_reporters", sheet_schema_reporters },
-	{ "0005_sheets", sheet_schema_sheets },
-	{ "sheet_0006_numbers", sheet_schema_numbers },
-	{ "sheet_0007_households", sheet_schema_households },
-	{ NULL, NULL },
+	{ "0004_reporters", sheet_schema_reporters, NULL },
+	{ "0005_sheets", sheet_schema_sheets, NULL },
+	{ "sheet_0006_numbers", sheet_schema_numbers, sheet_schema_numbers_pg },
+	{ "sheet_0007_households", sheet_schema_households, NULL },
+	{ NULL, NULL, NULL },
 };
 
 static const char *const sheet_state_names[SHEET_STATE_N] = {

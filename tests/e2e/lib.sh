@@ -34,6 +34,7 @@ e2e_cleanup() {
 		wait "$DPID" 2>/dev/null
 	fi
 	pkill -KILL -f "stafetad -f -c $T/" 2>/dev/null
+	e2e_store_cleanup
 	if [ "$FAILS" -gt 0 ]; then
 		echo "--- daemon log (last 40 lines) $T/daemon.log"
 		tail -n 40 "$T/daemon.log" 2>/dev/null
@@ -81,9 +82,20 @@ send_per_minute = 0
 CONF
 	done
 	printf '%s\n' "${EXTRA:-}" >> "$T/stafeta.conf"
+	e2e_store_conf >> "$T/stafeta.conf"
 }
 
 sql() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
+# db_dump: every row as SQL text; e2e_sqlite_only WHAT: 0 if a check on
+# the SQLite file itself applies (it does not on another store).
+db_dump() { sqlite3 "$DB" .dump; }
+e2e_sqlite_only() { return 0; }
+# Hooks of the other stores (pg_lib.sh): extra configuration, cleanup.
+e2e_store_conf() { :; }
+e2e_store_cleanup() { :; }
+if [ "${E2E_STORE:-sqlite}" = postgresql ]; then
+	. "$ROOT/tests/e2e/pg_lib.sh"
+fi
 
 # Every bound below is an upper limit, never a pause: a passing run waits
 # only as long as the daemon needs.  Sanitizer builds run several times
