@@ -271,7 +271,7 @@ cli_restore_main(struct cli_ctx *ctx, int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	stamp(when, sizeof(when), 1);
-	if (store_restore(ctx->conf->database, argv[1], when,
+	if (store_restore(ctx->conf->store_locator, argv[1], when,
 	    migration_known_cb, NULL, &kept, err, sizeof(err)) != 0) {
 		fprintf(stderr, "stafeta: restore: %s\n", err);
 		close(fd);

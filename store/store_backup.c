@@ -113,6 +113,12 @@ store_backup(struct store *st, const char *path, int force,
 	int fd, rc, busy = 0, reading = 0;
 
 	memset(info, 0, sizeof(*info));
+	if (st->kind != STORE_SQLITE) {
+		snprintf(err, errlen, "the store is PostgreSQL: back it up "
+		    "with PostgreSQL's tools (pg_dump, or the county's base "
+		    "backups and WAL archive; docs/scale-out.md)");
+		return -1;
+	}
 	if (!force && stat(path, &sb) == 0) {
 		snprintf(err, errlen, "%s: exists (--force replaces it)", path);
 		return -1;
@@ -352,12 +358,19 @@ store_restore(const char *db, const char *file, const char *stamp,
     store_migration_known_cb *known, void *arg, char **kept, char *err,
     size_t errlen)
 {
-	char *tmp = xasprintf("%s.restore-tmp", db);
-	char *keep = xasprintf("%s.before-restore-%s", db, stamp);
+	char *tmp, *keep;
 	char *side_from = NULL, *side_to = NULL;
 	struct stat sb;
 	int64_t n;
 	int have_db = 0;
+
+	if (store_locator_is_pg(db)) {
+		snprintf(err, errlen, "the store is PostgreSQL: restore it "
+		    "with PostgreSQL's tools (pg_restore; docs/scale-out.md)");
+		return -1;
+	}
+	tmp = xasprintf("%s.restore-tmp", db);
+	keep = xasprintf("%s.before-restore-%s", db, stamp);
 
 	*kept = NULL;
 	(void)unlink(tmp);

@@ -650,9 +650,12 @@ poll_tick(void *state, struct store *st, const struct gw_config *conf,
 	size_t n;
 	int64_t budget;
 
-	/* Blanked answers must not stay readable in free pages. */
-	if ((q = store_sql_prepare(st, secure_sql)) == NULL ||
-	    store_sql_exec(q, "poll secure_delete") != 0)
+	/* Blanked answers must not stay readable in free pages.  SQLite
+	 * only: on PostgreSQL what a deleted row leaves is the server's
+	 * (docs/scale-out.md, "What anonymity means on PostgreSQL"). */
+	if (strcmp(store_sql_backend(st), "sqlite") == 0 &&
+	    ((q = store_sql_prepare(st, secure_sql)) == NULL ||
+	    store_sql_exec(q, "poll secure_delete") != 0))
 		return -1;
 	/* STOP (the engine's global word) also ends the poll opt-in (R3). */
 	if ((q = store_sql_prepare(st, optout_count_sql)) == NULL ||
