@@ -174,3 +174,31 @@ store_sql_last_id(struct store *st)
 {
 	return sqlite3_last_insert_rowid(st->db);
 }
+
+/* added for st1 */
+int
+store_sql_bind_blob(struct store_sql *q, int idx, const void *p, size_t len)
+{
+	return sqlite3_bind_blob64(stmt_of(q), idx, len > 0 && p != NULL ?
+	    p : "", len > 0 && p != NULL ? (sqlite3_uint64)len : 0,
+	    SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+/* added for st1 */
+const void *
+store_sql_col_blob(struct store_sql *q, int col, size_t *len)
+{
+	sqlite3_stmt *stmt = stmt_of(q);
+	const void *p;
+	int n;
+
+	/* The pointer first: asking for the bytes may convert the value. */
+	p = sqlite3_column_blob(stmt, col);
+	n = sqlite3_column_bytes(stmt, col);
+	if (p == NULL || n <= 0) {
+		*len = 0;
+		return NULL;
+	}
+	*len = (size_t)n;
+	return p;
+}
