@@ -6,6 +6,7 @@
  * no SQLite type and the cache (store_sqlite.c) keeps one statement per
  * SQL text.  The connection, for messages, comes from the statement.
  */
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -173,4 +174,54 @@ int64_t
 store_sql_last_id(struct store *st)
 {
 	return sqlite3_last_insert_rowid(st->db);
+}
+
+/* added for st2 */
+int
+store_sql_bind_double(struct store_sql *q, int idx, double v)
+{
+	return sqlite3_bind_double(stmt_of(q), idx, v) == SQLITE_OK ? 0 : -1;
+}
+
+/* added for st2 */
+double
+store_sql_col_double(struct store_sql *q, int col)
+{
+	return sqlite3_column_double(stmt_of(q), col);
+}
+
+/* added for st2 */
+int
+store_sql_bind_blob(struct store_sql *q, int idx, const void *p, size_t len)
+{
+	/* A NULL pointer would bind SQL NULL: an empty blob is zeroblob. */
+	if (len == 0 || p == NULL)
+		return sqlite3_bind_zeroblob(stmt_of(q), idx, 0) == SQLITE_OK ?
+		    0 : -1;
+	if (len > INT_MAX)
+		return -1;
+	return sqlite3_bind_blob(stmt_of(q), idx, p, (int)len,
+	    SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+/* added for st2: sqlite_master is SQLite's; PostgreSQL asks its catalog
+ * (to_regclass) instead. */
+static const char has_table_sql[] =
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
+
+int
+store_sql_has_table(struct store *st, const char *table)
+{
+	struct store_sql *q = store_sql_prepare(st, has_table_sql);
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	if (store_sql_bind_text(q, 1, table) != 0) {
+		store_sql_done(q);
+		return -1;
+	}
+	rc = store_sql_step(q, "schema: has table");
+	store_sql_done(q);
+	return rc;
 }

@@ -83,4 +83,17 @@ int store_sql_changes(struct store *);
 /* Row id of the last INSERT on this connection. */
 int64_t store_sql_last_id(struct store *);
 
+/* added for st2 */
+/* A REAL column: bind v / read it (NULL reads as 0.0). */
+int store_sql_bind_double(struct store_sql *, int idx, double v);
+double store_sql_col_double(struct store_sql *, int col);
+/* A BLOB (BYTEA on PostgreSQL), copied; len 0 binds an empty blob, not
+ * SQL NULL (bind NULL with store_sql_bind_null). */
+int store_sql_bind_blob(struct store_sql *, int idx, const void *p,
+    size_t len);
+/* 1 if the database has a table of that name, 0 if not, -1 (logged):
+ * for code that runs on databases older than a migration. */
+int store_sql_has_table(struct store *, const char *table)
+    __attribute__((warn_unused_result));
+
 #endif /* STAFETA_STORE_SQL_H */
