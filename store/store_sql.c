@@ -259,3 +259,26 @@ store_sql_col_blob(struct store_sql *q, int col, size_t *len)
 	*len = (size_t)n;
 	return p;
 }
+
+int
+store_sql_bind_double(struct store_sql *q, int idx, double v)
+{
+	char buf[40];
+
+	if (q->pg != NULL) {
+		snprintf(buf, sizeof(buf), "%.17g", v);
+		return store_pg_bind(q->pg, idx, buf, 0);
+	}
+	return sqlite3_bind_double(q->stmt, idx, v) == SQLITE_OK ? 0 : -1;
+}
+
+double
+store_sql_col_double(struct store_sql *q, int col)
+{
+	const char *s;
+
+	if (q->pg == NULL)
+		return sqlite3_column_double(q->stmt, col);
+	s = store_pg_col(q->pg, col);
+	return s != NULL ? strtod(s, NULL) : 0.0;
+}
