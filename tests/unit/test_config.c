@@ -501,7 +501,7 @@ test_unknown(void **state)
 {
 	(void)state;
 	expect_error("[gateway]\n[foo]\n",
-	    "t.conf:2: unknown section [foo] (known: gateway, limits, queue, "
+	    "t.conf:2: unknown section [foo] (known: gateway, store, limits, queue, "
 	    "http, metrics, web, flows, retention, sheets, modem NAME)");
 	expect_error("[gateway]\nloglevel = info\n",
 	    "t.conf:2: unknown key \"loglevel\" in [gateway] (did you mean "
