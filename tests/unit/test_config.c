@@ -479,7 +479,7 @@ test_service_sections(void **state)
 	    0, err, sizeof(err));
 	assert_null(c);
 	assert_string_equal(err, "t.conf:1: unknown section [sheets] (known: "
-	    "gateway, limits, queue, http, metrics, web, flows, retention, modem "
+	    "gateway, store, limits, queue, http, metrics, web, flows, retention, modem "
 	    "NAME)");
 	c = parse(text);
 	assert_non_null(c);
