@@ -26,6 +26,9 @@ struct purge_class {
 	const char *delete_sql; /* ?1 = before, ?2 = batch */
 };
 
+/* Batches delete "WHERE key IN (SELECT key ... LIMIT ?2)": DELETE ...
+ * LIMIT is SQLite-only, rowid too (the declared keys are used). */
+
 /* Terminal outbox states: sent, delivered, failed, expired, undelivered.
  * Queued and sending rows are never purged. */
 #define OUT_DONE "state IN (2, 3, 4, 5, 6)"
