@@ -65,6 +65,7 @@ static int pg_ensure(struct store *);
 static PGresult *pg_exec(struct store *, const char *, const char *);
 static int pg_ok(const PGresult *);
 static int pg_max_param(const char *);
+static int pg_collation_check(PGconn *, char *, size_t);
 
 /* Notices (CREATE ... IF NOT EXISTS that existed) are not our business. */
 static void
@@ -151,6 +152,37 @@ pg_exec(struct store *st, const char *sql, const char *what)
 	return res;
 }
 
+/*
+ * Text compares byte by byte, as in SQLite: a range of keys by prefix
+ * (store_dedup.c) and every ORDER BY depend on it, and a language
+ * collation would silently break the first.  Refused, with the fix.
+ */
+static int
+pg_collation_check(PGconn *conn, char *err, size_t errlen)
+{
+	PGresult *res;
+	int ok;
+
+	res = PQexec(conn, "SELECT datcollate FROM pg_database"
+	    " WHERE datname = current_database()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		snprintf(err, errlen, "PostgreSQL: cannot read the database's "
+		    "collation: %s", PQerrorMessage(conn));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(res);
+		return -1;
+	}
+	ok = strcmp(PQgetvalue(res, 0, 0), "C") == 0 ||
+	    strcmp(PQgetvalue(res, 0, 0), "POSIX") == 0;
+	if (!ok)
+		snprintf(err, errlen, "PostgreSQL: database %s has collation "
+		    "%s; Stafeta compares text byte by byte: create it with "
+		    "LC_COLLATE 'C' (docs/scale-out.md)", PQdb(conn),
+		    PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 int
 store_pg_open(struct store *st, const char *url, char *err, size_t errlen)
 {
@@ -180,6 +212,10 @@ store_pg_open(struct store *st, const char *url, char *err, size_t errlen)
 		return -1;
 	}
 	path = PQgetvalue(res, 0, 0);
+	if (pg_collation_check(pg->conn, err, errlen) == -1) {
+		PQclear(res);
+		return -1;
+	}
 	/* For messages: database and schema, never the URL (password). */
 	len = strlen(PQdb(pg->conn)) + strlen(path) + 16;
 	st->path = xmalloc(len);
