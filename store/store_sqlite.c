@@ -385,3 +385,9 @@ store_exec_i64(struct store *st, const char *sql, int64_t v, const char *what)
 	sqlite3_bind_int64(stmt, 1, v);
 	return store_exec_stmt(st, stmt, what);
 }
+
+int
+store_in_transaction(const struct store *st)
+{
+	return !sqlite3_get_autocommit(st->db);
+}
