@@ -77,8 +77,16 @@ echo "  probe: HTTP $code, reply (${#body} chars): $(printf '%s' "$body" | head 
 case "$body" in CON\ *|END\ *) ;; *) echo "  WARNING: the first request did not get a CON/END reply" >&2 ;; esac
 echo "-- stafetad POST /ussd (fresh session per request)"
 metric() { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SPID/stat"; }
 c0=$(metric stafeta_batch_commits_total) u0=$(metric stafeta_batch_units_total)
+k0=$(cpu_ticks) w0=$(now_ms)
 wrk_run ussd "http://127.0.0.1:$USSD_PORT/ussd" "$BENCH/ussd.lua"
+k1=$(cpu_ticks) w1=$(now_ms)
+# The daemon's one thread: near 100 % means the CPU, not the disk, is
+# what bounds it.
+S_CPU=$(awk -v k=$((k1 - k0)) -v t="$(getconf CLK_TCK)" -v w=$((w1 - w0)) \
+    'BEGIN { printf "%.0f", 100 * k / t / (w / 1000) }')
+echo "  stafetad used ${S_CPU}% of one core over the warm-up and the run"
 S_RPS=$RPS S_P50=$P50 S_P99=$P99
 S_BAD=$(awk '/USSD-REPLIES/ { sub(/.*non-200=/, ""); print }' "$W/wrk-ussd.txt")
 c1=$(metric stafeta_batch_commits_total) u1=$(metric stafeta_batch_units_total)
@@ -130,4 +138,4 @@ printf '%-36s %10s %9s %9s\n' server req/s p50_ms p99_ms
 printf '%-36s %10s %9s %9s\n' "stafetad POST /ussd (new session)" "$S_RPS" "$S_P50" "$S_P99"
 printf '%-36s %10s %9s %9s\n' "nginx static file" "$N_RPS" "$N_P50" "$N_P99"
 echo "RATIO stafetad/nginx requests/s = $(fdiv "${S_RPS:-0}" "${N_RPS:-0}" 3)"
-echo "stafetad: ${S_BAD:-?} replies not 200 CON/END; $(fdiv "$S_UNITS" "$S_COMMITS" 1) requests per commit ($S_COMMITS commits)"
+echo "stafetad: ${S_BAD:-?} replies not 200 CON/END; $(fdiv "$S_UNITS" "$S_COMMITS" 1) requests per commit ($S_COMMITS commits); ${S_CPU}% of one core"
