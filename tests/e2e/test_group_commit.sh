@@ -10,7 +10,7 @@
 # trigger refuses its row) gets 500 alone while the others of its batch
 # keep their rows; kill -9 right after the replies loses no acknowledged
 # session; two copies of one Kannel MO in one batch are stored and
-# answered once.
+# answered once; a client that gave up before its batch ran harms no one.
 . "$(dirname "$0")/lib.sh"
 
 PORT=$((22000 + ($$ + 7) % 20000))
@@ -210,6 +210,25 @@ ussd "d1" "gc-c-7" "+40722300217" "1"
 wait $PIDS
 PIDS=""
 assert_match "$(cat "$T/d1.body")" '^CON Sondaj de proba' "kill -9: a session goes on after the restart"
+
+# ---- 5. An aggregator that gave up (closed its connection) before the
+#         batch ran: its reply has nowhere to go, the others of the batch
+#         are answered, the daemon goes on.
+kill -STOP "$DPID"
+curl -s --max-time 1 -H "X-Stafeta-Secret: $SECRET" \
+    --data-urlencode "sessionId=gc-g-1" --data-urlencode "serviceCode=*123#" \
+    --data-urlencode "phoneNumber=+40722300301" --data-urlencode "text=" \
+    -o /dev/null "$BASE/ussd" &
+GAVE_UP=$!
+ussd g2 "gc-g-2" "+40722300302" ""
+queued 2 || fail "gave up: the two requests did not reach the daemon's sockets"
+wait "$GAVE_UP"	# its own 1 s timeout, the daemon being stopped
+burst_go 0
+assert_eq "$(cat "$T/g2.code")" 200 "gave up: the other request of the batch is answered"
+ussd g3 "gc-g-3" "+40722300303" ""
+wait $PIDS
+PIDS=""
+assert_match "$(cat "$T/g3.body")" '^CON Stafeta SPAS' "gave up: the daemon goes on answering"
 
 stop_daemon
 assert_eq "$RC" 0 "clean stop"
