@@ -31,11 +31,11 @@ need_bin "$B/stafetad" daemon
 need_bin "$BB" "apt-get install kannel"
 need_bin "$SB" "apt-get install kannel"
 need_bin "$FAKE" "apt-get install kannel-extras"
-need_cmd sqlite3 python3 awk
+need_cmd sqlite3 python3 awk curl
 
 BASEPORT=$((40000 + ($$ % 2000) * 10))
 HP=$BASEPORT ADMIN=$((BASEPORT + 1)) SBOX=$((BASEPORT + 2))
-FPORT=$((BASEPORT + 3)) SEND=$((BASEPORT + 4))
+FPORT=$((BASEPORT + 3)) SEND=$((BASEPORT + 4)) MPORT=$((BASEPORT + 5))
 SECRET=bench-kannel
 mkdir -p "$W/spool" "$W/st"
 cat > "$W/kannel.conf" <<CONF
@@ -169,6 +169,7 @@ kill "$FAKEPID" 2>/dev/null; wait "$FAKEPID" 2>/dev/null; nap 0.5
 	printf '[http]\nlisten = 127.0.0.1:%s\nsecret = %s\n\n' "$HP" "$SECRET"
 	printf '[channel op1]\ntype = kannel\nsendsms_url = http://127.0.0.1:%s/cgi-bin/sendsms\n' "$SEND"
 	printf 'username = stafeta\npassword = pw\nsend_per_minute = 0\ndlr_mask = 0\n'
+	printf '\n[metrics]\nlisten = 127.0.0.1:%s\n' "$MPORT"
 } > "$W/st/stafeta.conf"
 "$B/stafetad" -f -c "$W/st/stafeta.conf" -S "$W/st/state" >> "$W/st/daemon.log" 2>&1 &
 SPID=$!
@@ -193,6 +194,8 @@ ST_OUT=$(rate "$N" $((t2 - t0)))
 echo "STAFETA out through Kannel: $N committed -> all at the SMSC: $ST_OUT msg/s"
 
 fake_stop
+metric() { curl -s "http://127.0.0.1:$MPORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+c0=$(metric stafeta_batch_commits_total) u0=$(metric stafeta_batch_units_total)
 t0=$(now_us)
 "$FAKE" -H 127.0.0.1 -r "$FPORT" -i 0 -m "$N" "0723000001 1234 text AJUTOR" >> "$W/fake.log" 2>&1 &
 FAKEPID=$!
@@ -205,6 +208,8 @@ for i in $(seq 1 $((TIMEOUT * 50))); do
 done
 ST_IN=$(rate "$N" $((t1 - t0)))
 echo "STAFETA in through Kannel: $N MOs stored (and answered): $ST_IN msg/s"
+c1=$(metric stafeta_batch_commits_total) u1=$(metric stafeta_batch_units_total)
+echo "STAFETA in: group commit: $(( ${u1:-0} - ${u0:-0} )) MOs in $(( ${c1:-0} - ${c0:-0} )) commits"
 stafeta_stop
 
 echo

@@ -14,10 +14,14 @@
 # session: the heaviest kind of USSD request.  The nginx file holds the
 # exact reply body stafetad gave, so both send the same bytes.
 # A 2 s warm-up run precedes each measured run (WARMUP=0 to skip).
+# The daemon admits all CONNECTIONS from the one loopback address ([http]
+# max_per_address; its default, 16, would answer the others 503 at once)
+# and its /metrics gives how many requests shared each commit (group
+# commit, gateway/gw_batch.c).
 #
 # Usage: bench/ussd.sh
 # Env:   DURATION=10s CONNECTIONS=100 THREADS=2 WARMUP=2 USSD_CODE='*123#'
-#        USSD_PORT=18081 NGINX_PORT=18080 BUILD=build KEEP=1
+#        USSD_PORT=18081 NGINX_PORT=18080 METRICS_PORT=18082 BUILD=build KEEP=1
 source "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-10s}
@@ -26,6 +30,7 @@ THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2}
 USSD_PORT=${USSD_PORT:-18081}
 NGINX_PORT=${NGINX_PORT:-18080}
+METRICS_PORT=${METRICS_PORT:-18082}
 export USSD_CODE=${USSD_CODE:-*123#}
 export USSD_SECRET="bench-$RANDOM$RANDOM"
 need_bin "$B/stafetad" daemon
@@ -55,7 +60,9 @@ cpu_busy
 
 # ---- stafetad ---------------------------------------------------------------
 d="$W/stafeta"
-stafeta_conf "$d" 250 "$USSD_PORT" "$USSD_SECRET"
+STAFETA_EXTRA_CONF="$(printf '[metrics]\nlisten = 127.0.0.1:%s\n' "$METRICS_PORT")" \
+    stafeta_conf "$d" 250 "$USSD_PORT" "$USSD_SECRET"
+sed -i "/^\[http\]/a max_connections = $((CONNECTIONS * 2 + 16))\nmax_per_address = $((CONNECTIONS + 8))" "$d/stafeta.conf"
 stafeta_start "$d"
 for _ in $(seq 1 50); do
 	curl -s -o /dev/null "http://127.0.0.1:$USSD_PORT/" && break
@@ -69,8 +76,23 @@ code=${body##*$'\n'}; body=${body%$'\n'*}
 echo "  probe: HTTP $code, reply (${#body} chars): $(printf '%s' "$body" | head -c 200 | tr '\n' '|')"
 case "$body" in CON\ *|END\ *) ;; *) echo "  WARNING: the first request did not get a CON/END reply" >&2 ;; esac
 echo "-- stafetad POST /ussd (fresh session per request)"
+metric() { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SPID/stat"; }
+c0=$(metric stafeta_batch_commits_total) u0=$(metric stafeta_batch_units_total)
+k0=$(cpu_ticks) w0=$(now_ms)
 wrk_run ussd "http://127.0.0.1:$USSD_PORT/ussd" "$BENCH/ussd.lua"
+k1=$(cpu_ticks) w1=$(now_ms)
+# The daemon's one thread: near 100 % means the CPU, not the disk, is
+# what bounds it.
+S_CPU=$(awk -v k=$((k1 - k0)) -v t="$(getconf CLK_TCK)" -v w=$((w1 - w0)) \
+    'BEGIN { printf "%.0f", 100 * k / t / (w / 1000) }')
+echo "  stafetad used ${S_CPU}% of one core over the warm-up and the run"
 S_RPS=$RPS S_P50=$P50 S_P99=$P99
+S_BAD=$(awk '/USSD-REPLIES/ { sub(/.*non-200=/, ""); print }' "$W/wrk-ussd.txt")
+c1=$(metric stafeta_batch_commits_total) u1=$(metric stafeta_batch_units_total)
+# The measured run only (the warm-up and the probe came before c0/u0).
+S_COMMITS=$(( ${c1:-0} - ${c0:-0} )) S_UNITS=$(( ${u1:-0} - ${u0:-0} ))
+echo "  group commit (warm-up included): $S_UNITS requests in $S_COMMITS commits, $(fdiv "$S_UNITS" "$S_COMMITS" 1) per commit"
 echo "  stored: $(sdb "$d" "SELECT count(*) FROM ussd_sessions" 2>/dev/null) USSD sessions, $(sdb "$d" "SELECT count(*) FROM flow_sessions" 2>/dev/null) flow sessions"
 stafeta_stop
 
@@ -116,3 +138,4 @@ printf '%-36s %10s %9s %9s\n' server req/s p50_ms p99_ms
 printf '%-36s %10s %9s %9s\n' "stafetad POST /ussd (new session)" "$S_RPS" "$S_P50" "$S_P99"
 printf '%-36s %10s %9s %9s\n' "nginx static file" "$N_RPS" "$N_P50" "$N_P99"
 echo "RATIO stafetad/nginx requests/s = $(fdiv "${S_RPS:-0}" "${N_RPS:-0}" 3)"
+echo "stafetad: ${S_BAD:-?} replies not 200 CON/END; $(fdiv "$S_UNITS" "$S_COMMITS" 1) requests per commit ($S_COMMITS commits); ${S_CPU}% of one core"

@@ -4,9 +4,10 @@
  *
  * Requests are served on the daemon's one event loop by the protected
  * server of gw_httpd.c (deadline, connection limits, checks on the
- * headers before the body); each USSD request runs in one store
- * transaction (session advance, retry record and any queued SMS commit
- * together).  Protection, checked on the headers in this order: the
+ * headers before the body).  Each USSD request is a unit of the group
+ * commit (gw_batch.h): its session advance, retry record and any queued
+ * SMS are one savepoint of the transaction shared by the requests of one
+ * loop pass, and its reply is sent only once that is committed.  Protection, checked on the headers in this order: the
  * client address must be in [http] allow (403) when the list is not
  * empty, then the shared [http] secret must be given (401) when one is
  * set, as the HTTP Basic password, an X-Stafeta-Secret header, or a
@@ -28,6 +29,7 @@
 #include "config.h"
 #include "flow.h"
 #include "gateway.h"
+#include "gw_batch.h"
 #include "gw_httpd.h"
 #include "gw_kannel.h"
 #include "gw_metrics.h"
@@ -50,6 +52,7 @@ struct gw_http {
 	size_t n_ussd;
 	struct gw_httpd_route *routes; /* owned */
 	size_t n_routes;
+	struct gw_batch *batch;	/* group commit of USSD and Kannel MO */
 };
 
 static void http_ussd(void *, struct gw_httpd_req *);
@@ -171,7 +174,7 @@ http_kannel_mo(void *arg, struct gw_httpd_req *req)
 {
 	struct gw_http *h = arg;
 
-	gw_kannel_mo(h->gw, req);
+	gw_kannel_mo(h->gw, h->batch, req);
 }
 
 static void
@@ -219,127 +222,160 @@ http_answer(struct gw_httpd_req *req, const struct gw_ussd_adapter *ad,
 	gw_ussd_answer_clear(&a);
 }
 
+/* One USSD request waiting for its batch (gw_batch.h). */
+struct ussd_unit {
+	struct gw_http *h;
+	struct gw_httpd_req *req;	/* NULL once its connection is gone */
+	const struct gw_ussd_adapter *ad;
+	struct gw_ussd_call c;
+	struct flow_reply out;
+	int64_t t0;
+	int abandoned;			/* end notice: a dialogue was left */
+};
+
+static void
+ussd_gone(void *arg)
+{
+	struct ussd_unit *u = arg;
+
+	u->req = NULL;
+}
+
 /*
- * The end-of-session notification: the aggregator says the person left.
- * A dialogue still waiting for an answer was abandoned: it goes on by
- * SMS at once if its flow says so (the same path as a break-off seen
- * after ussd_timeout_s), and the abandonment is logged and counted.
+ * In the batch's transaction.  A request advances its session; the
+ * end-of-session notification (the aggregator says the person left)
+ * hands a dialogue still waiting for an answer over to SMS at once if its
+ * flow says so (the same path as a break-off seen after ussd_timeout_s).
  */
 static int
-http_ussd_end(struct gateway *gw, const struct gw_ussd_call *c)
+ussd_run(struct store *st, void *arg)
 {
+	struct ussd_unit *u = arg;
+	struct gateway *gw = u->h->gw;
+	struct flow_ussd_request *r = &u->c.req;
+	int64_t now = clock_now_ms();
 	int rc;
 
-	if (store_begin(gw->store) != 0)
-		return -1;
-	rc = flow_engine_ussd_end(gw->flows, gw->store, c->req.session_id,
-	    clock_now_ms());
-	if (rc < 0 || store_commit(gw->store) != 0) {
-		store_rollback(gw->store);
-		return -1;
+	if (u->c.is_end) {
+		rc = flow_engine_ussd_end(gw->flows, st, r->session_id, now);
+		if (rc < 0)
+			return -1;
+		u->abandoned = rc == 1;
+		return 0;
 	}
-	if (rc == 1) {
-		log_info("ussd %s: abandoned by the subscriber; the dialogue "
-		    "is handed over to SMS or closed", c->req.session_id);
-		gw_metrics_count("stafeta_ussd_abandoned_total", NULL);
-	} else
-		log_debug("ussd %s: end-of-session notice, nothing open",
-		    c->req.session_id);
+	if (flow_engine_ussd(gw->flows, st, r, now, &u->out) != 0)
+		return -1;
+	/* A refused stranger (README, Privacy): neither the session nor a
+	 * contact made for this request keeps the number. */
+	if (u->out.forget_sender && (store_ussd_delete(st,
+	    r->session_id) != 0 || store_contact_forget_new(st, r->phone,
+	    now) != 0))
+		return -1;
 	return 0;
 }
 
+/* After the commit: the reply, exactly as the request alone had it. */
+static void
+ussd_reply(void *arg, enum gw_batch_result res, const char *why)
+{
+	struct ussd_unit *u = arg;
+	struct gw_httpd_req *req = u->req;
+	const char *sid = u->c.req.session_id;
+
+	switch (res) {
+	case GW_BATCH_OK:
+		if (u->c.is_end) {
+			if (u->abandoned) {
+				log_info("ussd %s: abandoned by the "
+				    "subscriber; the dialogue is handed over "
+				    "to SMS or closed", sid);
+				gw_metrics_count("stafeta_ussd_abandoned_total",
+				    NULL);
+			} else
+				log_debug("ussd %s: end-of-session notice, "
+				    "nothing open", sid);
+			if (req != NULL)
+				http_answer(req, u->ad, &u->c, NULL, 1);
+			ussd_done(u->t0, "end_notice");
+			break;
+		}
+		log_debug("ussd %s: answered %s", sid, u->out.end ? "END" :
+		    "CON");
+		if (req != NULL)
+			http_answer(req, u->ad, &u->c, u->out.text != NULL ?
+			    u->out.text : "END", u->out.end);
+		ussd_done(u->t0, u->out.end ? "end" : "continue");
+		break;
+	case GW_BATCH_BUSY:
+	case GW_BATCH_DROPPED:
+		/* Nothing was done: the aggregator asks again (the loop
+		 * does not wait for another process's lock). */
+		log_warnx("ussd %s: %s, answered 503", sid,
+		    res == GW_BATCH_BUSY ? "database locked" : why);
+		if (req != NULL) {
+			gw_httpd_add_header(req, "Retry-After", "1");
+			http_reply(req, 503, "Service Unavailable", "END\n");
+		}
+		ussd_done(u->t0, "busy");
+		break;
+	default:
+		log_warnx("ussd %s: request failed: %s", sid,
+		    why != NULL ? why : "?");
+		/* 500: the aggregator may retry; nothing of it was
+		 * committed. */
+		if (req != NULL)
+			http_reply(req, 500, "Internal Server Error", "END\n");
+		ussd_done(u->t0, "error");
+		break;
+	}
+	flow_reply_clear(&u->out);
+	free(u);
+}
+
+/* Parses the request, then leaves it to the batch: its reply is sent
+ * once the transaction it shares with the other requests of this loop
+ * pass is committed (gw_batch.h). */
 static void
 http_ussd(void *arg, struct gw_httpd_req *req)
 {
 	struct gw_http *h = arg;
-	struct gateway *gw = h->gw;
-	const struct gw_ussd_adapter *ad = http_adapter(h, req);
-	struct gw_ussd_call *c;
-	struct flow_ussd_request *u;
+	struct ussd_unit *u;
 	struct gw_ussd_http in;
-	struct flow_reply out;
 	char err[128], *msg;
-	int64_t t0 = clock_mono_ms();
-	int64_t busy0, now;
 	int code;
 
+	u = xcalloc(1, sizeof(*u));
+	u->t0 = clock_mono_ms();
+	u->h = h;
+	u->ad = http_adapter(h, req);
 	in.method = gw_httpd_req_method(req);
 	in.query = gw_httpd_req_query(req);
 	in.content_type = gw_httpd_req_header(req, "Content-Type");
 	in.body = gw_httpd_req_body(req, &in.len);
-	c = xmalloc(sizeof(*c));
-	u = &c->req;
-	if ((code = ad->parse(&in, c, err, sizeof(err))) != 0) {
-		free(c);
+	if ((code = u->ad->parse(&in, &u->c, err, sizeof(err))) != 0) {
 		msg = xasprintf("%s\n", err);
 		log_debug("http: %s refused: %s", gw_httpd_req_path(req), err);
 		http_reply(req, code, code == 415 ? "Unsupported Media Type" :
 		    "Bad Request", msg);
 		free(msg);
-		ussd_done(t0, "bad_request");
+		ussd_done(u->t0, "bad_request");
+		free(u);
 		return;
 	}
-	memset(&out, 0, sizeof(out));
-	busy0 = store_busy_count(gw->store);
-	if (c->is_end) {
-		if (http_ussd_end(gw, c) != 0)
-			goto fail;
-		http_answer(req, ad, c, NULL, 1);
-		ussd_done(t0, "end_notice");
-		free(c);
-		if (gw->modems != NULL)
-			gw_modems_kick(gw->modems);
-		gw_kannel_kick(gw->kannel);
-		return;
-	}
-	if (store_begin(gw->store) != 0)
-		goto fail;
-	now = clock_now_ms();
-	if (flow_engine_ussd(gw->flows, gw->store, u, now, &out) != 0) {
-		store_rollback(gw->store);
-		goto fail;
-	}
-	/* A refused stranger (README, Privacy): neither the session nor a
-	 * contact made for this request keeps the number. */
-	if (out.forget_sender && (store_ussd_delete(gw->store,
-	    u->session_id) != 0 || store_contact_forget_new(gw->store,
-	    u->phone, now) != 0)) {
-		store_rollback(gw->store);
-		goto fail;
-	}
-	if (store_commit(gw->store) != 0) {
-		store_rollback(gw->store);
-		goto fail;
-	}
-	log_debug("ussd %s: answered %s", u->session_id,
-	    out.end ? "END" : "CON");
-	http_answer(req, ad, c, out.text != NULL ? out.text : "END", out.end);
-	ussd_done(t0, out.end ? "end" : "continue");
-	flow_reply_clear(&out);
-	free(c);
+	u->req = req;
+	gw_httpd_req_hold(req, ussd_gone, u);
+	gw_batch_add(h->batch, ussd_run, ussd_reply, u);
+}
+
+/* After a batch that kept work: SMS a flow may have queued. */
+static void
+http_batch_after(void *arg)
+{
+	struct gateway *gw = arg;
+
 	if (gw->modems != NULL)
-		gw_modems_kick(gw->modems); /* SMS a flow may have queued */
+		gw_modems_kick(gw->modems);
 	gw_kannel_kick(gw->kannel);
-	return;
-fail:
-	flow_reply_clear(&out);
-	if (store_busy_count(gw->store) != busy0) {
-		/* Another process holds the database's lock: nothing was
-		 * done; the aggregator asks again (the loop does not wait). */
-		log_warnx("ussd %s: database locked, answered 503",
-		    u->session_id);
-		free(c);
-		gw_httpd_add_header(req, "Retry-After", "1");
-		http_reply(req, 503, "Service Unavailable", "END\n");
-		ussd_done(t0, "busy");
-		return;
-	}
-	log_warnx("ussd %s: request failed: %s", u->session_id,
-	    store_errmsg(gw->store));
-	free(c);
-	/* 500: the aggregator may retry; nothing was committed. */
-	http_reply(req, 500, "Internal Server Error", "END\n");
-	ussd_done(t0, "error");
 }
 
 /* On the headers, before any body is read: 0, 403 or 401. */
@@ -432,6 +468,10 @@ http_build_routes(struct gw_http *h, const struct gw_httpd_route *extra,
 static void
 http_free_paths(struct gw_http *h)
 {
+	/* Units not run yet get 503 (nothing of them was kept) before
+	 * their connections close. */
+	gw_batch_free(h->batch);
+	h->batch = NULL;
 	for (size_t i = 0; i < h->n_ussd; i++)
 		free((char *)(uintptr_t)h->ussd_paths[i]);
 	free(h->routes);
@@ -449,6 +489,8 @@ gw_http_new(struct gateway *gw, char *err, size_t errlen)
 	}
 	h = xcalloc(1, sizeof(*h));
 	h->gw = gw;
+	h->batch = gw_batch_new(gw->base, gw->store, GW_BATCH_MAX_UNITS,
+	    http_batch_after, gw);
 	gw_httpd_conf_init(&hc, gw->conf, "http", gw->conf->http_listen);
 	hc.max_body = FLOW_USSD_BODY_MAX;
 	if (http_ussd_paths(h, gw->conf, err, errlen) != 0) {

@@ -68,6 +68,9 @@ struct gw_httpd_req {
 	char *body;		/* NUL-terminated copy, or NULL */
 	size_t body_len;
 	int replied;
+	int held;		/* the reply comes later (gw_httpd_req_hold) */
+	void (*gone)(void *);	/* called if closed before a held reply */
+	void *gone_arg;
 };
 
 struct httpd_conn {
@@ -207,6 +210,7 @@ gw_httpd_reply(struct gw_httpd_req *r, int code, const char *reason,
 	if (r->replied)
 		return;
 	r->replied = 1;
+	r->gone = NULL;
 	c->state = CONN_WRITING;
 	if (body == NULL)
 		len = 0;
@@ -245,11 +249,24 @@ conn_refuse(struct httpd_conn *c, int code, const char *reason,
 	reply_text(&c->req, code, reason, text);
 }
 
+void
+gw_httpd_req_hold(struct gw_httpd_req *r, void (*gone)(void *), void *arg)
+{
+	r->held = 1;
+	r->gone = gone;
+	r->gone_arg = arg;
+	/* Nothing more is read: an end of file from a client that shut its
+	 * side down must not close the connection before the reply. */
+	bufferevent_disable(r->conn->bev, EV_READ);
+}
+
 static void
 conn_close(struct httpd_conn *c)
 {
 	struct gw_httpd *srv = c->srv;
 
+	if (c->req.gone != NULL && !c->req.replied)
+		c->req.gone(c->req.gone_arg);
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	srv->open--;
 	gw_httpguard_release(srv->guard, c->addr);
@@ -383,7 +400,7 @@ conn_dispatch(struct httpd_conn *c)
 
 	c->state = CONN_WRITING;
 	c->route->handler(srv->conf.arg, &c->req);
-	if (!c->req.replied)
+	if (!c->req.replied && !c->req.held)
 		reply_text(&c->req, 500, "Internal Server Error",
 		    "no reply\n");
 }

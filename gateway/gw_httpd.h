@@ -142,6 +142,14 @@ void gw_httpd_add_header(struct gw_httpd_req *, const char *name,
 void gw_httpd_reply(struct gw_httpd_req *, int code, const char *reason,
     const char *content_type, const char *body, size_t len);
 
+/* Keeps the request after its handler returns, for a reply sent later
+ * on the loop (gw_batch.h: after the commit); the request stays valid
+ * until gw_httpd_reply.  If the connection closes first (deadline,
+ * eviction, shutdown), gone(arg) is called once and the request must not
+ * be used again; after the reply it is never called. */
+void gw_httpd_req_hold(struct gw_httpd_req *, void (*gone)(void *),
+    void *arg);
+
 /* "HOST:PORT" or "[V6]:PORT" into host and port; 0 or -1. */
 int gw_httpd_split_listen(const char *, char *host, size_t hostlen,
     uint16_t *port);

@@ -9,7 +9,8 @@
  * not GSM-7), with a dlr-url back at Stafeta's /kannel/dlr.  202 (or 200)
  * is sent; 503, other 5xx and connection errors are retried with backoff
  * (the queue's send_retry_base_s); 4xx is permanent.  Inbound: an
- * sms-service get-url/post-url calls /kannel/mo; delivery reports call
+ * sms-service get-url/post-url calls /kannel/mo (stored in the group
+ * commit of gw_batch.h, answered once committed); delivery reports call
  * /kannel/dlr.  Both routes are protected like /ussd ([http] allow and
  * secret) and are idempotent: a message is deduplicated on Kannel's id
  * (store dedup), so a retried delivery is stored and answered once.
@@ -24,11 +25,13 @@ struct gateway;
 struct gw_kannel;
 
 struct gw_httpd_req;
+struct gw_batch;
 
 /* gw_kannel_in.c: what Kannel calls on gw_http.c's listener (protected
  * like /ussd).  /kannel/mo: an sms-service get-url or post-url;
  * /kannel/dlr: a delivery report. */
-void gw_kannel_mo(struct gateway *, struct gw_httpd_req *);
+void gw_kannel_mo(struct gateway *, struct gw_batch *,
+    struct gw_httpd_req *);
 void gw_kannel_dlr(struct gateway *, struct gw_httpd_req *);
 /* Records final delivery report type for out_id (deduplicated on it);
  * 1 matched, 0 unmatched or repeated, -1 store error. */

@@ -6,7 +6,9 @@
  * query: channel, id = %I, from = %p, to = %P, text = %a, coding = %c,
  * charset = %C) or post-url (the text as the body, the fields in the
  * query or Kannel's X-Kannel-* headers).  The message is stored, routed
- * and its reply queued in one transaction that also claims the dedup key
+ * and its reply queued in one savepoint of the group commit (gw_batch.h:
+ * the MOs of one loop pass share a transaction, each answered 200 only
+ * once it is committed), which also claims the dedup key
  * "kannel:CHANNEL:mo:ID": when Kannel delivers the same message again
  * (its answer was lost, smsbox restarted), the claim fails and the
  * request is only acknowledged - nothing stored or answered twice.
@@ -22,6 +24,7 @@
 #include "config.h"
 #include "gateway.h"
 #include "gsm_text.h"
+#include "gw_batch.h"
 #include "gw_httpd.h"
 #include "gw_kannel.h"
 #include "gw_metrics.h"
@@ -203,16 +206,100 @@ kin_store(struct gateway *gw, const char *channel, const char *id,
 	return 1;
 }
 
+/* One MO waiting for its batch (gw_batch.h). */
+struct kin_unit {
+	struct gateway *gw;
+	struct gw_httpd_req *req;	/* NULL once its connection is gone */
+	char channel[40];
+	char id[KIN_FIELD_MAX];
+	char sender[KIN_FIELD_MAX];
+	char *text;
+	int64_t inbound_id;
+	int stored;			/* 1 stored, 0 a repeat */
+};
+
+static void
+kin_gone(void *arg)
+{
+	struct kin_unit *u = arg;
+
+	u->req = NULL;
+}
+
+/* In the batch's transaction.  A copy of an MO earlier in the same batch
+ * finds its dedup key already claimed (the transaction sees its own
+ * writes) and is a repeat, as one from an earlier batch is. */
+static int
+kin_run(struct store *st, void *arg)
+{
+	struct kin_unit *u = arg;
+	int rc;
+
+	UNUSED(st);
+	rc = kin_store(u->gw, u->channel, u->id, u->sender, u->text,
+	    clock_now_ms(), &u->inbound_id);
+	if (rc < 0)
+		return -1;
+	u->stored = rc;
+	return 0;
+}
+
+/* After the commit: acknowledged only now. */
+static void
+kin_done(void *arg, enum gw_batch_result res, const char *why)
+{
+	struct kin_unit *u = arg;
+	struct gw_httpd_req *req = u->req;
+
+	switch (res) {
+	case GW_BATCH_OK:
+		if (!u->stored) {
+			log_info("kannel %s: message %s delivered again, "
+			    "already stored", u->channel, u->id);
+			gw_metrics_count("stafeta_kannel_mo_total", "channel",
+			    u->channel, "result", "repeat", NULL);
+		} else {
+			log_info("kannel %s: msg %lld received (kannel id "
+			    "%s)", u->channel, (long long)u->inbound_id,
+			    u->id);
+			gw_metrics_count("stafeta_kannel_mo_total", "channel",
+			    u->channel, "result", "stored", NULL);
+		}
+		/* Empty: the reply goes out through sendsms
+		 * (max-messages = 0). */
+		if (req != NULL)
+			kin_reply(req, 200, "OK", "");
+		break;
+	case GW_BATCH_BUSY:
+	case GW_BATCH_DROPPED:
+		if (req != NULL) {
+			gw_httpd_add_header(req, "Retry-After", "1");
+			kin_reply(req, 503, "Service Unavailable", "busy\n");
+		}
+		break;
+	default:
+		log_warnx("kannel %s: message %s not stored: %s", u->channel,
+		    u->id, why != NULL ? why : "?");
+		/* Kannel may deliver it again; nothing was committed. */
+		if (req != NULL)
+			kin_reply(req, 500, "Internal Server Error",
+			    "not stored\n");
+		break;
+	}
+	free(u->text);
+	free(u);
+}
+
 void
-gw_kannel_mo(struct gateway *gw, struct gw_httpd_req *req)
+gw_kannel_mo(struct gateway *gw, struct gw_batch *batch,
+    struct gw_httpd_req *req)
 {
 	struct kin in;
 	char channel[40], id[KIN_FIELD_MAX], from[KIN_FIELD_MAX];
-	char coding[8] = "0", charset[40] = "", phone[32];
+	char coding[8] = "0", charset[40] = "";
 	char *raw = NULL, *text = NULL;
-	const char *sender;
+	struct kin_unit *u;
 	size_t rawlen = 0;
-	int64_t busy0, now = clock_now_ms(), inbound_id = 0;
 	int rc;
 
 	kin_init(&in, req);
@@ -264,45 +351,16 @@ gw_kannel_mo(struct gateway *gw, struct gw_httpd_req *req)
 		kin_reply(req, 400, "Bad Request", "text cannot be decoded\n");
 		return;
 	}
-	sender = phone_normalize(from, "40", phone, sizeof(phone)) == 0 ?
-	    phone : from;
-	busy0 = store_busy_count(gw->store);
-	if (store_begin(gw->store) != 0)
-		goto fail;
-	rc = kin_store(gw, channel, id, sender, text, now, &inbound_id);
-	if (rc < 0 || store_commit(gw->store) != 0) {
-		store_rollback(gw->store);
-		goto fail;
-	}
-	free(text);
-	if (rc == 0) {
-		log_info("kannel %s: message %s delivered again, already "
-		    "stored", channel, id);
-		gw_metrics_count("stafeta_kannel_mo_total", "channel", channel,
-		    "result", "repeat", NULL);
-	} else {
-		log_info("kannel %s: msg %lld received (kannel id %s)",
-		    channel, (long long)inbound_id, id);
-		gw_metrics_count("stafeta_kannel_mo_total", "channel", channel,
-		    "result", "stored", NULL);
-	}
-	/* Empty: the reply goes out through sendsms (max-messages = 0). */
-	kin_reply(req, 200, "OK", "");
-	if (gw->modems != NULL)
-		gw_modems_kick(gw->modems);
-	gw_kannel_kick(gw->kannel);
-	return;
-fail:
-	free(text);
-	if (store_busy_count(gw->store) != busy0) {
-		gw_httpd_add_header(req, "Retry-After", "1");
-		kin_reply(req, 503, "Service Unavailable", "busy\n");
-		return;
-	}
-	log_warnx("kannel %s: message %s not stored: %s", channel, id,
-	    store_errmsg(gw->store));
-	/* Kannel may deliver it again; nothing was committed. */
-	kin_reply(req, 500, "Internal Server Error", "not stored\n");
+	u = xcalloc(1, sizeof(*u));
+	u->gw = gw;
+	strlcpy_s(u->channel, channel, sizeof(u->channel));
+	strlcpy_s(u->id, id, sizeof(u->id));
+	if (phone_normalize(from, "40", u->sender, sizeof(u->sender)) != 0)
+		strlcpy_s(u->sender, from, sizeof(u->sender));
+	u->text = text;
+	u->req = req;
+	gw_httpd_req_hold(req, kin_gone, u);
+	gw_batch_add(batch, kin_run, kin_done, u);
 }
 
 int

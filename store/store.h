@@ -732,4 +732,8 @@ int store_purge_run(struct store *, int cls, int64_t before, int batch,
     int max_batches, int64_t *deleted, int *more)
     __attribute__((warn_unused_result));
 
+/* store_sqlite.c: 1 while a transaction is open on this handle (an I/O
+ * error or a full disk may have ended the caller's one), else 0. */
+int store_in_transaction(const struct store *);
+
 #endif /* STAFETA_STORE_H */

@@ -492,3 +492,9 @@ store_exec_script(struct store *st, const char *sql, char *err,
 	}
 	return 0;
 }
+
+int
+store_in_transaction(const struct store *st)
+{
+	return !sqlite3_get_autocommit(st->db);
+}
