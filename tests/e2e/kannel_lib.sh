@@ -123,7 +123,7 @@ kannel_fake_start() {
 	grep -c "fakesmsc: sent message" "$KDIR/fake-$1.log" \
 	    > "$KDIR/fake-$1.n" 2>/dev/null
 	mkfifo "$KDIR/fake-$1.fifo"
-	"$KFAKE" -H 127.0.0.1 -r $((KPORT + 5 + _ki)) -m -1 \
+	"$KFAKE" -H 127.0.0.1 -r $((KPORT + 5 + _ki)) -i 0 -m -1 \
 	    < "$KDIR/fake-$1.fifo" >> "$KDIR/fake-$1.log" 2>&1 &
 	KFAKE_PID=$!
 	sleep 100000 > "$KDIR/fake-$1.fifo" &
@@ -268,14 +268,22 @@ kannel_e2e_inject() {
 	while [ "$_ki" -le "$_kcount" ]; do
 		_kt=$2
 		[ "$_knum" = 1 ] && _kt="$_kt #$_ki"
-		# Plain printable ASCII as text, anything else as UCS-2.
-		if [ "$_ktype" = text ] && printf '%s' "$_kt" |
-		    LC_ALL=C grep -q '^[ -~]*$' && [ -n "$_kt" ] &&
-		    [ "$(printf '%s' "$_kt" | wc -l)" -eq 0 ]; then
-			kannel_mo "$_km" "$1" text "$_kt"
-		else
-			kannel_mo "$_km" "$1" ucs2 "$(kannel_ucs2 "$_kt")"
+		# fakesmsc's text passes UTF-8 through; UCS-2 when asked
+		# for or for control characters (a line ends the message).
+		_kty=$_ktype
+		_kd=$_kt
+		if [ "$_kty" = text ] && { [ -z "$_kt" ] ||
+		    [ "$(printf '%s' "$_kt" | wc -l)" -gt 0 ] ||
+		    printf '%s' "$_kt" | LC_ALL=C grep -q '[[:cntrl:]]'; }; then
+			_kty=ucs2
 		fi
+		[ "$_kty" = text ] || _kd=$(kannel_ucs2 "$_kt")
+		# fakesmsc reads lines of at most 255 bytes.
+		if [ $(($(printf '%s' "$1 $_kd" | wc -c) + 16)) -gt 255 ]; then
+			echo "skip - inject: a text this long does not fit fakesmsc's 255-byte line"
+			return 1
+		fi
+		kannel_mo "$_km" "$1" "$_kty" "$_kd" || return 1
 		_ki=$((_ki + 1))
 	done
 }
