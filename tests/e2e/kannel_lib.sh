@@ -192,7 +192,15 @@ if [ "${E2E_CHANNEL:-modem}" = kannel ]; then
 fi
 
 # kannel_e2e_channel M: the [channel M] section replacing [modem M].
+# Kannel calls back on the suite's [http] listen with its secret, or on
+# an [http] of its own written before the first channel (a suite may
+# append keys for M after write_conf, as it does for [modem M]).
 kannel_e2e_channel() {
+	if ! grep -q '^\[http\]$' "$T/stafeta.conf" &&
+	    ! printf '%s\n' "${EXTRA:-}" | grep -q '^\[http\]$'; then
+		printf '\n[http]\nlisten = 127.0.0.1:%s\nsecret = %s\n' \
+		    $((KPORT + 3)) "$KSECRET" >> "$T/stafeta.conf"
+	fi
 	cat >> "$T/stafeta.conf" <<CONF
 
 [channel $1]
@@ -206,20 +214,13 @@ send_per_minute = 0
 CONF
 }
 
-# kannel_e2e_conf: after EXTRA: Kannel calls back on the suite's [http]
-# listen with its secret, or on an [http] of its own when it has none.
+# kannel_e2e_conf: after EXTRA: kannel.conf for the channels written.
 kannel_e2e_conf() {
 	KSMSCS=$(sed -n 's/^\[channel \(.*\)\]$/\1/p' "$T/stafeta.conf" | tr '\n' ' ')
 	_khttp=$(awk '/^\[/ { s = ($0 == "[http]") } s && /^listen *=/ {
 	    sub(/^listen *= */, ""); print }' "$T/stafeta.conf")
 	_ksec=$(awk '/^\[/ { s = ($0 == "[http]") } s && /^secret *=/ {
 	    sub(/^secret *= */, ""); print }' "$T/stafeta.conf")
-	if ! grep -q '^\[http\]$' "$T/stafeta.conf"; then
-		_khttp="127.0.0.1:$((KPORT + 3))"
-		_ksec=$KSECRET
-		printf '\n[http]\nlisten = %s\nsecret = %s\n' "$_khttp" \
-		    "$_ksec" >> "$T/stafeta.conf"
-	fi
 	KGETURL="http://$_khttp/kannel/mo?channel=%i&id=%I&from=%p&to=%P&coding=%c&charset=%C&text=%b"
 	[ -n "$_ksec" ] && KGETURL="$KGETURL&secret=$_ksec"
 	[ -n "$KSMSCS" ] && kannel_write_conf
