@@ -120,10 +120,8 @@ kannel_fake_start() {
 		_ki=$((_ki + 1))
 	done
 	rm -f "$KDIR/fake-$1.fifo"
-	grep -c "fakesmsc: sent message" "$KDIR/fake-$1.log" \
-	    > "$KDIR/fake-$1.n" 2>/dev/null
 	mkfifo "$KDIR/fake-$1.fifo"
-	"$KFAKE" -H 127.0.0.1 -r $((KPORT + 5 + _ki)) -i 0 -m -1 \
+	stdbuf -i0 "$KFAKE" -H 127.0.0.1 -r $((KPORT + 5 + _ki)) -i 0 -m -1 \
 	    < "$KDIR/fake-$1.fifo" >> "$KDIR/fake-$1.log" 2>&1 &
 	KFAKE_PID=$!
 	sleep 100000 > "$KDIR/fake-$1.fifo" &
@@ -161,13 +159,10 @@ kannel_stop() {
 
 # kannel_mo ID FROM TYPE DATA: an MO typed into the fake SMSC ID
 # (fakesmsc's line: TYPE text = plain, ucs2 = URL-encoded UTF-16BE).
-# fakesmsc reads its stdin in chunks and sends one line of each: every
-# line waits until the previous one went (which also keeps the order).
+# fakesmsc takes one line per wake-up of its stdin: unbuffered (stdbuf
+# -i0), lines written at once are not swallowed by stdio's buffer.
 kannel_mo() {
-	_kn=$(($(cat "$KDIR/fake-$1.n" 2>/dev/null || echo 0) + 1))
-	echo "$_kn" > "$KDIR/fake-$1.n"
 	printf '%s 1234 %s %s\n' "$2" "$3" "$4" > "$KDIR/fake-$1.fifo"
-	kannel_wait_file 10 "$KDIR/fake-$1.log" "fakesmsc: sent message" "$_kn"
 }
 
 # kannel_ucs2 TEXT: TEXT (UTF-8) as fakesmsc's ucs2 data.
@@ -265,26 +260,30 @@ kannel_e2e_inject() {
 		esac
 		shift
 	done
+	# fakesmsc's text passes UTF-8 through; UCS-2 when asked for or for
+	# control characters (a line ends the message).  " #i" of
+	# --number-texts changes neither.
+	if [ "$_ktype" = text ] && { [ -z "$2" ] ||
+	    [ "$(printf '%s' "$2" | wc -l)" -gt 0 ] ||
+	    printf '%s' "$2" | LC_ALL=C grep -q '[[:cntrl:]]'; }; then
+		_ktype=ucs2
+	fi
+	_kd=$2
+	[ "$_ktype" = text ] || _kd=$(kannel_ucs2 "$2")
+	# fakesmsc reads lines of at most 255 bytes.
+	if [ $(($(printf '%s' "$1 $_kd" | wc -c) + 40)) -gt 255 ]; then
+		echo "skip - inject: a text this long does not fit fakesmsc's 255-byte line"
+		return 1
+	fi
 	_ki=1
 	while [ "$_ki" -le "$_kcount" ]; do
-		_kt=$2
-		[ "$_knum" = 1 ] && _kt="$_kt #$_ki"
-		# fakesmsc's text passes UTF-8 through; UCS-2 when asked
-		# for or for control characters (a line ends the message).
-		_kty=$_ktype
-		_kd=$_kt
-		if [ "$_kty" = text ] && { [ -z "$_kt" ] ||
-		    [ "$(printf '%s' "$_kt" | wc -l)" -gt 0 ] ||
-		    printf '%s' "$_kt" | LC_ALL=C grep -q '[[:cntrl:]]'; }; then
-			_kty=ucs2
+		_kt=$_kd
+		if [ "$_knum" = 1 ] && [ "$_ktype" = text ]; then
+			_kt="$_kd #$_ki"
+		elif [ "$_knum" = 1 ]; then
+			_kt="$_kd$(kannel_ucs2 " #$_ki")"
 		fi
-		[ "$_kty" = text ] || _kd=$(kannel_ucs2 "$_kt")
-		# fakesmsc reads lines of at most 255 bytes.
-		if [ $(($(printf '%s' "$1 $_kd" | wc -c) + 16)) -gt 255 ]; then
-			echo "skip - inject: a text this long does not fit fakesmsc's 255-byte line"
-			return 1
-		fi
-		kannel_mo "$_km" "$1" "$_kty" "$_kd" || return 1
+		kannel_mo "$_km" "$1" "$_ktype" "$_kt"
 		_ki=$((_ki + 1))
 	done
 }
