@@ -187,10 +187,17 @@ check:
 	$(MAKE) replay
 	$(MAKE) e2e
 
+# The e2e suite once more over a real Kannel (bearerbox, smsbox,
+# fakesmsc) instead of the dummy modems: normal build only.
+e2e-kannel:
+	$(MAKE) all SANITIZE=
+	@BUILD=build E2E_CHANNEL=kannel tests/e2e/run-all.sh
+
 ci:
 	$(MAKE) check
 	$(MAKE) e2e-pg
 	$(MAKE) check SANITIZE=address,undefined
+	$(MAKE) e2e-kannel
 
 run: deps all
 	@tests/tools/run-demo.sh $(BUILD)
@@ -230,7 +237,7 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 clean:
 	rm -rf build build-san build-scan
 
-.PHONY: FORCE layers all check ci unit replay e2e e2e-pg run deps install clean fuzz analyze
+.PHONY: FORCE layers all check ci unit replay e2e e2e-pg e2e-kannel run deps install clean fuzz analyze
 .PRECIOUS: $(BUILD)/obj/%.o
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -33,54 +33,16 @@ need_bin "$SB" "apt-get install kannel"
 need_bin "$FAKE" "apt-get install kannel-extras"
 need_cmd sqlite3 python3 awk curl
 
+# The Kannel configuration is the tests' (tests/e2e/kannel_lib.sh).
+. "$ROOT/tests/e2e/kannel_lib.sh"
 BASEPORT=$((40000 + ($$ % 2000) * 10))
-HP=$BASEPORT ADMIN=$((BASEPORT + 1)) SBOX=$((BASEPORT + 2))
-FPORT=$((BASEPORT + 3)) SEND=$((BASEPORT + 4)) MPORT=$((BASEPORT + 5))
+HP=$BASEPORT SEND=$((BASEPORT + 4)) FPORT=$((BASEPORT + 5))
+MPORT=$((BASEPORT + 9))
 SECRET=bench-kannel
-mkdir -p "$W/spool" "$W/st"
-cat > "$W/kannel.conf" <<CONF
-group = core
-admin-port = $ADMIN
-admin-password = adm
-admin-interface = 127.0.0.1
-smsbox-port = $SBOX
-box-allow-ip = 127.0.0.1
-log-file = "$W/bearerbox.log"
-log-level = 1
-store-type = spool
-store-location = "$W/spool"
-dlr-storage = internal
-
-group = smsc
-smsc = fake
-smsc-id = fake
-port = $FPORT
-connect-allow-ip = 127.0.0.1
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = $SBOX
-sendsms-port = $SEND
-sendsms-interface = 127.0.0.1
-max-pending-requests = 8
-http-request-retry = 5
-http-queue-delay = 1
-log-file = "$W/smsbox.log"
-log-level = 1
-
-group = sendsms-user
-username = stafeta
-password = pw
-default-sender = 1234
-max-messages = 10
-concatenation = true
-
-group = sms-service
-keyword = default
-catch-all = true
-max-messages = 0
-get-url = "http://127.0.0.1:$HP/kannel/mo?channel=op1&secret=$SECRET&id=%I&from=%p&to=%P&coding=%c&charset=%C&text=%b"
-CONF
+KDIR=$W KPORT=$BASEPORT KSMSCS=fake KLOGLEVEL=1
+KGETURL="http://127.0.0.1:$HP/kannel/mo?channel=op1&secret=$SECRET&id=%I&from=%p&to=%P&coding=%c&charset=%C&text=%b"
+mkdir -p "$W/st"
+kannel_write_conf
 
 wait_grep() { # wait_grep SECONDS FILE ERE [COUNT]
 	local i

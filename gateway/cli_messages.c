@@ -247,9 +247,10 @@ status_print(struct cli_ctx *ctx, const struct status_modem *m, int namew,
 {
 	char seen[32], bal[64], age[32], sig[16], sent[32], state[48];
 	const struct store_channel_row *r = &m->row;
+	const struct channel_conf *cc;
 	const char *name;
 	int64_t queued = 0, sending = 0;
-	int today = 0;
+	int today = 0, cap;
 
 	name = m->conf != NULL ? m->conf->name : r->name;
 	if (store_outbox_depth(ctx->store, name, &queued, &sending) == -1)
@@ -277,9 +278,13 @@ status_print(struct cli_ctx *ctx, const struct status_modem *m, int namew,
 		if (r->day == now / CLI_MS_PER_DAY)
 			today = r->sent_today;
 	}
-	if (m->conf != NULL && m->conf->daily_cap > 0)
-		snprintf(sent, sizeof(sent), "%d/%d", today,
-		    m->conf->daily_cap);
+	/* A Kannel channel ([channel NAME]) has its own daily cap. */
+	cc = m->conf == NULL && r->name != NULL ?
+	    config_channel(ctx->conf, r->name) : NULL;
+	cap = m->conf != NULL ? m->conf->daily_cap : cc != NULL ?
+	    cc->daily_cap : 0;
+	if (cap > 0)
+		snprintf(sent, sizeof(sent), "%d/%d", today, cap);
 	else
 		snprintf(sent, sizeof(sent), "%d/-", today);
 	printf("%-*s  %-14s %-6s %-14s %-10s %-20s %-10s %6lld %7lld\n", namew,
@@ -293,7 +298,7 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct status_ctx sc;
 	int64_t queued = 0, sending = 0, inbound = 0, now;
-	size_t i;
+	size_t i, nch;
 	int namew = 5, up = 0, sent = 0, rc = 0, len;
 
 	(void)argv;
@@ -334,7 +339,8 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 			sent += sc.m[i].row.sent_today;
 	}
 	for (i = 0; i < sc.n; i++) {
-		if (sc.m[i].conf == NULL)
+		if (sc.m[i].conf == NULL &&
+		    config_channel(ctx->conf, sc.m[i].row.name) == NULL)
 			printf("%s: not in the configuration any more\n",
 			    sc.m[i].row.name);
 		if (sc.m[i].row.error != NULL)
@@ -362,9 +368,11 @@ cli_status_main(struct cli_ctx *ctx, int argc, char **argv)
 		if (gw_alerts_stuck(ctx->store, line, sizeof(line), NULL) == 1)
 			printf("%s\n", line);
 	}
+	/* Kannel channels count as modems here (the same rows). */
+	nch = ctx->conf->n_modems + ctx->conf->n_channels;
 	printf("total: %zu modem%s (%d up), %lld queued, %lld sending, "
-	    "%d part%s sent today, %lld received\n", ctx->conf->n_modems,
-	    ctx->conf->n_modems == 1 ? "" : "s", up, (long long)queued,
+	    "%d part%s sent today, %lld received\n", nch,
+	    nch == 1 ? "" : "s", up, (long long)queued,
 	    (long long)sending, sent, sent == 1 ? "" : "s",
 	    (long long)inbound);
 	/* QUEUED per modem counts messages meant for it; the rest may go

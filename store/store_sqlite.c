@@ -496,5 +496,7 @@ store_exec_script(struct store *st, const char *sql, char *err,
 int
 store_in_transaction(const struct store *st)
 {
+	if (st->kind == STORE_PG)
+		return store_pg_in_transaction(st);
 	return !sqlite3_get_autocommit(st->db);
 }

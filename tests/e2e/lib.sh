@@ -27,8 +27,13 @@ SEED=${SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 SEED=$((SEED % 2147483648))
 RNG=$SEED
 echo "# seed: $SEED"
+# E2E_CHANNEL=kannel: the same suites over a real Kannel instead of the
+# dummy modems (tests/e2e/kannel_lib.sh); default modem.
+E2E_CHANNEL=${E2E_CHANNEL:-modem}
+[ "$E2E_CHANNEL" != kannel ] || . "$ROOT/tests/e2e/kannel_lib.sh"
 
 e2e_cleanup() {
+	[ "$E2E_CHANNEL" != kannel ] || kannel_e2e_stop
 	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
 		kill -KILL "$DPID" 2>/dev/null
 		wait "$DPID" 2>/dev/null
@@ -71,6 +76,7 @@ watchdog_s = ${WATCHDOG_S:-10}
 send_retry_base_s = 1
 CONF
 	for m in "$@"; do
+		[ "$E2E_CHANNEL" != kannel ] || { kannel_e2e_channel "$m"; continue; }
 		cat >> "$T/stafeta.conf" <<CONF
 
 [modem $m]
@@ -82,6 +88,7 @@ send_per_minute = 0
 CONF
 	done
 	printf '%s\n' "${EXTRA:-}" >> "$T/stafeta.conf"
+	[ "$E2E_CHANNEL" != kannel ] || kannel_e2e_conf
 	e2e_store_conf >> "$T/stafeta.conf"
 }
 
@@ -170,6 +177,7 @@ start_daemon() {
 	# wait for its own "started" line too (logged once every handler,
 	# SIGUSR2's included, is in place).
 	_started=$(grep -c "]: started: state " "$T/daemon.log" 2>/dev/null)
+	[ "$E2E_CHANNEL" != kannel ] || kannel_e2e_start || return 1
 	"$B/stafetad" -f -d -c "$T/stafeta.conf" -S "$T/state" \
 	    >> "$T/daemon.log" 2>&1 &
 	DPID=$!
@@ -197,6 +205,7 @@ stop_daemon() {
 # gets its own seed derived from SEED; the count is kept in a file because
 # callers often run inject in a subshell.
 inject() {
+	[ "$E2E_CHANNEL" != kannel ] || { kannel_e2e_inject "$@"; return; }
 	_m=$1
 	shift
 	_k=$(($(cat "$T/inject.n" 2>/dev/null || echo 0) + 1))

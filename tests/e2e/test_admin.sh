@@ -21,7 +21,10 @@ sms() {
 UNKNOWN="^Buna ziua! Nu am inteles mesajul"
 
 r=$(sms $ADMIN "STATUS 4711")
-assert_match "$r" "^Stafeta: m1 up [0-9]+% q[0-9]+; coada [0-9]+$" \
+# A Kannel channel has no signal strength to show.
+sig='[0-9]+% '
+[ "$E2E_CHANNEL" != kannel ] || sig=''
+assert_match "$r" "^Stafeta: m1 up ${sig}q[0-9]+; coada [0-9]+$" \
     "STATUS answers with the channels and the queue"
 assert_eq "$(sql "SELECT count(*) FROM inbound WHERE text LIKE '%4711%'")" 0 \
     "the PIN is not kept in the inbound table"

@@ -16,8 +16,12 @@ wait_for 10 "SELECT count(*) FROM inbound" 6 && ok "6 messages stored" ||
     fail "messages not stored"
 wait_for 10 "SELECT count(*) FROM outbox WHERE state = 2" 6 &&
     ok "6 replies handed to the modem" || fail "replies not sent"
-assert_eq "$(ls "$T/state/modem-m1/sms/1" | wc -l)" 0 \
-    "inbox files deleted from the modem after storing"
+if [ "$E2E_CHANNEL" = kannel ]; then
+	echo "skip - inbox files: no dummy modem on the Kannel channel"
+else
+	assert_eq "$(ls "$T/state/modem-m1/sms/1" | wc -l)" 0 \
+	    "inbox files deleted from the modem after storing"
+fi
 
 for i in 1 2 3 4 5; do
 	reply=$(sql "SELECT o.text FROM outbox o JOIN inbound i

@@ -79,7 +79,11 @@ grep -q "killing worker" "$T/daemon.log" &&
     ok "no worker killed"
 r=$(ussd "after-$$" "")
 assert_match "$r" "^200 " "USSD answers 200 after the lock"
-assert_eq "$(ls "$T/state/modem-m1/sms/1" | wc -l)" 0 \
-    "every part deleted from the SIM once stored"
+if [ "$E2E_CHANNEL" = kannel ]; then
+	echo "skip - SIM parts: no dummy modem on the Kannel channel"
+else
+	assert_eq "$(ls "$T/state/modem-m1/sms/1" | wc -l)" 0 \
+	    "every part deleted from the SIM once stored"
+fi
 
 e2e_done
