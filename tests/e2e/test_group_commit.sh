@@ -132,8 +132,15 @@ assert_eq "$(sql "SELECT count(*) FROM ussd_sessions WHERE session_id LIKE 'gc-a
 
 # ---- 2. One unit fails (a trigger refuses its session row): it alone
 #         gets 500; the others of the same batch keep their rows.
-sql "CREATE TRIGGER gc_fault BEFORE INSERT ON ussd_sessions
+if [ "${E2E_STORE:-sqlite}" = postgresql ]; then
+	sql "CREATE FUNCTION gc_fault_fn() RETURNS trigger LANGUAGE plpgsql AS
+  \$\$ BEGIN RAISE EXCEPTION 'injected fault'; END \$\$;
+  CREATE TRIGGER gc_fault BEFORE INSERT ON ussd_sessions FOR EACH ROW
+  WHEN (NEW.session_id = 'gc-f-5') EXECUTE FUNCTION gc_fault_fn();"
+else
+	sql "CREATE TRIGGER gc_fault BEFORE INSERT ON ussd_sessions
   WHEN NEW.session_id = 'gc-f-5' BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
+fi
 N=10
 L0=$(loglines)
 kill -STOP "$DPID"
@@ -159,7 +166,11 @@ if [ "$1" -lt "$N" ]; then ok "failing unit: $N requests in $1 commit(s)"
 else fail "failing unit: $N requests took $1 commits"; fi
 wait_log 5 "ussd gc-f-5: request failed: .*injected fault" ||
     fail "failing unit: its failure is logged with the cause"
-sql "DROP TRIGGER gc_fault"
+if [ "${E2E_STORE:-sqlite}" = postgresql ]; then
+	sql "DROP TRIGGER gc_fault ON ussd_sessions"
+else
+	sql "DROP TRIGGER gc_fault"
+fi
 
 # ---- 3. Kannel: two copies of one MO (Kannel retried) in one batch with
 #         another MO: stored once, answered once, both acknowledged.
