@@ -19,7 +19,6 @@ test_at_alerts.sh	AT emulator modems going down
 test_at_cdsi.sh		AT emulator delivery reports in SR memory
 test_at_faults.sh	AT emulator faults
 test_at_modem.sh	AT emulator dialects
-test_crash.sh		kills the modem worker and counts dummy inbox files
 test_modemmanager.sh	ModemManager and serial ports
 test_modems.sh		dummy modems: multipart parts, workers killed, folders
 test_slots.sh		SIM slots of the dummy inbox

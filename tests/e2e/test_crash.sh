@@ -32,7 +32,9 @@ while [ "$r" -lt "$ROUNDS" ]; do
 	# every assertion below must hold wherever it lands.
 	rng 50 600
 	sleep "$(printf '0.%03d' "$RND")"
-	if [ $((r % 3)) -eq 0 ]; then
+	if [ $((r % 3)) -eq 0 ] && [ "$E2E_CHANNEL" = kannel ]; then
+		: # no modem worker on the Kannel channel: nothing to kill
+	elif [ $((r % 3)) -eq 0 ]; then
 		wplanned=$((wplanned + 1))
 		wpid=$(pgrep -P "$DPID" | head -n 1)
 		died=$(grep -c -- "-> restarting: killed by signal 9" "$T/daemon.log")
@@ -54,7 +56,11 @@ while [ "$r" -lt "$ROUNDS" ]; do
 done
 ok "$kills daemon kills and $wkills worker kills while $sent messages arrived"
 assert_eq "$kills" "$planned" "every daemon kill hit a running daemon"
-assert_eq "$wkills" "$wplanned" "every worker kill hit a running worker"
+if [ "$E2E_CHANNEL" = kannel ]; then
+	echo "skip - worker kills: no modem worker on the Kannel channel"
+else
+	assert_eq "$wkills" "$wplanned" "every worker kill hit a running worker"
+fi
 assert_eq "$(grep -c "started: state" "$T/daemon.log")" $((kills + 1)) \
     "the daemon started once more than it was killed"
 
@@ -70,8 +76,12 @@ assert_eq "$(sql "SELECT count(*) FROM outbox WHERE in_reply_to IS NOT NULL")" \
     "$N" "one reply per message"
 assert_eq "$(sql "SELECT count(DISTINCT in_reply_to) FROM outbox")" "$N" \
     "no message answered twice"
-assert_eq "$(ls "$T/state/modem-m1/sms/1" | wc -l)" 0 \
-    "modem inbox empty at the end"
+if [ "$E2E_CHANNEL" = kannel ]; then
+	echo "skip - modem inbox: no dummy modem on the Kannel channel"
+else
+	assert_eq "$(ls "$T/state/modem-m1/sms/1" | wc -l)" 0 \
+	    "modem inbox empty at the end"
+fi
 stop_daemon
 assert_eq "$RC" 0 "clean stop after the crashes"
 e2e_done
