@@ -563,14 +563,6 @@ sim_open(struct sim *s, const char *db)
 		}
 		return 0;
 	}
-	/* The copy is an SQLite file snapshot (VACUUM INTO): a shared
-	 * PostgreSQL store is not copied onto the operator's machine. */
-	if (store_locator_is_pg(s->ctx->conf->store_locator)) {
-		fprintf(stderr, "stafeta: simulate: the store is PostgreSQL "
-		    "and is not copied; try the flow on a scratch SQLite "
-		    "database: --db FILE (created if missing)\n");
-		return -1;
-	}
 	if (tmpdir != NULL && tmpdir[0] != '\0')
 		s->scratch = xasprintf("%s/stafeta-sim-XXXXXX", tmpdir);
 	else
@@ -584,7 +576,14 @@ sim_open(struct sim *s, const char *db)
 		return -1;
 	}
 	close(fd);
-	if (store_session_snapshot(s->ctx->store, s->scratch) != 0) {
+	/* The copy is an SQLite snapshot (VACUUM INTO); a shared
+	 * PostgreSQL store is not copied onto the operator's machine: the
+	 * flow runs on an empty scratch database instead, and says so. */
+	if (store_locator_is_pg(s->ctx->conf->store_locator)) {
+		fprintf(stderr, "stafeta: simulate: the store is PostgreSQL: "
+		    "on an empty scratch database (no reporters, no "
+		    "sessions); --db FILE keeps one between runs\n");
+	} else if (store_session_snapshot(s->ctx->store, s->scratch) != 0) {
 		fprintf(stderr, "stafeta: cannot copy %s: %s\n",
 		    s->ctx->conf->database, store_errmsg(s->ctx->store));
 		return -1;

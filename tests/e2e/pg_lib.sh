@@ -61,9 +61,13 @@ e2e_store_cleanup() {
 	rm -rf "$PG_DIR"
 }
 
+# sql [QUERY]: the query, or the statements on standard input.
 sql() {
+	if [ $# -gt 0 ]; then
+		set -- -c "$1"
+	fi
 	PGOPTIONS="-c search_path=$PG_SCHEMA" psql -X -q -A -t -F '|' \
-	    -v ON_ERROR_STOP=1 -h "$PG_DIR" -U stafeta -d stafeta -c "$1"
+	    -v ON_ERROR_STOP=1 -h "$PG_DIR" -U stafeta -d stafeta "$@"
 }
 
 # db_dump: every row of the commune's schema as text (sqlite3 .dump's

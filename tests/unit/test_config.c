@@ -467,6 +467,37 @@ test_limits_keys(void **state)
 
 /* config/ knows no service: [sheets] exists only when the sheet service
  * hands its section in, and its keys land in the service's struct. */
+/* [store]: SQLite by default; PostgreSQL needs a URL, and the commune's
+ * schema becomes the connection's search_path. */
+static void
+test_store_section(void **state)
+{
+	struct gw_config *c;
+
+	(void)state;
+	c = parse("[gateway]\nlog_level = info\n");
+	assert_non_null(c);
+	assert_string_equal(c->store_locator, "/srv/st/stafeta.db");
+	config_free(c);
+	c = parse("[store]\nbackend = postgresql\n"
+	    "url = postgresql://st@db.lan/county?sslmode=require\n"
+	    "schema = apata\n");
+	assert_non_null(c);
+	assert_string_equal(c->store_locator, "postgresql://st@db.lan/county"
+	    "?sslmode=require&options=-c%20search_path%3Dapata");
+	config_free(c);
+	expect_error("[store]\nbackend = postgresql\n", "t.conf: store: "
+	    "backend = postgresql needs url (e.g. url = "
+	    "postgresql://stafeta@127.0.0.1/county)");
+	expect_error("[store]\nbackend = mysql\n", "t.conf:2: backend: "
+	    "unknown backend \"mysql\" (sqlite or postgresql)");
+	expect_error("[store]\nschema = Apata-2\n", "t.conf:2: schema: "
+	    "\"Apata-2\" is not a schema name (lower-case letters, digits, _; "
+	    "not starting with a digit or pg_)");
+	expect_error("[store]\nurl = host=db\n", "t.conf:2: url: must be a "
+	    "postgresql:// URL, e.g. postgresql://stafeta@127.0.0.1/county");
+}
+
 static void
 test_service_sections(void **state)
 {
@@ -757,6 +788,7 @@ main(void)
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_limits_keys),
+		cmocka_unit_test(test_store_section),
 		cmocka_unit_test(test_service_sections),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_duplicates),
