@@ -7,8 +7,9 @@
  * headers before the body).  Each USSD request is a unit of the group
  * commit (gw_batch.h): its session advance, retry record and any queued
  * SMS are one savepoint of the transaction shared by the requests of one
- * loop pass, and its reply is sent only once that is committed.  Protection, checked on the headers in this order: the
- * client address must be in [http] allow (403) when the list is not
+ * loop pass, and its reply is sent only once that is committed.
+ * Protection, checked on the headers in this order: the client address
+ * must be in [http] allow (403) when the list is not
  * empty, then the shared [http] secret must be given (401) when one is
  * set, as the HTTP Basic password, an X-Stafeta-Secret header, or a
  * ?secret= query parameter, compared in constant time.  Bodies are

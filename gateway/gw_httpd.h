@@ -126,7 +126,8 @@ void gw_httpd_free(struct gw_httpd *);
 /* Connections open now. */
 int gw_httpd_open(const struct gw_httpd *);
 
-/* What a handler (or authorize) sees, valid during the call. */
+/* What a handler (or authorize) sees, valid during the call (until the
+ * reply for a held request, gw_httpd_req_hold). */
 int gw_httpd_req_method(const struct gw_httpd_req *);	/* GW_HTTPD_* */
 const char *gw_httpd_req_path(const struct gw_httpd_req *);
 const char *gw_httpd_req_query(const struct gw_httpd_req *); /* or NULL */
