@@ -2,6 +2,7 @@
  * gw_channel.c - routing, rate limit, daily cap, send results and credit
  * for every outbound channel, whatever its kind (see gw_channel.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,23 @@ gw_channel_load_count(struct gw_channel *ch, struct store *st, int64_t now)
 }
 
 void
+gw_channel_requeue(struct gw_channel *ch, struct store *st)
+{
+	if (store_outbox_requeue_sending(st, ch->name) == 0) {
+		if (ch->requeue_pending)
+			log_info("%s %s: in-flight messages back in the queue "
+			    "now that the store answers", ch->ops->kind,
+			    ch->name);
+		ch->requeue_pending = 0;
+		return;
+	}
+	if (!ch->requeue_pending)
+		log_warnx("%s %s: cannot requeue in-flight messages yet; "
+		    "again before it sends", ch->ops->kind, ch->name);
+	ch->requeue_pending = 1;
+}
+
+void
 gw_channel_reset(struct gw_channel *ch)
 {
 	ch->sending_id = 0;
@@ -65,8 +83,9 @@ gw_channel_can_send(const struct gw_channel *ch, int64_t now, int64_t mono)
 {
 	struct gw_channel_limits lim;
 
-	if (ch->sending_id != 0 || !ch->ops->healthy(ch) || !ch->ops->idle(ch) ||
-	    mono < ch->next_send_at)
+	if (ch->sending_id != 0 || ch->unrecorded || ch->requeue_pending ||
+	    !ch->ops->healthy(ch) ||
+	    !ch->ops->idle(ch) || mono < ch->next_send_at)
 		return 0;
 	ch->ops->limits(ch, &lim);
 	return lim.daily_cap <= 0 || gw_channel_sent_on(ch, now) < lim.daily_cap;
@@ -125,6 +144,33 @@ gw_channel_hand(struct gw_channel *ch, const struct store_outbound *out)
 	    (long long)out->id);
 }
 
+/*
+ * Records a result kept by gw_channel_result when the store was down; 0
+ * once it is recorded, -1 while the store still refuses.
+ */
+static int
+gw_channel_record_pending(struct gw_channel *ch, struct store *st)
+{
+	const struct gw_channel_result *r = &ch->pending;
+	int64_t now = clock_now_ms();
+
+	if (store_begin(st) != 0)
+		return -1;
+	if (store_outbox_result(st, r->outbox_id, r->ok, r->parts, r->mr,
+	    r->ok ? NULL : ch->pending_error, r->permanent, now,
+	    ch->pending_retry_base_s, ch->pending_max_attempts) != 0 ||
+	    (r->ok && store_channel_count_sent(st, ch->name, r->parts, now,
+	    &ch->sent_today) != 0) || store_commit(st) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	log_info("%s %s: result of out %lld recorded now that the store "
+	    "answers (%s)", ch->ops->kind, ch->name,
+	    (long long)r->outbox_id, r->ok ? "sent" : "not sent");
+	ch->unrecorded = 0;
+	return 0;
+}
+
 void
 gw_channel_dispatch(struct gw_channel *const *all, size_t n,
     struct store *st)
@@ -132,9 +178,17 @@ gw_channel_dispatch(struct gw_channel *const *all, size_t n,
 	struct gw_channel **order;
 	struct store_outbound *taken;
 	const char **down;
-	int64_t now = clock_now_ms(), mono = clock_mono_ms();
+	int64_t now, mono;
 	size_t k = 0;
 
+	for (size_t i = 0; i < n; i++) {
+		if (all[i]->unrecorded)
+			(void)gw_channel_record_pending(all[i], st);
+		if (all[i]->requeue_pending)
+			gw_channel_requeue(all[i], st);
+	}
+	now = clock_now_ms();
+	mono = clock_mono_ms();
 	order = xcalloc(n + 1, sizeof(*order));
 	for (size_t i = 0; i < n; i++)
 		if (gw_channel_can_send(all[i], now, mono))
@@ -241,8 +295,16 @@ fail_rollback:
 	store_rollback(st);
 	ch->sending_id = 0;
 fail:
-	log_warnx("%s %s: cannot record result of out %lld: %s", ch->ops->kind,
-	    ch->name, (long long)r->outbox_id, store_errmsg(st));
+	log_warnx("%s %s: cannot record result of out %lld: %s; kept to "
+	    "record again", ch->ops->kind, ch->name, (long long)r->outbox_id,
+	    store_errmsg(st));
+	ch->unrecorded = 1;
+	ch->pending = *r;
+	snprintf(ch->pending_error, sizeof(ch->pending_error), "%s",
+	    r->error != NULL ? r->error : "");
+	ch->pending.error = ch->pending_error;
+	ch->pending_retry_base_s = conf->send_retry_base_s;
+	ch->pending_max_attempts = conf->send_max_attempts;
 	rc = -1;
 out:
 	store_outbound_clear(&next);

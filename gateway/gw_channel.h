@@ -53,6 +53,16 @@ struct gw_channel_ops {
 	void (*take_down)(struct gw_channel *, const char *why);
 };
 
+/* The outcome of one send, as the channel reported it. */
+struct gw_channel_result {
+	int64_t outbox_id;
+	int ok;
+	int parts;
+	int mr;			/* -1 unknown */
+	int permanent;		/* retrying cannot help */
+	const char *error;	/* "" on success */
+};
+
 struct gw_channel {
 	const struct gw_channel_ops *ops;
 	void *impl;		/* the implementation's object (owner) */
@@ -67,22 +77,26 @@ struct gw_channel {
 	int64_t sent_day;	/* UTC day number sent_today counts */
 	int fail_streak;	/* consecutive failed sends */
 	int low_credit_alerted;	/* latched until credit recovers */
-};
-
-/* The outcome of one send, as the channel reported it. */
-struct gw_channel_result {
-	int64_t outbox_id;
-	int ok;
-	int parts;
-	int mr;			/* -1 unknown */
-	int permanent;		/* retrying cannot help */
-	const char *error;	/* "" on success */
+	/* The last send's result when the store could not record it (its
+	 * server was down, the disk full): recorded again before this
+	 * channel takes more, so the row does not stay SENDING until the
+	 * next start (and get sent twice then). */
+	int unrecorded;
+	struct gw_channel_result pending;
+	char pending_error[160];
+	int pending_retry_base_s, pending_max_attempts;
+	/* Its in-flight rows could not go back to the queue (the store was
+	 * down when the worker died): done before it takes more. */
+	int requeue_pending;
 };
 
 /* gw_channel.c */
 void gw_channel_init(struct gw_channel *, const struct gw_channel_ops *,
     void *impl, const char *name);
 /* Mirrors the parts the channel sent today from the store (at start). */
+/* Puts the channel's SENDING rows back in the queue now, or (store
+ * down) before it takes more: after its worker or link died. */
+void gw_channel_requeue(struct gw_channel *, struct store *);
 void gw_channel_load_count(struct gw_channel *, struct store *, int64_t now);
 /* Forgets the message in flight (the implementation requeued it). */
 void gw_channel_reset(struct gw_channel *);

@@ -515,9 +515,7 @@ gw_kannel_new(struct gateway *gw, char *err, size_t errlen)
 		k->c[k->n++] = kc;
 		/* Messages a previous run handed over without an answer go
 		 * back to the queue: at most each of them twice. */
-		if (store_outbox_requeue_sending(gw->store, kc->name) != 0)
-			log_warnx("kannel %s: cannot requeue in-flight "
-			    "messages", kc->name);
+		gw_channel_requeue(&kc->ch, gw->store);
 		gw_channel_load_count(&kc->ch, gw->store, now);
 		kch_set_state(kc, "up", "");
 		log_info("kannel %s: sendsms at %s:%d", kc->name, kc->host,

@@ -308,9 +308,7 @@ gw_worker_died(struct gw_worker *w, int status)
 		snprintf(why, sizeof(why), "exited with %d",
 		    WEXITSTATUS(status));
 	/* Messages it had not confirmed go back to the queue. */
-	if (store_outbox_requeue_sending(gw->store, w->name) != 0)
-		log_warnx("modem %s: cannot requeue in-flight messages",
-		    w->name);
+	gw_channel_requeue(&w->ch, gw->store);
 	gw_channel_reset(&w->ch);
 	if (w->state == GW_WORKER_STOPPED || w->mods->stopping) {
 		log_info("modem %s: worker %s", w->name, why);
