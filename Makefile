@@ -3,8 +3,10 @@
 #   make                      build build/stafetad and build/stafeta
 #   make check                unit tests, corpus replays, end-to-end tests
 #   make check SANITIZE=address,undefined
+#   make e2e-pg               the end-to-end tests on the PostgreSQL store
 #   make ci                   what .ci/run and the README test command run:
-#                             check, then check again under ASan+UBSan
+#                             check, e2e-pg, then check again under
+#                             ASan+UBSan
 #   make run                  install Debian packages if missing, then start
 #                             stafetad in the foreground on a dummy modem
 #   make install PREFIX=/usr DESTDIR=...
@@ -173,6 +175,10 @@ replay: $(FUZZ_REPLAY)
 e2e: all
 	@BUILD=$(BUILD) tests/e2e/run-all.sh
 
+# The same suite on the PostgreSQL store (a throwaway cluster per test).
+e2e-pg: all
+	@E2E_STORE=postgresql BUILD=$(BUILD) tests/e2e/run-all.sh
+
 # Sequential on purpose: the end-to-end tests time real daemons, and
 # interleaved output from parallel suites is unreadable.
 check:
@@ -183,6 +189,7 @@ check:
 
 ci:
 	$(MAKE) check
+	$(MAKE) e2e-pg
 	$(MAKE) check SANITIZE=address,undefined
 
 run: deps all
@@ -223,7 +230,7 @@ install: $(BUILD)/stafetad $(BUILD)/stafeta
 clean:
 	rm -rf build build-san build-scan
 
-.PHONY: FORCE layers all check ci unit replay e2e run deps install clean fuzz analyze
+.PHONY: FORCE layers all check ci unit replay e2e e2e-pg run deps install clean fuzz analyze
 .PRECIOUS: $(BUILD)/obj/%.o
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -5,7 +5,7 @@
  * The state field is written only by flow_session_enter_state(), which
  * logs every transition (convention 11).  Fields are a small ordered list
  * of key/value strings; they are persisted as "key=value" lines so that
- * an operator can read them with the sqlite3 shell.
+ * an operator can read them with an SQL shell (sqlite3, psql).
  */
 #include <stdlib.h>
 #include <string.h>

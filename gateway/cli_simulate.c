@@ -563,6 +563,14 @@ sim_open(struct sim *s, const char *db)
 		}
 		return 0;
 	}
+	/* The copy is an SQLite file snapshot (VACUUM INTO): a shared
+	 * PostgreSQL store is not copied onto the operator's machine. */
+	if (store_locator_is_pg(s->ctx->conf->store_locator)) {
+		fprintf(stderr, "stafeta: simulate: the store is PostgreSQL "
+		    "and is not copied; try the flow on a scratch SQLite "
+		    "database: --db FILE (created if missing)\n");
+		return -1;
+	}
 	if (tmpdir != NULL && tmpdir[0] != '\0')
 		s->scratch = xasprintf("%s/stafeta-sim-XXXXXX", tmpdir);
 	else

@@ -7,11 +7,9 @@
  * The object names a record ("sheet:AB-123", "household:12345678"), never
  * the personal data in it.
  */
-#include <sqlite3.h>
-
 #include "clock.h"
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "table.h"
 
 const char store_schema_audit[] =
@@ -24,6 +22,8 @@ const char store_schema_audit[] =
     "  object TEXT NOT NULL"	/* "sheet:AB-123", "export:sheets" */
     ");"
     "CREATE INDEX audit_at ON audit(at);"
+    /* SQLite's trigger syntax: the PostgreSQL backend installs its own
+     * append-only trigger for this table. */
     "CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
@@ -32,22 +32,23 @@ static const char add_sql[] =
     " VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char list_sql[] =
     "SELECT at, who, via, action, object FROM audit"
-    " WHERE at >= ?1 AND (?2 IS NULL OR who = ?2) ORDER BY at, id";
+    " WHERE at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR who = ?2)"
+    " ORDER BY at, id";
 
 int
 store_audit(struct store *st, const char *who, const char *via,
     const char *action, const char *object, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, add_sql);
+	struct store_sql *q = store_sql_prepare(st, add_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, now);
-	store_bind_text(stmt, 2, who != NULL ? who : "?");
-	store_bind_text(stmt, 3, via != NULL ? via : "?");
-	store_bind_text(stmt, 4, action);
-	store_bind_text(stmt, 5, object);
-	return store_exec_stmt(st, stmt, "audit add");
+	store_sql_bind_int64(q, 1, now);
+	store_sql_bind_text(q, 2, who != NULL ? who : "?");
+	store_sql_bind_text(q, 3, via != NULL ? via : "?");
+	store_sql_bind_text(q, 4, action);
+	store_sql_bind_text(q, 5, object);
+	return store_sql_exec(q, "audit add");
 }
 
 static const struct table_col audit_cols[] = {
@@ -56,17 +57,16 @@ static const struct table_col audit_cols[] = {
 };
 
 static int
-audit_row(sqlite3_stmt *stmt, void *arg)
+audit_row(struct store_sql *q, void *arg)
 {
 	struct table *t = arg;
 	size_t r = table_add_row(t);
 	char when[32];
 
-	table_set(t, r, 0, clock_fmt_utc(sqlite3_column_int64(stmt, 0) / 1000,
+	table_set(t, r, 0, clock_fmt_utc(store_sql_col_int64(q, 0) / 1000,
 	    when, sizeof(when)));
 	for (int c = 1; c < 5; c++)
-		table_set(t, r, (size_t)c,
-		    (const char *)sqlite3_column_text(stmt, c));
+		table_set(t, r, (size_t)c, store_sql_col_text(q, c));
 	return 0;
 }
 
@@ -75,15 +75,15 @@ store_audit_list(struct store *st, int64_t since, const char *who)
 {
 	struct table *t = table_new("audit", audit_cols,
 	    sizeof(audit_cols) / sizeof(audit_cols[0]));
-	sqlite3_stmt *stmt = store_stmt(st, list_sql);
+	struct store_sql *q = store_sql_prepare(st, list_sql);
 
-	if (stmt == NULL) {
+	if (q == NULL) {
 		table_free(t);
 		return NULL;
 	}
-	sqlite3_bind_int64(stmt, 1, since);
-	store_bind_text(stmt, 2, who);
-	if (store_walk(st, stmt, audit_row, t, "audit list") != 0) {
+	store_sql_bind_int64(q, 1, since);
+	store_sql_bind_text(q, 2, who);
+	if (store_sql_walk(q, audit_row, t, "audit list") != 0) {
 		table_free(t);
 		return NULL;
 	}

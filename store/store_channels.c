@@ -6,12 +6,11 @@
  * write that names it.
  */
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
 #define MS_PER_DAY (86400 * 1000LL)
@@ -19,21 +18,30 @@
 /*
  * last_seen moves only on evidence that the worker is talking to the
  * channel: an "up" state, a health snapshot, a balance, a send.
+ *
+ * Portable upserts: the old row's columns are qualified with the table
+ * name (PostgreSQL finds a bare name ambiguous beside excluded's), and a
+ * parameter whose type PostgreSQL cannot infer (in coalesce, nullif, a
+ * CASE beside a literal) is cast; times as BIGINT, which SQLite reads as
+ * INTEGER and PostgreSQL as int8 (INTEGER would be int4 there).
  */
 static const char set_state_sql[] =
     "INSERT INTO channels (name, state, error, last_seen, updated_at)"
-    " VALUES (?1, coalesce(?2, 'unknown'), nullif(?3, ''),"
-    "  CASE WHEN ?2 = 'up' THEN ?4 ELSE 0 END, ?4)"
+    " VALUES (?1, coalesce(CAST(?2 AS TEXT), 'unknown'),"
+    "  nullif(CAST(?3 AS TEXT), ''),"
+    "  CASE WHEN ?2 = 'up' THEN CAST(?4 AS BIGINT) ELSE 0 END, ?4)"
     " ON CONFLICT (name) DO UPDATE SET"
-    "  state = coalesce(?2, state),"
-    "  error = CASE WHEN ?3 IS NULL THEN error ELSE nullif(?3, '') END,"
-    "  last_seen = CASE WHEN ?2 = 'up' THEN ?4 ELSE last_seen END,"
+    "  state = coalesce(?2, channels.state),"
+    "  error = CASE WHEN ?3 IS NULL THEN channels.error"
+    "   ELSE nullif(?3, '') END,"
+    "  last_seen = CASE WHEN ?2 = 'up' THEN ?4 ELSE channels.last_seen END,"
     "  updated_at = ?4";
 static const char set_health_sql[] =
     "INSERT INTO channels (name, signal_percent, network, last_seen,"
     " updated_at) VALUES (?1, ?2, ?3, ?4, ?4)"
     " ON CONFLICT (name) DO UPDATE SET signal_percent = ?2,"
-    "  network = coalesce(?3, network), last_seen = ?4, updated_at = ?4";
+    "  network = coalesce(?3, channels.network), last_seen = ?4,"
+    "  updated_at = ?4";
 static const char set_balance_sql[] =
     "INSERT INTO channels (name, balance, balance_at, last_seen, updated_at)"
     " VALUES (?1, ?2, ?3, ?3, ?3)"
@@ -43,7 +51,8 @@ static const char count_sent_sql[] =
     "INSERT INTO channels (name, sent_today, day, last_seen, updated_at)"
     " VALUES (?1, ?2, ?3, ?4, ?4)"
     " ON CONFLICT (name) DO UPDATE SET"
-    "  sent_today = CASE WHEN day = ?3 THEN sent_today + ?2 ELSE ?2 END,"
+    "  sent_today = CASE WHEN channels.day = ?3"
+    "   THEN channels.sent_today + ?2 ELSE ?2 END,"
     "  day = ?3, last_seen = ?4, updated_at = ?4"
     " RETURNING sent_today";
 static const char list_sql[] =
@@ -54,81 +63,73 @@ int
 store_channel_set_state(struct store *st, const char *name, const char *state,
     const char *error, int64_t now)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q = store_sql_prepare(st, set_state_sql);
 
-	stmt = store_stmt(st, set_state_sql);
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, name);
-	store_bind_text(stmt, 2, state);
-	store_bind_text(stmt, 3, error);
-	sqlite3_bind_int64(stmt, 4, now);
-	return store_exec_stmt(st, stmt, "channel set state");
+	store_sql_bind_text(q, 1, name);
+	store_sql_bind_text(q, 2, state);
+	store_sql_bind_text(q, 3, error);
+	store_sql_bind_int64(q, 4, now);
+	return store_sql_exec(q, "channel set state");
 }
 
 int
 store_channel_set_health(struct store *st, const char *name,
     int signal_percent, const char *network, int64_t now)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q = store_sql_prepare(st, set_health_sql);
 
-	stmt = store_stmt(st, set_health_sql);
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, name);
-	sqlite3_bind_int(stmt, 2, signal_percent);
-	store_bind_text(stmt, 3, network);
-	sqlite3_bind_int64(stmt, 4, now);
-	return store_exec_stmt(st, stmt, "channel set health");
+	store_sql_bind_text(q, 1, name);
+	store_sql_bind_int(q, 2, signal_percent);
+	store_sql_bind_text(q, 3, network);
+	store_sql_bind_int64(q, 4, now);
+	return store_sql_exec(q, "channel set health");
 }
 
 int
 store_channel_set_balance(struct store *st, const char *name, double balance,
     int64_t now)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q = store_sql_prepare(st, set_balance_sql);
 
-	stmt = store_stmt(st, set_balance_sql);
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, name);
+	store_sql_bind_text(q, 1, name);
 	if (isnan(balance))
-		sqlite3_bind_null(stmt, 2);
+		store_sql_bind_null(q, 2);
 	else
-		sqlite3_bind_double(stmt, 2, balance);
-	sqlite3_bind_int64(stmt, 3, now);
-	return store_exec_stmt(st, stmt, "channel set balance");
+		store_sql_bind_double(q, 2, balance);
+	store_sql_bind_int64(q, 3, now);
+	return store_sql_exec(q, "channel set balance");
 }
 
 int
 store_channel_count_sent(struct store *st, const char *name, int parts,
     int64_t now, int *today)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q = store_sql_prepare(st, count_sent_sql);
 	int rc;
 
-	stmt = store_stmt(st, count_sent_sql);
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, name);
-	sqlite3_bind_int(stmt, 2, parts);
+	store_sql_bind_text(q, 1, name);
+	store_sql_bind_int(q, 2, parts);
 	/* Floor division: the UTC day number, as the daily cap counts. */
-	sqlite3_bind_int64(stmt, 3, now >= 0 ? now / MS_PER_DAY :
+	store_sql_bind_int64(q, 3, now >= 0 ? now / MS_PER_DAY :
 	    (now - MS_PER_DAY + 1) / MS_PER_DAY);
-	sqlite3_bind_int64(stmt, 4, now);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	store_sql_bind_int64(q, 4, now);
+	rc = store_sql_step(q, "channel count sent");
+	if (rc == 1) {
 		if (today != NULL)
-			*today = sqlite3_column_int(stmt, 0);
-		rc = sqlite3_step(stmt);
+			*today = store_sql_col_int(q, 0);
+		/* The upsert completes at the end of its rows. */
+		rc = store_sql_step(q, "channel count sent");
 	}
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "channel count sent");
-		store_stmt_done(stmt);
-		return -1;
-	}
-	store_stmt_done(stmt);
-	return 0;
+	store_sql_done(q);
+	return rc == 0 ? 0 : -1;
 }
 
 struct store_channel_walk {
@@ -137,27 +138,27 @@ struct store_channel_walk {
 };
 
 static int
-channel_walk_row(sqlite3_stmt *stmt, void *p)
+channel_walk_row(struct store_sql *q, void *p)
 {
 	struct store_channel_walk *w = p;
 	struct store_channel_row row;
 	int stop;
 
 	memset(&row, 0, sizeof(row));
-	row.name = store_col_strdup(stmt, 0);
-	row.state = store_col_strdup(stmt, 1);
-	row.signal_percent = sqlite3_column_int(stmt, 2);
-	row.network = store_col_strdup(stmt, 3);
-	row.last_seen = sqlite3_column_int64(stmt, 4);
-	if (sqlite3_column_type(stmt, 5) == SQLITE_NULL)
+	row.name = store_sql_col_strdup(q, 0);
+	row.state = store_sql_col_strdup(q, 1);
+	row.signal_percent = store_sql_col_int(q, 2);
+	row.network = store_sql_col_strdup(q, 3);
+	row.last_seen = store_sql_col_int64(q, 4);
+	if (store_sql_col_is_null(q, 5))
 		row.balance = NAN;
 	else
-		row.balance = sqlite3_column_double(stmt, 5);
-	row.balance_at = sqlite3_column_int64(stmt, 6);
-	row.sent_today = sqlite3_column_int(stmt, 7);
-	row.day = sqlite3_column_int64(stmt, 8);
-	row.error = store_col_strdup(stmt, 9);
-	row.kind = store_col_strdup(stmt, 10);
+		row.balance = store_sql_col_double(q, 5);
+	row.balance_at = store_sql_col_int64(q, 6);
+	row.sent_today = store_sql_col_int(q, 7);
+	row.day = store_sql_col_int64(q, 8);
+	row.error = store_sql_col_strdup(q, 9);
+	row.kind = store_sql_col_strdup(q, 10);
 	stop = w->cb(&row, w->arg);
 	store_channel_row_clear(&row);
 	return stop;
@@ -167,12 +168,11 @@ int
 store_channel_list(struct store *st, store_channel_cb *cb, void *arg)
 {
 	struct store_channel_walk w = { cb, arg };
-	sqlite3_stmt *stmt;
+	struct store_sql *q = store_sql_prepare(st, list_sql);
 
-	stmt = store_stmt(st, list_sql);
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	return store_walk(st, stmt, channel_walk_row, &w, "channel list");
+	return store_sql_walk(q, channel_walk_row, &w, "channel list");
 }
 
 void

@@ -3,20 +3,19 @@
  * language, STOP opt-out, and the channel they last wrote to (outbound
  * routing prefers it, so a reply comes from the number they know).
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
 #define CONTACT_DEFAULT_LANG "ro"
 
 static const char create_sql[] =
-    "INSERT OR IGNORE INTO contacts (phone, language, created_at,"
-    " updated_at) VALUES (?1, ?2, ?3, ?3)";
+    "INSERT INTO contacts (phone, language, created_at,"
+    " updated_at) VALUES (?1, ?2, ?3, ?3) ON CONFLICT DO NOTHING";
 static const char get_sql[] =
     "SELECT id, phone, language, opted_out, last_channel FROM contacts"
     " WHERE phone = ?1";
@@ -42,48 +41,41 @@ int
 store_contact_find(struct store *st, const char *phone,
     struct store_contact *out)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	stmt = store_stmt(st, get_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, get_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE) {
-		store_stmt_done(stmt);
-		return 0;
+	store_sql_bind_text(q, 1, phone);
+	rc = store_sql_step(q, "contact find");
+	if (rc == 1) {
+		out->id = store_sql_col_int64(q, 0);
+		out->phone = store_sql_col_strdup(q, 1);
+		out->language = store_sql_col_strdup(q, 2);
+		out->opted_out = store_sql_col_int(q, 3);
+		out->last_channel = store_sql_col_strdup(q, 4);
 	}
-	if (rc != SQLITE_ROW) {
-		store_log_error(st, "contact find");
-		store_stmt_done(stmt);
-		return -1;
-	}
-	out->id = sqlite3_column_int64(stmt, 0);
-	out->phone = store_col_strdup(stmt, 1);
-	out->language = store_col_strdup(stmt, 2);
-	out->opted_out = sqlite3_column_int(stmt, 3);
-	out->last_channel = store_col_strdup(stmt, 4);
-	store_stmt_done(stmt);
-	return 1;
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_contact_get(struct store *st, const char *phone,
     const char *default_lang, struct store_contact *out)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
 	memset(out, 0, sizeof(*out));
-	stmt = store_stmt(st, create_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, create_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	store_bind_text(stmt, 2, default_lang != NULL && default_lang[0] !=
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_text(q, 2, default_lang != NULL && default_lang[0] !=
 	    '\0' ? default_lang : CONTACT_DEFAULT_LANG);
-	sqlite3_bind_int64(stmt, 3, clock_now_ms());
-	if (store_exec_stmt(st, stmt, "contact create") == -1)
+	store_sql_bind_int64(q, 3, clock_now_ms());
+	if (store_sql_exec(q, "contact create") == -1)
 		return -1;
 	/* Just created or already there: a miss here is an error. */
 	if (store_contact_find(st, phone, out) != 1)
@@ -91,48 +83,53 @@ store_contact_get(struct store *st, const char *phone,
 	return 0;
 }
 
+/* Runs one of the setters' upserts: phone ?1, text or int ?2, time ?3. */
+static int
+contact_upsert(struct store *st, const char *sql, const char *phone,
+    const char *text, int ival, int64_t now, const char *what)
+{
+	struct store_sql *q = store_sql_prepare(st, sql);
+
+	if (q == NULL)
+		return -1;
+	store_sql_bind_text(q, 1, phone);
+	if (text != NULL)
+		store_sql_bind_text(q, 2, text);
+	else
+		store_sql_bind_int(q, 2, ival);
+	store_sql_bind_int64(q, 3, now);
+	return store_sql_exec(q, what);
+}
+
 int
 store_contact_set_channel(struct store *st, const char *phone,
     const char *channel, int64_t now)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q = store_sql_prepare(st, set_channel_sql);
 
-	stmt = store_stmt(st, set_channel_sql);
-	if (stmt == NULL)
+	/* Not contact_upsert: a NULL channel binds SQL NULL, not 0. */
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	store_bind_text(stmt, 2, channel);
-	sqlite3_bind_int64(stmt, 3, now);
-	return store_exec_stmt(st, stmt, "contact set channel");
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_text(q, 2, channel);
+	store_sql_bind_int64(q, 3, now);
+	return store_sql_exec(q, "contact set channel");
 }
 
 int
 store_contact_set_language(struct store *st, const char *phone,
     const char *lang)
 {
-	sqlite3_stmt *stmt;
-
-	stmt = store_stmt(st, set_lang_sql);
-	if (stmt == NULL)
-		return -1;
-	store_bind_text(stmt, 1, phone);
-	store_bind_text(stmt, 2, lang != NULL ? lang : CONTACT_DEFAULT_LANG);
-	sqlite3_bind_int64(stmt, 3, clock_now_ms());
-	return store_exec_stmt(st, stmt, "contact set language");
+	return contact_upsert(st, set_lang_sql, phone,
+	    lang != NULL ? lang : CONTACT_DEFAULT_LANG, 0, clock_now_ms(),
+	    "contact set language");
 }
 
 int
 store_contact_set_opt_out(struct store *st, const char *phone, int out)
 {
-	sqlite3_stmt *stmt;
-
-	stmt = store_stmt(st, set_opt_out_sql);
-	if (stmt == NULL)
-		return -1;
-	store_bind_text(stmt, 1, phone);
-	sqlite3_bind_int(stmt, 2, out != 0);
-	sqlite3_bind_int64(stmt, 3, clock_now_ms());
-	return store_exec_stmt(st, stmt, "contact set opt-out");
+	return contact_upsert(st, set_opt_out_sql, phone, NULL, out != 0,
+	    clock_now_ms(), "contact set opt-out");
 }
 
 void

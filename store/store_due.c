@@ -8,18 +8,19 @@
  * both or neither: a restart neither loses nor repeats an item.  The
  * rules for late items and clock jumps are the runner's
  * (flows/flow_due.c, docs/scheduler.md); this file only stores rows.
+ *
+ * SQL goes through store_sql.h only, in the subset SQLite and PostgreSQL
+ * both run (an upsert is ON CONFLICT ... DO UPDATE).
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
-static int due_row(sqlite3_stmt *, struct store_due *);
-static int due_exec(struct store *, const char *, const char *,
+static int due_row(struct store_sql *, struct store_due *);
+static int due_exec(struct store *, const char *, int, const char *,
     const char *, int64_t, const char *, const char *);
 
 const char store_schema_due[] =
@@ -61,115 +62,115 @@ static const char due_count_sql[] =
     "SELECT count(*) FROM due WHERE owner = ?1";
 
 static int
-due_row(sqlite3_stmt *stmt, struct store_due *d)
+due_row(struct store_sql *q, struct store_due *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->owner = store_col_strdup(stmt, 0);
-	d->key = store_col_strdup(stmt, 1);
-	d->kind = store_col_strdup(stmt, 2);
-	d->due_at = sqlite3_column_int64(stmt, 3);
-	d->payload = store_col_strdup(stmt, 4);
-	d->attempts = sqlite3_column_int(stmt, 5);
-	d->last_error = store_col_strdup(stmt, 6);
+	d->owner = store_sql_col_strdup(q, 0);
+	d->key = store_sql_col_strdup(q, 1);
+	d->kind = store_sql_col_strdup(q, 2);
+	d->due_at = store_sql_col_int64(q, 3);
+	d->payload = store_sql_col_strdup(q, 4);
+	d->attempts = store_sql_col_int(q, 5);
+	d->last_error = store_sql_col_strdup(q, 6);
 	return 0;
 }
 
-/* Binds owner, key, then ?3 = v and ?4 = text (if sql uses them). */
+/* Runs sql, which has nparams parameters: ?1 = owner, ?2 = key, then
+ * ?3 = v and ?4 = text.  (A backend cannot be asked how many parameters
+ * a statement has, so the caller says.) */
 static int
-due_exec(struct store *st, const char *sql, const char *owner,
+due_exec(struct store *st, const char *sql, int nparams, const char *owner,
     const char *key, int64_t v, const char *text, const char *what)
 {
-	sqlite3_stmt *stmt = store_stmt(st, sql);
+	struct store_sql *q = store_sql_prepare(st, sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, owner);
-	store_bind_text(stmt, 2, key);
-	if (sqlite3_bind_parameter_count(stmt) >= 3)
-		sqlite3_bind_int64(stmt, 3, v);
-	if (sqlite3_bind_parameter_count(stmt) >= 4)
-		store_bind_text(stmt, 4, text);
-	return store_exec_stmt(st, stmt, what);
+	store_sql_bind_text(q, 1, owner);
+	store_sql_bind_text(q, 2, key);
+	if (nparams >= 3)
+		store_sql_bind_int64(q, 3, v);
+	if (nparams >= 4)
+		store_sql_bind_text(q, 4, text);
+	return store_sql_exec(q, what);
 }
 
 int
 store_due_put(struct store *st, const char *owner, const char *key,
     const char *kind, int64_t due_at, const char *payload, int64_t now)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
 	if (owner == NULL || key == NULL || kind == NULL)
 		return -1;
-	stmt = store_stmt(st, due_put_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, due_put_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, owner);
-	store_bind_text(stmt, 2, key);
-	store_bind_text(stmt, 3, kind);
-	sqlite3_bind_int64(stmt, 4, due_at);
-	store_bind_text(stmt, 5, payload);
-	sqlite3_bind_int64(stmt, 6, now);
-	return store_exec_stmt(st, stmt, "due put");
+	store_sql_bind_text(q, 1, owner);
+	store_sql_bind_text(q, 2, key);
+	store_sql_bind_text(q, 3, kind);
+	store_sql_bind_int64(q, 4, due_at);
+	store_sql_bind_text(q, 5, payload);
+	store_sql_bind_int64(q, 6, now);
+	return store_sql_exec(q, "due put");
 }
 
 int
 store_due_get(struct store *st, const char *owner, const char *key,
     struct store_due *out)
 {
-	sqlite3_stmt *stmt = store_stmt(st, due_get_sql);
+	struct store_sql *q = store_sql_prepare(st, due_get_sql);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, owner);
-	store_bind_text(stmt, 2, key);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		due_row(stmt, out);
-	else if (rc != SQLITE_DONE)
-		store_log_error(st, "due get");
-	store_stmt_done(stmt);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	store_sql_bind_text(q, 1, owner);
+	store_sql_bind_text(q, 2, key);
+	rc = store_sql_step(q, "due get");
+	if (rc == 1)
+		due_row(q, out);
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_due_cancel(struct store *st, const char *owner, const char *key)
 {
-	if (due_exec(st, due_cancel_sql, owner, key, 0, NULL,
+	if (due_exec(st, due_cancel_sql, 2, owner, key, 0, NULL,
 	    "due cancel") == -1)
 		return -1;
-	return sqlite3_changes(st->db) > 0;
+	return store_sql_changes(st) > 0;
 }
 
 int
 store_due_take(struct store *st, const char *owner, int64_t now, size_t max,
     struct store_due **out, size_t *n)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	struct store_due *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	stmt = store_stmt(st, due_take_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, due_take_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, owner);
-	sqlite3_bind_int64(stmt, 2, now);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max);
+	store_sql_bind_text(q, 1, owner);
+	store_sql_bind_int64(q, 2, now);
+	store_sql_bind_int64(q, 3, max > (size_t)INT64_MAX ? INT64_MAX :
+	    (int64_t)max);
 	/* Collected first: the caller rewrites these rows. */
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_sql_step(q, "due take")) == 1) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 16;
 			v = xrealloc(v, cap * sizeof(*v));
 		}
-		due_row(stmt, &v[cnt++]);
+		due_row(q, &v[cnt++]);
 	}
-	store_stmt_done(stmt);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "due take");
+	store_sql_done(q);
+	if (rc != 0) {
 		store_due_free(v, cnt);
 		return -1;
 	}
@@ -182,7 +183,7 @@ int
 store_due_reschedule(struct store *st, const char *owner, const char *key,
     int64_t due_at)
 {
-	return due_exec(st, due_resched_sql, owner, key, due_at, NULL,
+	return due_exec(st, due_resched_sql, 3, owner, key, due_at, NULL,
 	    "due reschedule");
 }
 
@@ -190,27 +191,25 @@ int
 store_due_fail(struct store *st, const char *owner, const char *key,
     int64_t retry_at, const char *error)
 {
-	return due_exec(st, due_fail_sql, owner, key, retry_at, error,
+	return due_exec(st, due_fail_sql, 4, owner, key, retry_at, error,
 	    "due fail");
 }
 
 int
 store_due_count(struct store *st, const char *owner, int64_t *n)
 {
-	sqlite3_stmt *stmt = store_stmt(st, due_count_sql);
+	struct store_sql *q = store_sql_prepare(st, due_count_sql);
 	int rc;
 
 	*n = 0;
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, owner);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(stmt, 0);
-	else
-		store_log_error(st, "due count");
-	store_stmt_done(stmt);
-	return rc == SQLITE_ROW ? 0 : -1;
+	store_sql_bind_text(q, 1, owner);
+	rc = store_sql_step(q, "due count");
+	if (rc == 1)
+		*n = store_sql_col_int64(q, 0);
+	store_sql_done(q);
+	return rc == 1 ? 0 : -1;
 }
 
 void

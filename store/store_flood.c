@@ -11,11 +11,11 @@
  * gateway_state is a key/value table for settings an operator changes at
  * run time (the admin PAUSE), kept across restarts.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "store.h"
-#include "store_int.h"
+#include "store_int.h" /* declares store_schema_flood only */
+#include "store_sql.h"
 
 const char store_schema_flood[] =
     "CREATE TABLE sender_limits ("
@@ -39,96 +39,99 @@ const char store_schema_flood[] =
 static const char get_sql[] =
     "SELECT window_start, count, silenced_until FROM sender_limits"
     " WHERE phone = ?1";
+/* Upserts, not INSERT OR REPLACE: every column is set from excluded, so
+ * the row ends the same as a replace would leave it. */
 static const char put_sql[] =
-    "INSERT OR REPLACE INTO sender_limits (phone, window_start, count,"
-    " silenced_until, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO sender_limits (phone, window_start, count,"
+    " silenced_until, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (phone) DO UPDATE SET"
+    " window_start = excluded.window_start, count = excluded.count,"
+    " silenced_until = excluded.silenced_until,"
+    " updated_at = excluded.updated_at";
 static const char prune_sql[] =
     "DELETE FROM sender_limits WHERE updated_at < ?1"
     " AND silenced_until < ?1";
 static const char state_get_sql[] =
     "SELECT value FROM gateway_state WHERE key = ?1";
 static const char state_put_sql[] =
-    "INSERT OR REPLACE INTO gateway_state (key, value, updated_at)"
-    " VALUES (?1, ?2, ?3)";
+    "INSERT INTO gateway_state (key, value, updated_at)"
+    " VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET"
+    " value = excluded.value, updated_at = excluded.updated_at";
 
 int
 store_flood_get(struct store *st, const char *phone, struct store_flood *out)
 {
-	sqlite3_stmt *stmt = store_stmt(st, get_sql);
-	int rc, ret = -1;
+	struct store_sql *q = store_sql_prepare(st, get_sql);
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->window_start = sqlite3_column_int64(stmt, 0);
-		out->count = sqlite3_column_int(stmt, 1);
-		out->silenced_until = sqlite3_column_int64(stmt, 2);
-		ret = 1;
-	} else if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		store_log_error(st, "sender limit get");
-	store_stmt_done(stmt);
-	return ret;
+	store_sql_bind_text(q, 1, phone);
+	rc = store_sql_step(q, "sender limit get");
+	if (rc == 1) {
+		out->window_start = store_sql_col_int64(q, 0);
+		out->count = store_sql_col_int(q, 1);
+		out->silenced_until = store_sql_col_int64(q, 2);
+	}
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_flood_put(struct store *st, const char *phone,
     const struct store_flood *f, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, put_sql);
+	struct store_sql *q = store_sql_prepare(st, put_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	sqlite3_bind_int64(stmt, 2, f->window_start);
-	sqlite3_bind_int(stmt, 3, f->count);
-	sqlite3_bind_int64(stmt, 4, f->silenced_until);
-	sqlite3_bind_int64(stmt, 5, now);
-	return store_exec_stmt(st, stmt, "sender limit put");
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_int64(q, 2, f->window_start);
+	store_sql_bind_int(q, 3, f->count);
+	store_sql_bind_int64(q, 4, f->silenced_until);
+	store_sql_bind_int64(q, 5, now);
+	return store_sql_exec(q, "sender limit put");
 }
 
 int
 store_flood_prune(struct store *st, int64_t before)
 {
-	return store_exec_i64(st, prune_sql, before, "sender limit prune");
+	struct store_sql *q = store_sql_prepare(st, prune_sql);
+
+	if (q == NULL)
+		return -1;
+	store_sql_bind_int64(q, 1, before);
+	return store_sql_exec(q, "sender limit prune");
 }
 
 int
 store_state_get(struct store *st, const char *key, char **value)
 {
-	sqlite3_stmt *stmt = store_stmt(st, state_get_sql);
-	int rc, ret = -1;
+	struct store_sql *q = store_sql_prepare(st, state_get_sql);
+	int rc;
 
 	*value = NULL;
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, key);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*value = store_col_strdup(stmt, 0);
-		ret = 1;
-	} else if (rc == SQLITE_DONE)
-		ret = 0;
-	else
-		store_log_error(st, "gateway state get");
-	store_stmt_done(stmt);
-	return ret;
+	store_sql_bind_text(q, 1, key);
+	rc = store_sql_step(q, "gateway state get");
+	if (rc == 1)
+		*value = store_sql_col_strdup(q, 0);
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_state_put(struct store *st, const char *key, const char *value,
     int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, state_put_sql);
+	struct store_sql *q = store_sql_prepare(st, state_put_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, key);
-	store_bind_text(stmt, 2, value);
-	sqlite3_bind_int64(stmt, 3, now);
-	return store_exec_stmt(st, stmt, "gateway state put");
+	store_sql_bind_text(q, 1, key);
+	store_sql_bind_text(q, 2, value);
+	store_sql_bind_int64(q, 3, now);
+	return store_sql_exec(q, "gateway state put");
 }

@@ -1,19 +1,23 @@
 /*
  * store_inbound.c - complete inbound messages (SMS after reassembly,
  * undecodable PDUs, and messages from other channels).
+ *
+ * SQL goes through store_sql.h only, in the subset SQLite and PostgreSQL
+ * both run: the new id comes back with RETURNING (no last-rowid call),
+ * and "no limit" is the largest int64, since neither LIMIT -1 nor a
+ * negative limit is accepted by PostgreSQL.
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 
-static void inbound_from_row(sqlite3_stmt *, struct store_inbound *);
+static void inbound_from_row(struct store_sql *, struct store_inbound *);
 
 static const char add_sql[] =
     "INSERT INTO inbound (received_at, channel, sender, text, parts,"
-    " incomplete, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    " incomplete, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id";
 static const char list_sql[] =
     "SELECT id, received_at, channel, sender, text, parts, incomplete, kind"
     " FROM inbound ORDER BY id DESC LIMIT ?1";
@@ -22,36 +26,45 @@ static const char count_sql[] = "SELECT count(*) FROM inbound";
 int
 store_inbound_add(struct store *st, struct store_inbound *in)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
+	int64_t id;
+	int rc;
 
-	stmt = store_stmt(st, add_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, add_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, in->received_at);
-	store_bind_text(stmt, 2, in->channel != NULL ? in->channel : "");
-	store_bind_text(stmt, 3, in->sender != NULL ? in->sender : "");
-	store_bind_text(stmt, 4, in->text);
-	sqlite3_bind_int(stmt, 5, in->parts > 0 ? in->parts : 1);
-	sqlite3_bind_int(stmt, 6, in->incomplete != 0);
-	store_bind_text(stmt, 7, in->kind != NULL ? in->kind : "sms");
-	if (store_exec_stmt(st, stmt, "inbound add") == -1)
+	store_sql_bind_int64(q, 1, in->received_at);
+	store_sql_bind_text(q, 2, in->channel != NULL ? in->channel : "");
+	store_sql_bind_text(q, 3, in->sender != NULL ? in->sender : "");
+	store_sql_bind_text(q, 4, in->text);
+	store_sql_bind_int(q, 5, in->parts > 0 ? in->parts : 1);
+	store_sql_bind_int(q, 6, in->incomplete != 0);
+	store_sql_bind_text(q, 7, in->kind != NULL ? in->kind : "sms");
+	if (store_sql_step(q, "inbound add") != 1) {
+		store_sql_done(q);
 		return -1;
-	in->id = sqlite3_last_insert_rowid(st->db);
+	}
+	id = store_sql_col_int64(q, 0);
+	rc = store_sql_step(q, "inbound add");
+	store_sql_done(q);
+	if (rc != 0)
+		return -1;
+	in->id = id;
 	return 0;
 }
 
 static void
-inbound_from_row(sqlite3_stmt *stmt, struct store_inbound *in)
+inbound_from_row(struct store_sql *q, struct store_inbound *in)
 {
 	memset(in, 0, sizeof(*in));
-	in->id = sqlite3_column_int64(stmt, 0);
-	in->received_at = sqlite3_column_int64(stmt, 1);
-	in->channel = store_col_strdup(stmt, 2);
-	in->sender = store_col_strdup(stmt, 3);
-	in->text = store_col_strdup(stmt, 4);
-	in->parts = sqlite3_column_int(stmt, 5);
-	in->incomplete = sqlite3_column_int(stmt, 6);
-	in->kind = store_col_strdup(stmt, 7);
+	in->id = store_sql_col_int64(q, 0);
+	in->received_at = store_sql_col_int64(q, 1);
+	in->channel = store_sql_col_strdup(q, 2);
+	in->sender = store_sql_col_strdup(q, 3);
+	in->text = store_sql_col_strdup(q, 4);
+	in->parts = store_sql_col_int(q, 5);
+	in->incomplete = store_sql_col_int(q, 6);
+	in->kind = store_sql_col_strdup(q, 7);
 }
 
 struct inbound_walk {
@@ -60,13 +73,13 @@ struct inbound_walk {
 };
 
 static int
-inbound_walk_row(sqlite3_stmt *stmt, void *p)
+inbound_walk_row(struct store_sql *q, void *p)
 {
 	struct inbound_walk *w = p;
 	struct store_inbound in;
 	int stop;
 
-	inbound_from_row(stmt, &in);
+	inbound_from_row(q, &in);
 	stop = w->cb(&in, w->arg);
 	store_inbound_clear(&in);
 	return stop;
@@ -77,30 +90,29 @@ store_inbound_list(struct store *st, int limit, store_inbound_cb *cb,
     void *arg)
 {
 	struct inbound_walk w = { cb, arg };
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, list_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, list_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int(stmt, 1, limit > 0 ? limit : -1);
-	return store_walk(st, stmt, inbound_walk_row, &w, "inbound list");
+	store_sql_bind_int64(q, 1, limit > 0 ? limit : INT64_MAX);
+	return store_sql_walk(q, inbound_walk_row, &w, "inbound list");
 }
 
 int
 store_inbound_count(struct store *st, int64_t *out)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, count_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, count_sql);
+	if (q == NULL)
 		return -1;
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		store_log_error(st, "inbound count");
-		store_stmt_done(stmt);
+	if (store_sql_step(q, "inbound count") != 1) {
+		store_sql_done(q);
 		return -1;
 	}
-	*out = sqlite3_column_int64(stmt, 0);
-	store_stmt_done(stmt);
+	*out = store_sql_col_int64(q, 0);
+	store_sql_done(q);
 	return 0;
 }
 

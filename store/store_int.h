@@ -117,6 +117,12 @@ void store_pg_stmt_reset(struct store_pg_stmt *);
 /* Binds text (copied; NULL is SQL NULL), typed int8 when is_int. */
 int store_pg_bind(struct store_pg_stmt *, int idx, const char *text,
     int is_int);
+/* Binds len bytes (copied) as a binary parameter (BYTEA). */
+int store_pg_bind_blob(struct store_pg_stmt *, int idx, const void *p,
+    size_t len);
+/* The bytes of a BYTEA column (decoded, borrowed until the next step or
+ * reset), NULL and *len 0 for NULL or empty. */
+const void *store_pg_col_blob(struct store_pg_stmt *, int col, size_t *len);
 /* Executes on the first call, then walks the rows: 1, 0 or -1. */
 int store_pg_step(struct store *, struct store_pg_stmt *, const char *what);
 /* The current row's column as text, NULL for SQL NULL. */

@@ -10,8 +10,16 @@
  * SENDING from the moment a worker was given it until its result is
  * recorded; after a crash store_outbox_requeue_sending() puts those rows
  * back, so a message stays queued until a channel accepted it.
+ *
+ * SQL goes through store_sql.h only, in the subset SQLite and PostgreSQL
+ * both run: conditions read as values are CASE ... THEN 1 ELSE 0, a
+ * parameter whose type only its NULL test would give is cast, window
+ * bounds are computed here rather than by adding parameters in SQL, the
+ * new id comes back with RETURNING, and "no limit" is the largest int64.
+ * The row-claiming UPDATEs repeat the state test outside the subquery,
+ * so that under PostgreSQL's READ COMMITTED a row another connection
+ * claimed meanwhile is re-checked and skipped rather than claimed twice.
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,18 +28,19 @@
 #include "gsm_text.h"
 #include "log.h"
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
 #define OUTBOX_BACKOFF_MAX_MS (3600 * 1000LL)
 /* The SMSC clock and ours may disagree by a few minutes. */
 #define OUTBOX_REPORT_SKEW_MS (10 * 60 * 1000LL)
 #define OUTBOX_REPORT_WINDOW_MS (3 * 86400 * 1000LL)
-/* Separates names in the `down` list bound to take_sql; channel names are
- * [A-Za-z0-9_-] (config.h), so it cannot occur inside one. */
-#define OUTBOX_NAME_SEP "\x1f"
+/* Separates names in the `down` list bound to take_sql (which writes it
+ * as the literal ','); channel names are [A-Za-z0-9_-] (config.h), so it
+ * cannot occur inside one. */
+#define OUTBOX_NAME_SEP ","
 
-static void outbound_from_row(sqlite3_stmt *, struct store_outbound *);
+static void outbound_from_row(struct store_sql *, struct store_outbound *);
 static int64_t outbox_backoff_ms(int attempts, int retry_base_s);
 
 #define OUTBOX_COLS                                                   \
@@ -42,7 +51,7 @@ static int64_t outbox_backoff_ms(int attempts, int retry_base_s);
 static const char add_sql[] =
     "INSERT INTO outbox (created_at, channel_hint, recipient, text, priority,"
     " state, attempts, parts, next_attempt_at, in_reply_to)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, ?7, ?8)";
+    " VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, ?7, ?8) RETURNING id";
 /*
  * One statement, so no other connection can take the same row between
  * choosing and marking it.  The subquery walks the index outbox_queue
@@ -50,19 +59,19 @@ static const char add_sql[] =
  */
 static const char take_sql[] =
     "UPDATE outbox SET state = 1, channel = ?1"
-    " WHERE id = (SELECT id FROM outbox"
+    " WHERE state = 0 AND id = (SELECT id FROM outbox"
     "  WHERE state = 0 AND next_attempt_at <= ?2"
     "   AND (channel_hint IS NULL OR channel_hint = ?1"
-    "    OR instr(?3, char(31) || channel_hint || char(31)) > 0)"
+    "    OR instr(CAST(?3 AS TEXT), ',' || channel_hint || ',') > 0)"
     "  ORDER BY priority, created_at, id LIMIT 1)"
     " RETURNING " OUTBOX_COLS;
 /* take_sql with a priority ceiling (?4): bulk held back on PAUSE. */
 static const char take_upto_sql[] =
     "UPDATE outbox SET state = 1, channel = ?1"
-    " WHERE id = (SELECT id FROM outbox"
+    " WHERE state = 0 AND id = (SELECT id FROM outbox"
     "  WHERE state = 0 AND next_attempt_at <= ?2 AND priority <= ?4"
     "   AND (channel_hint IS NULL OR channel_hint = ?1"
-    "    OR instr(?3, char(31) || channel_hint || char(31)) > 0)"
+    "    OR instr(CAST(?3 AS TEXT), ',' || channel_hint || ',') > 0)"
     "  ORDER BY priority, created_at, id LIMIT 1)"
     " RETURNING " OUTBOX_COLS;
 static const char attempts_sql[] =
@@ -76,21 +85,24 @@ static const char failed_sql[] =
     " error = ?5 WHERE id = ?1";
 static const char requeue_sql[] =
     "UPDATE outbox SET state = 0 WHERE state = 1"
-    " AND (?1 IS NULL OR channel = ?1)";
+    " AND (CAST(?1 AS TEXT) IS NULL OR channel = ?1)";
 static const char expire_sql[] =
     "UPDATE outbox SET state = 5, error = 'expired'"
     " WHERE state = 0 AND created_at < ?1";
+/* ?6, ?7: the window of sent_at around ?4 (computed by the caller). */
 static const char report_sql[] =
-    "UPDATE outbox SET state = CASE WHEN ?5 THEN 3 ELSE 6 END,"
+    "UPDATE outbox SET state = CASE WHEN ?5 <> 0 THEN 3 ELSE 6 END,"
     " delivered_at = ?4"
-    " WHERE id = (SELECT id FROM outbox"
+    " WHERE state = 2 AND id = (SELECT id FROM outbox"
     "  WHERE recipient = ?1 AND mr = ?2 AND state = 2"
-    "   AND (?3 IS NULL OR channel = ?3)"
-    "   AND sent_at >= ?4 - ?6 AND sent_at <= ?4 + ?7"
+    "   AND (CAST(?3 AS TEXT) IS NULL OR channel = ?3)"
+    "   AND sent_at >= ?6 AND sent_at <= ?7"
     "  ORDER BY sent_at DESC, id DESC LIMIT 1)";
 static const char depth_sql[] =
-    "SELECT sum(state = 0 AND (?1 IS NULL OR channel_hint = ?1)),"
-    " sum(state = 1 AND (?1 IS NULL OR channel = ?1))"
+    "SELECT sum(CASE WHEN state = 0 AND (CAST(?1 AS TEXT) IS NULL"
+    "   OR channel_hint = ?1) THEN 1 ELSE 0 END),"
+    " sum(CASE WHEN state = 1 AND (CAST(?1 AS TEXT) IS NULL"
+    "   OR channel = ?1) THEN 1 ELSE 0 END)"
     " FROM outbox WHERE state IN (0, 1)";
 static const char alerts_sql[] =
     "SELECT count(*), coalesce(min(created_at), 0) FROM outbox"
@@ -119,8 +131,9 @@ store_out_strstate(int state)
 int
 store_outbox_add(struct store *st, struct store_outbound *out)
 {
-	sqlite3_stmt *stmt;
-	int parts;
+	struct store_sql *q;
+	int64_t id;
+	int parts, rc;
 
 	parts = gsm_text_parts(out->text != NULL ? out->text : "");
 	if (parts < 1) {
@@ -135,20 +148,27 @@ store_outbox_add(struct store *st, struct store_outbound *out)
 		out->created_at = clock_now_ms();
 	if (out->next_attempt_at == 0)
 		out->next_attempt_at = out->created_at;
-	stmt = store_stmt(st, add_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, add_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, out->created_at);
-	store_bind_text(stmt, 2, out->channel_hint);
-	store_bind_text(stmt, 3, out->recipient);
-	store_bind_text(stmt, 4, out->text != NULL ? out->text : "");
-	sqlite3_bind_int(stmt, 5, out->priority);
-	sqlite3_bind_int(stmt, 6, parts);
-	sqlite3_bind_int64(stmt, 7, out->next_attempt_at);
-	store_bind_opt_i64(stmt, 8, out->in_reply_to);
-	if (store_exec_stmt(st, stmt, "outbox add") == -1)
+	store_sql_bind_int64(q, 1, out->created_at);
+	store_sql_bind_text(q, 2, out->channel_hint);
+	store_sql_bind_text(q, 3, out->recipient);
+	store_sql_bind_text(q, 4, out->text != NULL ? out->text : "");
+	store_sql_bind_int(q, 5, out->priority);
+	store_sql_bind_int(q, 6, parts);
+	store_sql_bind_int64(q, 7, out->next_attempt_at);
+	store_sql_bind_opt_int64(q, 8, out->in_reply_to);
+	if (store_sql_step(q, "outbox add") != 1) {
+		store_sql_done(q);
 		return -1;
-	out->id = sqlite3_last_insert_rowid(st->db);
+	}
+	id = store_sql_col_int64(q, 0);
+	rc = store_sql_step(q, "outbox add");
+	store_sql_done(q);
+	if (rc != 0)
+		return -1;
+	out->id = id;
 	out->parts = parts;
 	out->state = STORE_OUT_QUEUED;
 	out->attempts = 0;
@@ -174,28 +194,28 @@ store_outbox_add_each(struct store *st, char *const *recipients, size_t n,
 }
 
 static void
-outbound_from_row(sqlite3_stmt *stmt, struct store_outbound *out)
+outbound_from_row(struct store_sql *q, struct store_outbound *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(stmt, 0);
-	out->created_at = sqlite3_column_int64(stmt, 1);
-	out->channel = store_col_strdup(stmt, 2);
-	out->channel_hint = store_col_strdup(stmt, 3);
-	out->recipient = store_col_strdup(stmt, 4);
-	out->text = store_col_strdup(stmt, 5);
-	out->priority = sqlite3_column_int(stmt, 6);
-	out->state = sqlite3_column_int(stmt, 7);
-	out->attempts = sqlite3_column_int(stmt, 8);
-	out->parts = sqlite3_column_int(stmt, 9);
-	out->next_attempt_at = sqlite3_column_int64(stmt, 10);
-	out->sent_at = sqlite3_column_int64(stmt, 11);
-	if (sqlite3_column_type(stmt, 12) == SQLITE_NULL)
+	out->id = store_sql_col_int64(q, 0);
+	out->created_at = store_sql_col_int64(q, 1);
+	out->channel = store_sql_col_strdup(q, 2);
+	out->channel_hint = store_sql_col_strdup(q, 3);
+	out->recipient = store_sql_col_strdup(q, 4);
+	out->text = store_sql_col_strdup(q, 5);
+	out->priority = store_sql_col_int(q, 6);
+	out->state = store_sql_col_int(q, 7);
+	out->attempts = store_sql_col_int(q, 8);
+	out->parts = store_sql_col_int(q, 9);
+	out->next_attempt_at = store_sql_col_int64(q, 10);
+	out->sent_at = store_sql_col_int64(q, 11);
+	if (store_sql_col_is_null(q, 12))
 		out->mr = -1;
 	else
-		out->mr = sqlite3_column_int(stmt, 12);
-	out->error = store_col_strdup(stmt, 13);
-	out->in_reply_to = sqlite3_column_int64(stmt, 14);
-	out->delivered_at = sqlite3_column_int64(stmt, 15);
+		out->mr = store_sql_col_int(q, 12);
+	out->error = store_sql_col_strdup(q, 13);
+	out->in_reply_to = store_sql_col_int64(q, 14);
+	out->delivered_at = store_sql_col_int64(q, 15);
 }
 
 int
@@ -211,7 +231,7 @@ store_outbox_take_upto(struct store *st, const char *name,
     struct store_outbound *out)
 {
 	struct buf names;
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	size_t i;
 	int rc, ret = -1;
 
@@ -223,29 +243,29 @@ store_outbox_take_upto(struct store *st, const char *name,
 	}
 	if (names.len > 0 && buf_addstr(&names, OUTBOX_NAME_SEP) == -1)
 		goto done;
-	stmt = store_stmt(st, max_priority < 0 ? take_sql : take_upto_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, max_priority < 0 ? take_sql : take_upto_sql);
+	if (q == NULL)
 		goto done;
-	store_bind_text(stmt, 1, name);
-	sqlite3_bind_int64(stmt, 2, now);
-	store_bind_text(stmt, 3, names.len > 0 ? names.data : NULL);
+	store_sql_bind_text(q, 1, name);
+	store_sql_bind_int64(q, 2, now);
+	store_sql_bind_text(q, 3, names.len > 0 ? names.data : NULL);
 	if (max_priority >= 0)
-		sqlite3_bind_int(stmt, 4, max_priority);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		outbound_from_row(stmt, out);
-		rc = sqlite3_step(stmt);
+		store_sql_bind_int(q, 4, max_priority);
+	rc = store_sql_step(q, "outbox take");
+	if (rc == 1) {
+		outbound_from_row(q, out);
+		/* LIMIT 1: the UPDATE is complete after one row. */
+		rc = store_sql_step(q, "outbox take");
 		ret = 1;
 	} else {
 		ret = 0;
 	}
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "outbox take");
+	if (rc != 0) {
 		if (ret == 1)
 			store_outbound_clear(out);
 		ret = -1;
 	}
-	store_stmt_done(stmt);
+	store_sql_done(q);
 done:
 	buf_free(&names);
 	return ret;
@@ -273,29 +293,28 @@ store_outbox_result(struct store *st, int64_t id, int ok, int parts, int mr,
     const char *error, int permanent, int64_t now, int retry_base_s,
     int max_attempts)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	int attempts, state, next;
 
-	stmt = store_stmt(st, attempts_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, attempts_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
+	store_sql_bind_int64(q, 1, id);
+	switch (store_sql_step(q, "outbox result")) {
+	case 1:
 		break;
-	case SQLITE_DONE:
-		store_stmt_done(stmt);
+	case 0:
+		store_sql_done(q);
 		log_warnx("msg %lld: result for a message not in the outbox",
 		    (long long)id);
 		return 0;
 	default:
-		store_log_error(st, "outbox result");
-		store_stmt_done(stmt);
+		store_sql_done(q);
 		return -1;
 	}
-	attempts = sqlite3_column_int(stmt, 0) + 1;
-	state = sqlite3_column_int(stmt, 1);
-	store_stmt_done(stmt);
+	attempts = store_sql_col_int(q, 0) + 1;
+	state = store_sql_col_int(q, 1);
+	store_sql_done(q);
 	/*
 	 * A result can arrive for a row already put back in the queue (the
 	 * worker was declared dead but its send completed): the modem's word
@@ -307,15 +326,17 @@ store_outbox_result(struct store *st, int64_t id, int ok, int parts, int mr,
 		return 0;
 	}
 	if (ok) {
-		stmt = store_stmt(st, sent_sql);
-		if (stmt == NULL)
+		q = store_sql_prepare(st, sent_sql);
+		if (q == NULL)
 			return -1;
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_int(stmt, 2, parts);
+		store_sql_bind_int64(q, 1, id);
+		store_sql_bind_int(q, 2, parts);
 		if (mr >= 0)
-			sqlite3_bind_int(stmt, 3, mr);
-		sqlite3_bind_int64(stmt, 4, now);
-		return store_exec_stmt(st, stmt, "outbox sent");
+			store_sql_bind_int(q, 3, mr);
+		else
+			store_sql_bind_null(q, 3);
+		store_sql_bind_int64(q, 4, now);
+		return store_sql_exec(q, "outbox sent");
 	}
 	if (max_attempts < 1)
 		max_attempts = 1;
@@ -323,44 +344,44 @@ store_outbox_result(struct store *st, int64_t id, int ok, int parts, int mr,
 		next = STORE_OUT_FAILED;
 	else
 		next = STORE_OUT_QUEUED;
-	stmt = store_stmt(st, failed_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, failed_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int(stmt, 2, next);
-	sqlite3_bind_int(stmt, 3, attempts);
-	sqlite3_bind_int64(stmt, 4, next == STORE_OUT_QUEUED ?
+	store_sql_bind_int64(q, 1, id);
+	store_sql_bind_int(q, 2, next);
+	store_sql_bind_int(q, 3, attempts);
+	store_sql_bind_int64(q, 4, next == STORE_OUT_QUEUED ?
 	    now + outbox_backoff_ms(attempts, retry_base_s) : now);
-	store_bind_text(stmt, 5, error != NULL && error[0] != '\0' ? error :
+	store_sql_bind_text(q, 5, error != NULL && error[0] != '\0' ? error :
 	    "send failed");
-	return store_exec_stmt(st, stmt, "outbox failed");
+	return store_sql_exec(q, "outbox failed");
 }
 
 int
 store_outbox_requeue_sending(struct store *st, const char *channel)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, requeue_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, requeue_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, channel);
-	return store_exec_stmt(st, stmt, "outbox requeue");
+	store_sql_bind_text(q, 1, channel);
+	return store_sql_exec(q, "outbox requeue");
 }
 
 int
 store_outbox_expire(struct store *st, int64_t before, int *n_out)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, expire_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, expire_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, before);
-	if (store_exec_stmt(st, stmt, "outbox expire") == -1)
+	store_sql_bind_int64(q, 1, before);
+	if (store_sql_exec(q, "outbox expire") == -1)
 		return -1;
 	if (n_out != NULL)
-		*n_out = sqlite3_changes(st->db);
+		*n_out = store_sql_changes(st);
 	return 0;
 }
 
@@ -368,63 +389,61 @@ int
 store_outbox_report(struct store *st, const char *channel,
     const char *recipient, int mr, int delivered, int64_t at)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, report_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, report_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, recipient);
-	sqlite3_bind_int(stmt, 2, mr);
-	store_bind_text(stmt, 3, channel);
-	sqlite3_bind_int64(stmt, 4, at);
-	sqlite3_bind_int(stmt, 5, delivered != 0);
-	sqlite3_bind_int64(stmt, 6, OUTBOX_REPORT_WINDOW_MS);
-	sqlite3_bind_int64(stmt, 7, OUTBOX_REPORT_SKEW_MS);
-	if (store_exec_stmt(st, stmt, "outbox report") == -1)
+	store_sql_bind_text(q, 1, recipient);
+	store_sql_bind_int(q, 2, mr);
+	store_sql_bind_text(q, 3, channel);
+	store_sql_bind_int64(q, 4, at);
+	store_sql_bind_int(q, 5, delivered != 0);
+	store_sql_bind_int64(q, 6, at - OUTBOX_REPORT_WINDOW_MS);
+	store_sql_bind_int64(q, 7, at + OUTBOX_REPORT_SKEW_MS);
+	if (store_sql_exec(q, "outbox report") == -1)
 		return -1;
-	return sqlite3_changes(st->db) > 0;
+	return store_sql_changes(st) > 0;
 }
 
 int
 store_outbox_depth(struct store *st, const char *channel, int64_t *queued,
     int64_t *sending)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, depth_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, depth_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, channel);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		store_log_error(st, "outbox depth");
-		store_stmt_done(stmt);
+	store_sql_bind_text(q, 1, channel);
+	if (store_sql_step(q, "outbox depth") != 1) {
+		store_sql_done(q);
 		return -1;
 	}
 	if (queued != NULL)
-		*queued = sqlite3_column_int64(stmt, 0);
+		*queued = store_sql_col_int64(q, 0);
 	if (sending != NULL)
-		*sending = sqlite3_column_int64(stmt, 1);
-	store_stmt_done(stmt);
+		*sending = store_sql_col_int64(q, 1);
+	store_sql_done(q);
 	return 0;
 }
 
 int
 store_outbox_alerts_waiting(struct store *st, int64_t *n, int64_t *oldest)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, alerts_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, alerts_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int(stmt, 1, STORE_PRIO_ALERT);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		store_log_error(st, "outbox alerts");
-		store_stmt_done(stmt);
+	store_sql_bind_int(q, 1, STORE_PRIO_ALERT);
+	if (store_sql_step(q, "outbox alerts") != 1) {
+		store_sql_done(q);
 		return -1;
 	}
-	*n = sqlite3_column_int64(stmt, 0);
-	*oldest = sqlite3_column_int64(stmt, 1);
-	store_stmt_done(stmt);
+	*n = store_sql_col_int64(q, 0);
+	*oldest = store_sql_col_int64(q, 1);
+	store_sql_done(q);
 	return 0;
 }
 
@@ -434,13 +453,13 @@ struct outbox_walk {
 };
 
 static int
-outbox_walk_row(sqlite3_stmt *stmt, void *p)
+outbox_walk_row(struct store_sql *q, void *p)
 {
 	struct outbox_walk *w = p;
 	struct store_outbound out;
 	int stop;
 
-	outbound_from_row(stmt, &out);
+	outbound_from_row(q, &out);
 	stop = w->cb(&out, w->arg);
 	store_outbound_clear(&out);
 	return stop;
@@ -451,13 +470,13 @@ store_outbox_list(struct store *st, int limit, store_outbound_cb *cb,
     void *arg)
 {
 	struct outbox_walk w = { cb, arg };
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, list_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, list_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int(stmt, 1, limit > 0 ? limit : -1);
-	return store_walk(st, stmt, outbox_walk_row, &w, "outbox list");
+	store_sql_bind_int64(q, 1, limit > 0 ? limit : INT64_MAX);
+	return store_sql_walk(q, outbox_walk_row, &w, "outbox list");
 }
 
 void

@@ -8,16 +8,20 @@
  * together with the part's dedup claim, so the state survives a restart
  * and the part can be deleted from the SIM at once.  Assembly and timeout
  * policy live in gateway/gw_reasm.c.
+ *
+ * SQL goes through store_sql.h only, in the subset SQLite and PostgreSQL
+ * both run: a part already stored is "ON CONFLICT DO NOTHING changed no
+ * row", and "no limit" is the largest int64 (PostgreSQL refuses LIMIT -1).
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
-static int parts_bind_key(sqlite3_stmt *, const struct store_part_key *);
+static int parts_bind_key(struct store_sql *, const struct store_part_key *);
 
 const char store_schema_parts[] =
     "CREATE TABLE sms_parts ("
@@ -34,8 +38,9 @@ const char store_schema_parts[] =
 
 /* The group key is always bound as ?1..?5, in this order. */
 static const char add_sql[] =
-    "INSERT OR IGNORE INTO sms_parts (modem, sender, bits, ref, total, seq,"
-    " text, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO sms_parts (modem, sender, bits, ref, total, seq,"
+    " text, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT DO NOTHING";
 static const char count_sql[] =
     "SELECT count(*) FROM sms_parts"
     " WHERE modem = ?1 AND sender = ?2 AND bits = ?3 AND ref = ?4"
@@ -54,15 +59,13 @@ static const char older_sql[] =
     " HAVING min(received_at) < ?1 ORDER BY min(received_at) LIMIT ?2";
 
 static int
-parts_bind_key(sqlite3_stmt *stmt, const struct store_part_key *k)
+parts_bind_key(struct store_sql *q, const struct store_part_key *k)
 {
-	if (store_bind_text(stmt, 1, k->modem != NULL ? k->modem : "") !=
-	    SQLITE_OK ||
-	    store_bind_text(stmt, 2, k->sender != NULL ? k->sender : "") !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int(stmt, 3, k->bits) != SQLITE_OK ||
-	    sqlite3_bind_int(stmt, 4, k->ref) != SQLITE_OK ||
-	    sqlite3_bind_int(stmt, 5, k->total) != SQLITE_OK)
+	if (store_sql_bind_text(q, 1, k->modem != NULL ? k->modem : "") != 0 ||
+	    store_sql_bind_text(q, 2, k->sender != NULL ? k->sender : "") != 0 ||
+	    store_sql_bind_int(q, 3, k->bits) != 0 ||
+	    store_sql_bind_int(q, 4, k->ref) != 0 ||
+	    store_sql_bind_int(q, 5, k->total) != 0)
 		return -1;
 	return 0;
 }
@@ -71,48 +74,45 @@ int
 store_parts_add(struct store *st, const struct store_part_key *k, int seq,
     const char *text, int64_t now)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, add_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, add_sql);
+	if (q == NULL)
 		return -1;
-	if (parts_bind_key(stmt, k) != 0 ||
-	    sqlite3_bind_int(stmt, 6, seq) != SQLITE_OK ||
-	    store_bind_text(stmt, 7, text != NULL ? text : "") != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 8, now) != SQLITE_OK) {
-		store_log_error(st, "parts add: bind");
-		store_stmt_done(stmt);
+	if (parts_bind_key(q, k) != 0 ||
+	    store_sql_bind_int(q, 6, seq) != 0 ||
+	    store_sql_bind_text(q, 7, text != NULL ? text : "") != 0 ||
+	    store_sql_bind_int64(q, 8, now) != 0) {
+		log_warnx("store: parts add: bind failed");
+		store_sql_done(q);
 		return -1;
 	}
-	if (store_exec_stmt(st, stmt, "parts add") == -1)
+	if (store_sql_exec(q, "parts add") == -1)
 		return -1;
-	return sqlite3_changes(st->db) == 1;
+	return store_sql_changes(st) == 1;
 }
 
 int
 store_parts_count(struct store *st, const struct store_part_key *k,
     int *count)
 {
-	sqlite3_stmt *stmt;
-	int rc;
+	struct store_sql *q;
 
 	*count = 0;
-	stmt = store_stmt(st, count_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, count_sql);
+	if (q == NULL)
 		return -1;
-	if (parts_bind_key(stmt, k) != 0) {
-		store_log_error(st, "parts count: bind");
-		store_stmt_done(stmt);
-		return -1;
-	}
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW) {
-		store_log_error(st, "parts count");
-		store_stmt_done(stmt);
+	if (parts_bind_key(q, k) != 0) {
+		log_warnx("store: parts count: bind failed");
+		store_sql_done(q);
 		return -1;
 	}
-	*count = sqlite3_column_int(stmt, 0);
-	store_stmt_done(stmt);
+	if (store_sql_step(q, "parts count") != 1) {
+		store_sql_done(q);
+		return -1;
+	}
+	*count = store_sql_col_int(q, 0);
+	store_sql_done(q);
 	return 0;
 }
 
@@ -121,44 +121,42 @@ store_parts_take(struct store *st, const struct store_part_key *k,
     struct store_part **out, size_t *n)
 {
 	struct store_part *parts = NULL;
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	size_t used = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	stmt = store_stmt(st, get_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, get_sql);
+	if (q == NULL)
 		return -1;
-	if (parts_bind_key(stmt, k) != 0) {
-		store_log_error(st, "parts take: bind");
+	if (parts_bind_key(q, k) != 0) {
+		log_warnx("store: parts take: bind failed");
 		goto fail;
 	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_sql_step(q, "parts take")) == 1) {
 		if (used == cap) {
 			cap = cap ? cap * 2 : 8;
 			parts = xrealloc(parts, cap * sizeof(*parts));
 		}
-		parts[used].seq = sqlite3_column_int(stmt, 0);
-		parts[used].text = store_col_strdup(stmt, 1);
+		parts[used].seq = store_sql_col_int(q, 0);
+		parts[used].text = store_sql_col_strdup(q, 1);
 		if (parts[used].text == NULL)
 			parts[used].text = xstrdup("");
 		used++;
 	}
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "parts take");
+	if (rc != 0)
+		goto fail;
+	store_sql_done(q);
+	q = store_sql_prepare(st, delete_sql);
+	if (q == NULL)
+		goto fail;
+	if (parts_bind_key(q, k) != 0) {
+		log_warnx("store: parts take: bind failed");
 		goto fail;
 	}
-	store_stmt_done(stmt);
-	stmt = store_stmt(st, delete_sql);
-	if (stmt == NULL)
-		goto fail;
-	if (parts_bind_key(stmt, k) != 0) {
-		store_log_error(st, "parts take: bind");
-		goto fail;
-	}
-	if (store_exec_stmt(st, stmt, "parts delete") == -1) {
-		stmt = NULL;
+	if (store_sql_exec(q, "parts delete") == -1) {
+		q = NULL;
 		goto fail;
 	}
 	*out = parts;
@@ -166,7 +164,7 @@ store_parts_take(struct store *st, const struct store_part_key *k,
 	return 0;
 
 fail:
-	store_stmt_done(stmt);
+	store_sql_done(q);
 	store_parts_free(parts, used);
 	return -1;
 }
@@ -186,39 +184,38 @@ store_parts_older(struct store *st, int64_t before, size_t max,
     struct store_part_group **out, size_t *n)
 {
 	struct store_part_group *g = NULL;
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	size_t used = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	stmt = store_stmt(st, older_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, older_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, before);
-	sqlite3_bind_int64(stmt, 2, max > 0 ? (sqlite3_int64)max : -1);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	store_sql_bind_int64(q, 1, before);
+	store_sql_bind_int64(q, 2, max > 0 && max <= (size_t)INT64_MAX ?
+	    (int64_t)max : INT64_MAX);
+	while ((rc = store_sql_step(q, "parts older")) == 1) {
 		if (used == cap) {
 			cap = cap ? cap * 2 : 8;
 			g = xrealloc(g, cap * sizeof(*g));
 		}
 		memset(&g[used], 0, sizeof(g[used]));
-		g[used].modem = store_col_strdup(stmt, 0);
-		g[used].sender = store_col_strdup(stmt, 1);
-		g[used].bits = sqlite3_column_int(stmt, 2);
-		g[used].ref = sqlite3_column_int(stmt, 3);
-		g[used].total = sqlite3_column_int(stmt, 4);
-		g[used].count = sqlite3_column_int(stmt, 5);
-		g[used].first_at = sqlite3_column_int64(stmt, 6);
+		g[used].modem = store_sql_col_strdup(q, 0);
+		g[used].sender = store_sql_col_strdup(q, 1);
+		g[used].bits = store_sql_col_int(q, 2);
+		g[used].ref = store_sql_col_int(q, 3);
+		g[used].total = store_sql_col_int(q, 4);
+		g[used].count = store_sql_col_int(q, 5);
+		g[used].first_at = store_sql_col_int64(q, 6);
 		used++;
 	}
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "parts older");
-		store_stmt_done(stmt);
+	store_sql_done(q);
+	if (rc != 0) {
 		store_part_groups_free(g, used);
 		return -1;
 	}
-	store_stmt_done(stmt);
 	*out = g;
 	*n = used;
 	return 0;

@@ -22,6 +22,7 @@
  * acknowledged).
  */
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 
 /* Parameter types: int8 for integers, 0 (inferred) for text. */
 #define PG_INT8OID 20
+#define PG_BYTEAOID 17
 
 struct store_pg {
 	PGconn *conn;
@@ -49,6 +51,9 @@ struct store_pg_stmt {
 	int nparams;
 	char **vals;		/* owned; NULL = SQL NULL */
 	unsigned int *types;	/* Oid per parameter */
+	int *lens;		/* binary parameters: their length */
+	int *formats;		/* 1 for a binary parameter, else 0 */
+	unsigned char *blob;	/* the last column read by col_blob */
 	PGresult *res;
 	int row, nrows;
 	int executed;
@@ -60,6 +65,7 @@ static int pg_ensure(struct store *);
 static PGresult *pg_exec(struct store *, const char *, const char *);
 static int pg_ok(const PGresult *);
 static int pg_max_param(const char *);
+static int pg_collation_check(PGconn *, char *, size_t);
 
 /* Notices (CREATE ... IF NOT EXISTS that existed) are not our business. */
 static void
@@ -146,6 +152,37 @@ pg_exec(struct store *st, const char *sql, const char *what)
 	return res;
 }
 
+/*
+ * Text compares byte by byte, as in SQLite: a range of keys by prefix
+ * (store_dedup.c) and every ORDER BY depend on it, and a language
+ * collation would silently break the first.  Refused, with the fix.
+ */
+static int
+pg_collation_check(PGconn *conn, char *err, size_t errlen)
+{
+	PGresult *res;
+	int ok;
+
+	res = PQexec(conn, "SELECT datcollate FROM pg_database"
+	    " WHERE datname = current_database()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		snprintf(err, errlen, "PostgreSQL: cannot read the database's "
+		    "collation: %s", PQerrorMessage(conn));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(res);
+		return -1;
+	}
+	ok = strcmp(PQgetvalue(res, 0, 0), "C") == 0 ||
+	    strcmp(PQgetvalue(res, 0, 0), "POSIX") == 0;
+	if (!ok)
+		snprintf(err, errlen, "PostgreSQL: database %s has collation "
+		    "%s; Stafeta compares text byte by byte: create it with "
+		    "LC_COLLATE 'C' (docs/scale-out.md)", PQdb(conn),
+		    PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 int
 store_pg_open(struct store *st, const char *url, char *err, size_t errlen)
 {
@@ -175,6 +212,10 @@ store_pg_open(struct store *st, const char *url, char *err, size_t errlen)
 		return -1;
 	}
 	path = PQgetvalue(res, 0, 0);
+	if (pg_collation_check(pg->conn, err, errlen) == -1) {
+		PQclear(res);
+		return -1;
+	}
 	/* For messages: database and schema, never the URL (password). */
 	len = strlen(PQdb(pg->conn)) + strlen(path) + 16;
 	st->path = xmalloc(len);
@@ -346,6 +387,9 @@ store_pg_stmt_new(const char *sql)
 	if (s->nparams > 0) {
 		s->vals = xcalloc((size_t)s->nparams, sizeof(*s->vals));
 		s->types = xcalloc((size_t)s->nparams, sizeof(*s->types));
+		s->lens = xcalloc((size_t)s->nparams, sizeof(*s->lens));
+		s->formats = xcalloc((size_t)s->nparams,
+		    sizeof(*s->formats));
 	}
 	return s;
 }
@@ -357,12 +401,16 @@ store_pg_stmt_reset(struct store_pg_stmt *s)
 		return;
 	PQclear(s->res);
 	s->res = NULL;
+	PQfreemem(s->blob);
+	s->blob = NULL;
 	s->executed = 0;
 	s->row = s->nrows = 0;
 	for (int i = 0; i < s->nparams; i++) {
 		free(s->vals[i]);
 		s->vals[i] = NULL;
 		s->types[i] = 0;
+		s->lens[i] = 0;
+		s->formats[i] = 0;
 	}
 }
 
@@ -374,6 +422,8 @@ store_pg_stmt_free(struct store_pg_stmt *s)
 	store_pg_stmt_reset(s);
 	free(s->vals);
 	free(s->types);
+	free(s->lens);
+	free(s->formats);
 	free(s->sql);
 	free(s);
 }
@@ -386,7 +436,41 @@ store_pg_bind(struct store_pg_stmt *s, int idx, const char *text, int is_int)
 	free(s->vals[idx - 1]);
 	s->vals[idx - 1] = text != NULL ? xstrdup(text) : NULL;
 	s->types[idx - 1] = is_int ? PG_INT8OID : 0;
+	s->formats[idx - 1] = 0;
 	return 0;
+}
+
+int
+store_pg_bind_blob(struct store_pg_stmt *s, int idx, const void *p,
+    size_t len)
+{
+	if (idx < 1 || idx > s->nparams || len > INT32_MAX)
+		return -1;
+	free(s->vals[idx - 1]);
+	s->vals[idx - 1] = xmalloc(len > 0 ? len : 1);
+	memcpy(s->vals[idx - 1], p, len);
+	s->types[idx - 1] = PG_BYTEAOID;
+	s->lens[idx - 1] = (int)len;
+	s->formats[idx - 1] = 1;
+	return 0;
+}
+
+const void *
+store_pg_col_blob(struct store_pg_stmt *s, int col, size_t *len)
+{
+	const char *v = store_pg_col(s, col);
+
+	*len = 0;
+	PQfreemem(s->blob);
+	s->blob = NULL;
+	if (v == NULL)
+		return NULL;
+	s->blob = PQunescapeBytea((const unsigned char *)v, len);
+	if (s->blob == NULL || *len == 0) {
+		*len = 0;
+		return NULL;
+	}
+	return s->blob;
 }
 
 int
@@ -403,8 +487,8 @@ store_pg_step(struct store *st, struct store_pg_stmt *s, const char *what)
 			return -1;
 		}
 		s->res = PQexecParams(pg->conn, s->sql, s->nparams,
-		    (const Oid *)s->types, (const char *const *)s->vals, NULL,
-		    NULL, 0);
+		    (const Oid *)s->types, (const char *const *)s->vals,
+		    s->lens, s->formats, 0);
 		if (!pg_ok(s->res)) {
 			pg_error(st, s->res, what);
 			store_pg_stmt_reset(s);

@@ -7,10 +7,8 @@
  * one refusal SMS keeps its recipient only until it has been sent (or
  * given up): then store_outbox_forget_done blanks it.
  */
-#include <sqlite3.h>
-
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 
 static const char forget_sql[] = "UPDATE inbound SET text = NULL WHERE id = ?1";
 static const char forget_sender_sql[] =
@@ -18,7 +16,8 @@ static const char forget_sender_sql[] =
 static const char contact_forget_sql[] =
     "DELETE FROM contacts WHERE phone = ?1 AND created_at >= ?2";
 static const char outbox_forget_sql[] =
-    "INSERT OR IGNORE INTO outbox_forget (in_reply_to) VALUES (?1)";
+    "INSERT INTO outbox_forget (in_reply_to) VALUES (?1)"
+    " ON CONFLICT DO NOTHING";
 /* States 0 and 1 (queued, sending) still need the recipient. */
 static const char outbox_blank_sql[] =
     "UPDATE outbox SET recipient = '' WHERE recipient <> ''"
@@ -29,49 +28,62 @@ static const char outbox_forget_done_sql[] =
     " WHERE outbox.in_reply_to = outbox_forget.in_reply_to"
     " AND outbox.recipient <> '')";
 
+/* Runs sql with v as ?1. */
+static int
+privacy_exec_i64(struct store *st, const char *sql, int64_t v,
+    const char *what)
+{
+	struct store_sql *q = store_sql_prepare(st, sql);
+
+	if (q == NULL)
+		return -1;
+	store_sql_bind_int64(q, 1, v);
+	return store_sql_exec(q, what);
+}
+
 int
 store_inbound_forget(struct store *st, int64_t id)
 {
-	return store_exec_i64(st, forget_sql, id, "forget inbound text");
+	return privacy_exec_i64(st, forget_sql, id, "forget inbound text");
 }
 
 int
 store_inbound_forget_sender(struct store *st, int64_t id)
 {
-	return store_exec_i64(st, forget_sender_sql, id,
+	return privacy_exec_i64(st, forget_sender_sql, id,
 	    "forget inbound sender");
 }
 
 int
 store_contact_forget_new(struct store *st, const char *phone, int64_t since)
 {
-	sqlite3_stmt *stmt = store_stmt(st, contact_forget_sql);
+	struct store_sql *q = store_sql_prepare(st, contact_forget_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	sqlite3_bind_int64(stmt, 2, since);
-	return store_exec_stmt(st, stmt, "forget new contact");
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_int64(q, 2, since);
+	return store_sql_exec(q, "forget new contact");
 }
 
 int
 store_outbox_forget_after_send(struct store *st, int64_t inbound_id)
 {
-	return store_exec_i64(st, outbox_forget_sql, inbound_id,
+	return privacy_exec_i64(st, outbox_forget_sql, inbound_id,
 	    "outbox forget after send");
 }
 
 int
 store_outbox_forget_done(struct store *st, int *n_out)
 {
-	sqlite3_stmt *stmt = store_stmt(st, outbox_blank_sql);
+	struct store_sql *q = store_sql_prepare(st, outbox_blank_sql);
 
 	*n_out = 0;
-	if (stmt == NULL || store_exec_stmt(st, stmt, "outbox blank") == -1)
+	if (q == NULL || store_sql_exec(q, "outbox blank") == -1)
 		return -1;
-	*n_out = sqlite3_changes(st->db);
-	stmt = store_stmt(st, outbox_forget_done_sql);
-	if (stmt == NULL)
+	*n_out = store_sql_changes(st);
+	q = store_sql_prepare(st, outbox_forget_done_sql);
+	if (q == NULL)
 		return -1;
-	return store_exec_stmt(st, stmt, "outbox forget done");
+	return store_sql_exec(q, "outbox forget done");
 }

@@ -15,10 +15,8 @@
  * skipped.  Adding a class: a line in purge_classes[] with its SQL, and
  * its key in [retention].
  */
-#include <sqlite3.h>
-
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
 struct purge_class {
@@ -27,6 +25,9 @@ struct purge_class {
 	const char *count_sql;	/* ?1 = before (ms) */
 	const char *delete_sql; /* ?1 = before, ?2 = batch */
 };
+
+/* Batches delete "WHERE key IN (SELECT key ... LIMIT ?2)": DELETE ...
+ * LIMIT is SQLite-only, rowid too (the declared keys are used). */
 
 /* Terminal outbox states: sent, delivered, failed, expired, undelivered.
  * Queued and sending rows are never purged. */
@@ -70,7 +71,7 @@ static const char dedup_delete_sql[] =
 static const char quarantine_count_sql[] =
     "SELECT count(*) FROM quarantine WHERE at < ?1";
 static const char quarantine_delete_sql[] =
-    "DELETE FROM quarantine WHERE rowid IN (SELECT rowid FROM quarantine"
+    "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine"
     " WHERE at < ?1 LIMIT ?2)";
 
 static const char audit_count_sql[] =
@@ -98,31 +99,6 @@ static const struct purge_class purge_classes[STORE_PURGE_N] = {
 	    audit_delete_sql },
 };
 
-static const char has_table_sql[] =
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
-
-static int purge_has_table(struct store *, const char *);
-
-/* 1 if the table exists, 0 if not, -1 on error. */
-static int
-purge_has_table(struct store *st, const char *table)
-{
-	sqlite3_stmt *q = store_stmt(st, has_table_sql);
-	int rc;
-
-	if (q == NULL)
-		return -1;
-	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	store_stmt_done(q);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_log_error(st, "purge: schema");
-	return -1;
-}
-
 const char *
 store_purge_name(int cls)
 {
@@ -134,51 +110,47 @@ store_purge_name(int cls)
 int
 store_purge_count(struct store *st, int cls, int64_t before, int64_t *n)
 {
-	sqlite3_stmt *q;
+	struct store_sql *q;
 	int rc;
 
 	*n = -1;
 	if (cls < 0 || cls >= STORE_PURGE_N)
 		return -1;
-	rc = purge_has_table(st, purge_classes[cls].table);
+	rc = store_sql_has_table(st, purge_classes[cls].table);
 	if (rc != 1)
 		return rc;
-	q = store_stmt(st, purge_classes[cls].count_sql);
+	q = store_sql_prepare(st, purge_classes[cls].count_sql);
 	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(q, 1, before);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(q, 0);
-	store_stmt_done(q);
-	if (rc != SQLITE_ROW) {
-		store_log_error(st, "purge: count");
-		return -1;
-	}
-	return 0;
+	store_sql_bind_int64(q, 1, before);
+	rc = store_sql_step(q, "purge: count");
+	if (rc == 1)
+		*n = store_sql_col_int64(q, 0);
+	store_sql_done(q);
+	return rc == 1 ? 0 : -1;
 }
 
 int
 store_purge_batch(struct store *st, int cls, int64_t before, int batch,
     int64_t *deleted)
 {
-	sqlite3_stmt *q;
+	struct store_sql *q;
 	int rc;
 
 	*deleted = 0;
 	if (cls < 0 || cls >= STORE_PURGE_N || batch <= 0)
 		return -1;
-	rc = purge_has_table(st, purge_classes[cls].table);
+	rc = store_sql_has_table(st, purge_classes[cls].table);
 	if (rc != 1)
 		return rc;
-	q = store_stmt(st, purge_classes[cls].delete_sql);
+	q = store_sql_prepare(st, purge_classes[cls].delete_sql);
 	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(q, 1, before);
-	sqlite3_bind_int(q, 2, batch);
-	if (store_exec_stmt(st, q, "purge: delete") != 0)
+	store_sql_bind_int64(q, 1, before);
+	store_sql_bind_int(q, 2, batch);
+	if (store_sql_exec(q, "purge: delete") != 0)
 		return -1;
-	*deleted = sqlite3_changes64(st->db);
+	*deleted = store_sql_changes(st);
 	return 0;
 }
 

@@ -10,10 +10,8 @@
  * a message text, so it lives in the database with the messages (same
  * permissions, backups and retention), not in a file of its own.
  */
-#include <sqlite3.h>
-
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 
 const char store_schema_quarantine[] =
     "CREATE TABLE quarantine ("
@@ -30,7 +28,7 @@ const char store_schema_quarantine[] =
 
 static const char add_sql[] =
     "INSERT INTO quarantine (at, channel, folder, location, raw, error,"
-    " failures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    " failures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id";
 static const char count_sql[] =
     "SELECT count(*), coalesce(max(at), 0) FROM quarantine"
     " WHERE channel = ?1";
@@ -38,52 +36,50 @@ static const char count_sql[] =
 int
 store_quarantine_add(struct store *st, struct store_quarantine *q)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *s;
+	int rc;
 
-	stmt = store_stmt(st, add_sql);
-	if (stmt == NULL)
+	s = store_sql_prepare(st, add_sql);
+	if (s == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, q->at);
-	store_bind_text(stmt, 2, q->channel);
-	sqlite3_bind_int(stmt, 3, q->folder);
-	sqlite3_bind_int64(stmt, 4, q->location);
+	store_sql_bind_int64(s, 1, q->at);
+	store_sql_bind_text(s, 2, q->channel);
+	store_sql_bind_int(s, 3, q->folder);
+	store_sql_bind_int64(s, 4, q->location);
 	if (!q->raw_known)
-		sqlite3_bind_null(stmt, 5);
-	else if (q->raw_len == 0)
-		sqlite3_bind_zeroblob(stmt, 5, 0);
+		store_sql_bind_null(s, 5);
 	else
-		sqlite3_bind_blob(stmt, 5, q->raw, (int)q->raw_len,
-		    SQLITE_STATIC);
-	store_bind_text(stmt, 6, q->error != NULL ? q->error : "");
-	sqlite3_bind_int(stmt, 7, q->failures);
-	if (store_exec_stmt(st, stmt, "quarantine add") == -1)
-		return -1;
-	q->id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+		store_sql_bind_blob(s, 5, q->raw, q->raw_len);
+	store_sql_bind_text(s, 6, q->error != NULL ? q->error : "");
+	store_sql_bind_int(s, 7, q->failures);
+	rc = store_sql_step(s, "quarantine add");
+	if (rc == 1) {
+		q->id = store_sql_col_int64(s, 0);
+		rc = store_sql_step(s, "quarantine add");
+	}
+	store_sql_done(s);
+	return rc == 0 ? 0 : -1;
 }
 
 int
 store_quarantine_count(struct store *st, const char *channel, int64_t *n,
     int64_t *last_at)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *s;
 	int rc;
 
 	*n = 0;
 	*last_at = 0;
-	stmt = store_stmt(st, count_sql);
-	if (stmt == NULL)
+	s = store_sql_prepare(st, count_sql);
+	if (s == NULL)
 		return -1;
-	store_bind_text(stmt, 1, channel);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*n = sqlite3_column_int64(stmt, 0);
-		*last_at = sqlite3_column_int64(stmt, 1);
+	store_sql_bind_text(s, 1, channel);
+	rc = store_sql_step(s, "quarantine count");
+	if (rc == 1) {
+		*n = store_sql_col_int64(s, 0);
+		*last_at = store_sql_col_int64(s, 1);
 	}
-	store_stmt_done(stmt);
-	if (rc != SQLITE_ROW) {
-		store_log_error(st, "quarantine count");
-		return -1;
-	}
-	return 0;
+	store_sql_done(s);
+	/* An aggregate always gives a row. */
+	return rc == 1 ? 0 : -1;
 }

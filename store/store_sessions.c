@@ -8,16 +8,24 @@
  * Rows are written inside the caller's transaction, like every store
  * function: the gateway advances a session and queues its reply in the
  * same commit.
+ *
+ * SQL goes through store_sql.h only, in the subset SQLite and PostgreSQL
+ * both run: a replace is ON CONFLICT (key) DO UPDATE of every other
+ * column (these tables have no other unique key, trigger or reference,
+ * so it writes what INSERT OR REPLACE wrote), an insert-if-absent is ON
+ * CONFLICT DO NOTHING, and flow sources are bytes (BLOB / BYTEA).  The
+ * one exception is the simulator's snapshot (VACUUM INTO, SQLite only).
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "util.h"
 
-static void session_row(sqlite3_stmt *, struct store_session *);
+static void session_row(struct store_sql *, struct store_session *);
+static int sessions_exec_i64(struct store *, const char *, int64_t,
+    const char *);
 
 const char store_schema_sessions[] =
     "CREATE TABLE flow_sessions ("
@@ -73,10 +81,17 @@ static const char session_get_sql[] =
     " fields, started_at, waiting_since, updated_at, due_at"
     " FROM flow_sessions WHERE phone = ?1 AND channel = ?2";
 static const char session_put_sql[] =
-    "INSERT OR REPLACE INTO flow_sessions (phone, channel, flow, version,"
+    "INSERT INTO flow_sessions (phone, channel, flow, version,"
     " node, state, tries, reprompted, fields, started_at, waiting_since,"
     " updated_at, due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-    " ?11, ?12, ?13)";
+    " ?11, ?12, ?13)"
+    " ON CONFLICT (phone, channel) DO UPDATE SET flow = excluded.flow,"
+    " version = excluded.version, node = excluded.node,"
+    " state = excluded.state, tries = excluded.tries,"
+    " reprompted = excluded.reprompted, fields = excluded.fields,"
+    " started_at = excluded.started_at,"
+    " waiting_since = excluded.waiting_since,"
+    " updated_at = excluded.updated_at, due_at = excluded.due_at";
 static const char session_delete_sql[] =
     "DELETE FROM flow_sessions WHERE phone = ?1 AND channel = ?2";
 static const char session_due_sql[] =
@@ -88,8 +103,10 @@ static const char session_uses_sql[] =
     "SELECT 1 FROM flow_sessions WHERE flow = ?1 AND version = ?2 LIMIT 1";
 static const char session_count_sql[] = "SELECT count(*) FROM flow_sessions";
 static const char tomb_put_sql[] =
-    "INSERT OR REPLACE INTO flow_tombstones (phone, channel, flow, at)"
-    " VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO flow_tombstones (phone, channel, flow, at)"
+    " VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (phone, channel) DO UPDATE SET flow = excluded.flow,"
+    " at = excluded.at";
 static const char tomb_get_sql[] =
     "SELECT flow FROM flow_tombstones WHERE phone = ?1 AND channel = ?2"
     " AND at > ?3";
@@ -102,18 +119,24 @@ static const char ussd_get_sql[] =
     " pending_end, ended, updated_at FROM ussd_sessions"
     " WHERE session_id = ?1";
 static const char ussd_put_sql[] =
-    "INSERT OR REPLACE INTO ussd_sessions (session_id, phone, service_code,"
+    "INSERT INTO ussd_sessions (session_id, phone, service_code,"
     " seen_text, response, pending, pending_end, ended, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT (session_id) DO UPDATE SET phone = excluded.phone,"
+    " service_code = excluded.service_code,"
+    " seen_text = excluded.seen_text, response = excluded.response,"
+    " pending = excluded.pending, pending_end = excluded.pending_end,"
+    " ended = excluded.ended, updated_at = excluded.updated_at";
 static const char ussd_prune_sql[] =
     "DELETE FROM ussd_sessions WHERE updated_at < ?1";
 static const char ussd_delete_sql[] =
     "DELETE FROM ussd_sessions WHERE session_id = ?1";
 static const char version_put_sql[] =
-    "INSERT OR IGNORE INTO flow_versions (flow, version, source, stored_at)"
-    " VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO flow_versions (flow, version, source, stored_at)"
+    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
 static const char version_get_sql[] =
     "SELECT source FROM flow_versions WHERE flow = ?1 AND version = ?2";
+/* SQLite only (the simulator's scratch copy): no PostgreSQL equivalent. */
 static const char snapshot_sql[] = "VACUUM INTO ?1";
 static const char version_prune_sql[] =
     "DELETE FROM flow_versions WHERE stored_at < ?1 AND NOT EXISTS"
@@ -121,118 +144,112 @@ static const char version_prune_sql[] =
     " AND s.version = flow_versions.version)";
 
 static void
-session_row(sqlite3_stmt *stmt, struct store_session *out)
+session_row(struct store_sql *q, struct store_session *out)
 {
-	const unsigned char *f;
+	const char *f;
 
 	memset(out, 0, sizeof(*out));
-	out->phone = store_col_strdup(stmt, 0);
-	out->channel = sqlite3_column_int(stmt, 1);
-	out->flow = store_col_strdup(stmt, 2);
-	out->version = store_col_strdup(stmt, 3);
-	out->node = store_col_strdup(stmt, 4);
-	out->state = sqlite3_column_int(stmt, 5);
-	out->tries = sqlite3_column_int(stmt, 6);
-	out->reprompted = sqlite3_column_int(stmt, 7);
-	f = sqlite3_column_text(stmt, 8);
-	out->fields = xstrdup(f != NULL ? (const char *)f : "");
-	out->started_at = sqlite3_column_int64(stmt, 9);
-	out->waiting_since = sqlite3_column_int64(stmt, 10);
-	out->updated_at = sqlite3_column_int64(stmt, 11);
-	out->due_at = sqlite3_column_int64(stmt, 12);
+	out->phone = store_sql_col_strdup(q, 0);
+	out->channel = store_sql_col_int(q, 1);
+	out->flow = store_sql_col_strdup(q, 2);
+	out->version = store_sql_col_strdup(q, 3);
+	out->node = store_sql_col_strdup(q, 4);
+	out->state = store_sql_col_int(q, 5);
+	out->tries = store_sql_col_int(q, 6);
+	out->reprompted = store_sql_col_int(q, 7);
+	f = store_sql_col_text(q, 8);
+	out->fields = xstrdup(f != NULL ? f : "");
+	out->started_at = store_sql_col_int64(q, 9);
+	out->waiting_since = store_sql_col_int64(q, 10);
+	out->updated_at = store_sql_col_int64(q, 11);
+	out->due_at = store_sql_col_int64(q, 12);
 }
 
 int
 store_session_get(struct store *st, const char *phone, int channel,
     struct store_session *out)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	stmt = store_stmt(st, session_get_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, session_get_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	sqlite3_bind_int(stmt, 2, channel);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		session_row(stmt, out);
-		store_stmt_done(stmt);
-		return 1;
-	}
-	store_stmt_done(stmt);
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_log_error(st, "session get");
-	return -1;
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_int(q, 2, channel);
+	rc = store_sql_step(q, "session get");
+	if (rc == 1)
+		session_row(q, out);
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_session_put(struct store *st, const struct store_session *s)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, session_put_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, session_put_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, s->phone);
-	sqlite3_bind_int(stmt, 2, s->channel);
-	store_bind_text(stmt, 3, s->flow);
-	store_bind_text(stmt, 4, s->version != NULL ? s->version : "");
-	store_bind_text(stmt, 5, s->node);
-	sqlite3_bind_int(stmt, 6, s->state);
-	sqlite3_bind_int(stmt, 7, s->tries);
-	sqlite3_bind_int(stmt, 8, s->reprompted);
-	store_bind_text(stmt, 9, s->fields != NULL ? s->fields : "");
-	sqlite3_bind_int64(stmt, 10, s->started_at);
-	sqlite3_bind_int64(stmt, 11, s->waiting_since);
-	sqlite3_bind_int64(stmt, 12, s->updated_at);
-	sqlite3_bind_int64(stmt, 13, s->due_at);
-	return store_exec_stmt(st, stmt, "session put");
+	store_sql_bind_text(q, 1, s->phone);
+	store_sql_bind_int(q, 2, s->channel);
+	store_sql_bind_text(q, 3, s->flow);
+	store_sql_bind_text(q, 4, s->version != NULL ? s->version : "");
+	store_sql_bind_text(q, 5, s->node);
+	store_sql_bind_int(q, 6, s->state);
+	store_sql_bind_int(q, 7, s->tries);
+	store_sql_bind_int(q, 8, s->reprompted);
+	store_sql_bind_text(q, 9, s->fields != NULL ? s->fields : "");
+	store_sql_bind_int64(q, 10, s->started_at);
+	store_sql_bind_int64(q, 11, s->waiting_since);
+	store_sql_bind_int64(q, 12, s->updated_at);
+	store_sql_bind_int64(q, 13, s->due_at);
+	return store_sql_exec(q, "session put");
 }
 
 int
 store_session_delete(struct store *st, const char *phone, int channel)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, session_delete_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, session_delete_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	sqlite3_bind_int(stmt, 2, channel);
-	return store_exec_stmt(st, stmt, "session delete");
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_int(q, 2, channel);
+	return store_sql_exec(q, "session delete");
 }
 
 int
 store_session_due(struct store *st, int64_t now, size_t max,
     struct store_session **out, size_t *n)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	struct store_session *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	stmt = store_stmt(st, session_due_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, session_due_sql);
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, now);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)max);
+	store_sql_bind_int64(q, 1, now);
+	store_sql_bind_int64(q, 2, max > (size_t)INT64_MAX ? INT64_MAX :
+	    (int64_t)max);
 	/* Collected first: the caller rewrites these rows, which must not
 	 * happen under a running SELECT of the same table. */
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_sql_step(q, "session due")) == 1) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 16;
 			v = xrealloc(v, cap * sizeof(*v));
 		}
-		session_row(stmt, &v[cnt++]);
+		session_row(q, &v[cnt++]);
 	}
-	store_stmt_done(stmt);
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, "session due");
+	store_sql_done(q);
+	if (rc != 0) {
 		for (size_t i = 0; i < cnt; i++)
 			store_session_clear(&v[i]);
 		free(v);
@@ -246,43 +263,34 @@ store_session_due(struct store *st, int64_t now, size_t max,
 int
 store_session_uses(struct store *st, const char *flow, const char *version)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	int rc;
 
-	stmt = store_stmt(st, session_uses_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, session_uses_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, flow);
-	store_bind_text(stmt, 2, version);
-	rc = sqlite3_step(stmt);
-	store_stmt_done(stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_log_error(st, "session uses");
-	return -1;
+	store_sql_bind_text(q, 1, flow);
+	store_sql_bind_text(q, 2, version);
+	rc = store_sql_step(q, "session uses");
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_session_count(struct store *st, int64_t *n)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	int rc;
 
 	*n = 0;
-	stmt = store_stmt(st, session_count_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, session_count_sql);
+	if (q == NULL)
 		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(stmt, 0);
-	store_stmt_done(stmt);
-	if (rc != SQLITE_ROW) {
-		store_log_error(st, "session count");
-		return -1;
-	}
-	return 0;
+	rc = store_sql_step(q, "session count");
+	if (rc == 1)
+		*n = store_sql_col_int64(q, 0);
+	store_sql_done(q);
+	return rc == 1 ? 0 : -1;
 }
 
 void
@@ -302,49 +310,45 @@ int
 store_tombstone_put(struct store *st, const char *phone, int channel,
     const char *flow, int64_t at)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, tomb_put_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, tomb_put_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	sqlite3_bind_int(stmt, 2, channel);
-	store_bind_text(stmt, 3, flow);
-	sqlite3_bind_int64(stmt, 4, at);
-	return store_exec_stmt(st, stmt, "tombstone put");
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_int(q, 2, channel);
+	store_sql_bind_text(q, 3, flow);
+	store_sql_bind_int64(q, 4, at);
+	return store_sql_exec(q, "tombstone put");
 }
 
 int
 store_tombstone_take(struct store *st, const char *phone, int channel,
     int64_t since, char **flow)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	int rc;
 
 	*flow = NULL;
-	stmt = store_stmt(st, tomb_get_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, tomb_get_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, phone);
-	sqlite3_bind_int(stmt, 2, channel);
-	sqlite3_bind_int64(stmt, 3, since);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*flow = store_col_strdup(stmt, 0);
-	store_stmt_done(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_log_error(st, "tombstone get");
-		return -1;
-	}
-	if (rc == SQLITE_DONE)
-		return 0;
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_int(q, 2, channel);
+	store_sql_bind_int64(q, 3, since);
+	rc = store_sql_step(q, "tombstone get");
+	if (rc == 1)
+		*flow = store_sql_col_strdup(q, 0);
+	store_sql_done(q);
+	if (rc != 1)
+		return rc;
 	/* Explained once: the next text from this contact is new business. */
-	stmt = store_stmt(st, tomb_delete_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, tomb_delete_sql);
+	if (q == NULL)
 		goto fail;
-	store_bind_text(stmt, 1, phone);
-	sqlite3_bind_int(stmt, 2, channel);
-	if (store_exec_stmt(st, stmt, "tombstone delete") == -1)
+	store_sql_bind_text(q, 1, phone);
+	store_sql_bind_int(q, 2, channel);
+	if (store_sql_exec(q, "tombstone delete") == -1)
 		goto fail;
 	return 1;
 fail:
@@ -356,78 +360,73 @@ fail:
 int
 store_tombstone_prune(struct store *st, int64_t before)
 {
-	return store_exec_i64(st, tomb_prune_sql, before, "tombstone prune");
+	return sessions_exec_i64(st, tomb_prune_sql, before, "tombstone prune");
 }
 
 int
 store_ussd_get(struct store *st, const char *session_id,
     struct store_ussd *out)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	stmt = store_stmt(st, ussd_get_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, ussd_get_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, session_id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->session_id = store_col_strdup(stmt, 0);
-		out->phone = store_col_strdup(stmt, 1);
-		out->service_code = store_col_strdup(stmt, 2);
-		out->seen_text = store_col_strdup(stmt, 3);
-		out->response = store_col_strdup(stmt, 4);
-		out->pending = store_col_strdup(stmt, 5);
-		out->pending_end = sqlite3_column_int(stmt, 6);
-		out->ended = sqlite3_column_int(stmt, 7);
-		out->updated_at = sqlite3_column_int64(stmt, 8);
+	store_sql_bind_text(q, 1, session_id);
+	rc = store_sql_step(q, "ussd get");
+	if (rc == 1) {
+		out->session_id = store_sql_col_strdup(q, 0);
+		out->phone = store_sql_col_strdup(q, 1);
+		out->service_code = store_sql_col_strdup(q, 2);
+		out->seen_text = store_sql_col_strdup(q, 3);
+		out->response = store_sql_col_strdup(q, 4);
+		out->pending = store_sql_col_strdup(q, 5);
+		out->pending_end = store_sql_col_int(q, 6);
+		out->ended = store_sql_col_int(q, 7);
+		out->updated_at = store_sql_col_int64(q, 8);
 	}
-	store_stmt_done(stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_log_error(st, "ussd get");
-	return -1;
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_ussd_put(struct store *st, const struct store_ussd *u)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, ussd_put_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, ussd_put_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, u->session_id);
-	store_bind_text(stmt, 2, u->phone);
-	store_bind_text(stmt, 3, u->service_code != NULL ? u->service_code :
+	store_sql_bind_text(q, 1, u->session_id);
+	store_sql_bind_text(q, 2, u->phone);
+	store_sql_bind_text(q, 3, u->service_code != NULL ? u->service_code :
 	    "");
-	store_bind_text(stmt, 4, u->seen_text != NULL ? u->seen_text : "");
-	store_bind_text(stmt, 5, u->response != NULL ? u->response : "");
-	store_bind_text(stmt, 6, u->pending);
-	sqlite3_bind_int(stmt, 7, u->pending_end);
-	sqlite3_bind_int(stmt, 8, u->ended);
-	sqlite3_bind_int64(stmt, 9, u->updated_at);
-	return store_exec_stmt(st, stmt, "ussd put");
+	store_sql_bind_text(q, 4, u->seen_text != NULL ? u->seen_text : "");
+	store_sql_bind_text(q, 5, u->response != NULL ? u->response : "");
+	store_sql_bind_text(q, 6, u->pending);
+	store_sql_bind_int(q, 7, u->pending_end);
+	store_sql_bind_int(q, 8, u->ended);
+	store_sql_bind_int64(q, 9, u->updated_at);
+	return store_sql_exec(q, "ussd put");
 }
 
 int
 store_ussd_prune(struct store *st, int64_t before)
 {
-	return store_exec_i64(st, ussd_prune_sql, before, "ussd prune");
+	return sessions_exec_i64(st, ussd_prune_sql, before, "ussd prune");
 }
 
 int
 store_ussd_delete(struct store *st, const char *session_id)
 {
-	sqlite3_stmt *stmt = store_stmt(st, ussd_delete_sql);
+	struct store_sql *q = store_sql_prepare(st, ussd_delete_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, session_id);
-	return store_exec_stmt(st, stmt, "ussd delete");
+	store_sql_bind_text(q, 1, session_id);
+	return store_sql_exec(q, "ussd delete");
 }
 
 void
@@ -448,69 +447,76 @@ int
 store_flow_version_put(struct store *st, const char *flow,
     const char *version, const char *source, size_t len, int64_t now)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
-	stmt = store_stmt(st, version_put_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, version_put_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, flow);
-	store_bind_text(stmt, 2, version);
-	sqlite3_bind_blob(stmt, 3, len > 0 ? source : "", (int)len,
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 4, now);
-	return store_exec_stmt(st, stmt, "flow version put");
+	store_sql_bind_text(q, 1, flow);
+	store_sql_bind_text(q, 2, version);
+	store_sql_bind_blob(q, 3, source, len);
+	store_sql_bind_int64(q, 4, now);
+	return store_sql_exec(q, "flow version put");
 }
 
 int
 store_flow_version_get(struct store *st, const char *flow,
     const char *version, char **source, size_t *len)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 	const void *p;
-	int rc, n;
+	size_t n;
+	int rc;
 
 	*source = NULL;
 	*len = 0;
-	stmt = store_stmt(st, version_get_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, version_get_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, flow);
-	store_bind_text(stmt, 2, version);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		p = sqlite3_column_blob(stmt, 0);
-		n = sqlite3_column_bytes(stmt, 0);
-		*source = xmalloc((size_t)n + 1);
+	store_sql_bind_text(q, 1, flow);
+	store_sql_bind_text(q, 2, version);
+	rc = store_sql_step(q, "flow version get");
+	if (rc == 1) {
+		p = store_sql_col_blob(q, 0, &n);
+		*source = xmalloc(n + 1);
 		if (n > 0)
-			memcpy(*source, p, (size_t)n);
+			memcpy(*source, p, n);
 		(*source)[n] = '\0';
-		*len = (size_t)n;
+		*len = n;
 	}
-	store_stmt_done(stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_log_error(st, "flow version get");
-	return -1;
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_flow_version_prune(struct store *st, int64_t before)
 {
-	return store_exec_i64(st, version_prune_sql, before, "flow version prune");
+	return sessions_exec_i64(st, version_prune_sql, before, "flow version prune");
+}
+
+/* Runs sql (no rows) with v bound to ?1: 0, or -1 logged under what. */
+static int
+sessions_exec_i64(struct store *st, const char *sql, int64_t v,
+    const char *what)
+{
+	struct store_sql *q = store_sql_prepare(st, sql);
+
+	if (q == NULL)
+		return -1;
+	store_sql_bind_int64(q, 1, v);
+	return store_sql_exec(q, what);
 }
 
 int
 store_session_snapshot(struct store *st, const char *path)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q;
 
 	/* VACUUM INTO copies a consistent snapshot, WAL content included,
 	 * which copying the file would not. */
-	stmt = store_stmt(st, snapshot_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, snapshot_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, path);
-	return store_exec_stmt(st, stmt, "snapshot");
+	store_sql_bind_text(q, 1, path);
+	return store_sql_exec(q, "snapshot");
 }

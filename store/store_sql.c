@@ -229,3 +229,56 @@ store_sql_has_table(struct store *st, const char *name)
 	store_sql_done(q);
 	return rc;
 }
+
+int
+store_sql_bind_blob(struct store_sql *q, int idx, const void *p, size_t len)
+{
+	if (p == NULL)
+		len = 0;
+	if (q->pg != NULL)
+		return store_pg_bind_blob(q->pg, idx, len > 0 ? p : "", len);
+	return sqlite3_bind_blob64(q->stmt, idx, len > 0 ? p : "",
+	    (sqlite3_uint64)len, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+const void *
+store_sql_col_blob(struct store_sql *q, int col, size_t *len)
+{
+	const void *p;
+	int n;
+
+	if (q->pg != NULL)
+		return store_pg_col_blob(q->pg, col, len);
+	/* The pointer first: asking for the bytes may convert the value. */
+	p = sqlite3_column_blob(q->stmt, col);
+	n = sqlite3_column_bytes(q->stmt, col);
+	if (p == NULL || n <= 0) {
+		*len = 0;
+		return NULL;
+	}
+	*len = (size_t)n;
+	return p;
+}
+
+int
+store_sql_bind_double(struct store_sql *q, int idx, double v)
+{
+	char buf[40];
+
+	if (q->pg != NULL) {
+		snprintf(buf, sizeof(buf), "%.17g", v);
+		return store_pg_bind(q->pg, idx, buf, 0);
+	}
+	return sqlite3_bind_double(q->stmt, idx, v) == SQLITE_OK ? 0 : -1;
+}
+
+double
+store_sql_col_double(struct store_sql *q, int col)
+{
+	const char *s;
+
+	if (q->pg == NULL)
+		return sqlite3_column_double(q->stmt, col);
+	s = store_pg_col(q->pg, col);
+	return s != NULL ? strtod(s, NULL) : 0.0;
+}

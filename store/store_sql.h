@@ -90,4 +90,18 @@ int store_sql_changes(struct store *);
 /* Row id of the last INSERT on this connection. */
 int64_t store_sql_last_id(struct store *);
 
+
+/* A REAL column: bind v / read it (NULL reads as 0.0). */
+int store_sql_bind_double(struct store_sql *, int idx, double v);
+double store_sql_col_double(struct store_sql *, int col);
+/* Bytes that are not text (a BLOB column; BYTEA on PostgreSQL).  Binds
+ * len bytes at p (copied; len 0 or p NULL binds an empty value, never
+ * SQL NULL: bind NULL with store_sql_bind_null): 0 or -1. */
+int store_sql_bind_blob(struct store_sql *, int idx, const void *p,
+    size_t len);
+/* The bytes of a BLOB column of the current row, borrowed until the next
+ * step or done, their count in *len; NULL (and *len 0) for SQL NULL or
+ * an empty value. */
+const void *store_sql_col_blob(struct store_sql *, int col, size_t *len);
+
 #endif /* STAFETA_STORE_SQL_H */

@@ -9,12 +9,11 @@
  * opened instead of piling up copies.  A task is closed (done or
  * cancelled) with who closed it and why, never deleted while open.
  */
-#include <sqlite3.h>
 #include <string.h>
 
 #include "clock.h"
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "table.h"
 
 const char store_schema_tasks[] =
@@ -39,9 +38,13 @@ const char store_schema_tasks[] =
 static const char find_sql[] =
     "SELECT id FROM tasks WHERE service = ?1 AND kind = ?2 AND ref = ?3"
     " AND state = 'open'";
+/* The id comes back by RETURNING (no last-insert-rowid); a concurrent
+ * writer that opened the same task first (tasks_open) makes it return no
+ * row, and the caller looks again. */
 static const char add_sql[] =
     "INSERT INTO tasks (service, kind, ref, title, assignee, created_at,"
-    " due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    " due_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    " ON CONFLICT DO NOTHING RETURNING id";
 static const char close_sql[] =
     "UPDATE tasks SET state = ?2, closed_at = ?3, closed_by = ?4,"
     " outcome = ?5 WHERE id = ?1 AND state = 'open'";
@@ -49,13 +52,17 @@ static const char close_ref_sql[] =
     "UPDATE tasks SET state = ?4, closed_at = ?5, closed_by = ?6,"
     " outcome = ?7 WHERE service = ?1 AND kind = ?2 AND ref = ?3"
     " AND state = 'open'";
+/* Optional filters are cast parameters (PostgreSQL cannot type a bare
+ * "?1 IS NULL"); the order's comparisons are CASE values, not booleans. */
 static const char list_sql[] =
     "SELECT id, service, kind, ref, title, coalesce(assignee, ''),"
     " created_at, coalesce(due_at, 0), state, coalesce(closed_by, ''),"
     " coalesce(outcome, '') FROM tasks"
-    " WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR assignee = ?2)"
+    " WHERE (CAST(?1 AS TEXT) IS NULL OR service = ?1)"
+    " AND (CAST(?2 AS TEXT) IS NULL OR assignee = ?2)"
     " AND (?3 = 0 OR state = 'open')"
-    " ORDER BY state <> 'open', due_at IS NULL, due_at, id";
+    " ORDER BY CASE WHEN state <> 'open' THEN 1 ELSE 0 END,"
+    " CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id";
 
 static const char *
 task_state_name(enum store_task_state s)
@@ -63,62 +70,79 @@ task_state_name(enum store_task_state s)
 	return s == STORE_TASK_CANCELLED ? "cancelled" : "done";
 }
 
-int64_t
-store_task_open(struct store *st, const struct store_task *t)
+/* The open task of t's (service, kind, ref): its id, 0 if none, -1. */
+static int64_t
+task_find(struct store *st, const struct store_task *t)
 {
-	sqlite3_stmt *stmt;
+	struct store_sql *q = store_sql_prepare(st, find_sql);
 	int64_t id = 0;
 	int rc;
 
-	stmt = store_stmt(st, find_sql);
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, t->service);
-	store_bind_text(stmt, 2, t->kind);
-	store_bind_text(stmt, 3, t->ref);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(stmt, 0);
-	store_stmt_done(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_log_error(st, "task find");
-		return -1;
-	}
-	if (id > 0)
+	store_sql_bind_text(q, 1, t->service);
+	store_sql_bind_text(q, 2, t->kind);
+	store_sql_bind_text(q, 3, t->ref);
+	rc = store_sql_step(q, "task find");
+	if (rc == 1)
+		id = store_sql_col_int64(q, 0);
+	store_sql_done(q);
+	return rc < 0 ? -1 : id;
+}
+
+int64_t
+store_task_open(struct store *st, const struct store_task *t)
+{
+	struct store_sql *q;
+	int64_t id;
+	int rc;
+
+	id = task_find(st, t);
+	if (id != 0)
 		return id;
 
-	stmt = store_stmt(st, add_sql);
-	if (stmt == NULL)
+	q = store_sql_prepare(st, add_sql);
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, t->service);
-	store_bind_text(stmt, 2, t->kind);
-	store_bind_text(stmt, 3, t->ref);
-	store_bind_text(stmt, 4, t->title);
-	store_bind_text(stmt, 5, t->assignee);
-	sqlite3_bind_int64(stmt, 6, t->created_at > 0 ? t->created_at :
+	store_sql_bind_text(q, 1, t->service);
+	store_sql_bind_text(q, 2, t->kind);
+	store_sql_bind_text(q, 3, t->ref);
+	store_sql_bind_text(q, 4, t->title);
+	store_sql_bind_text(q, 5, t->assignee);
+	store_sql_bind_int64(q, 6, t->created_at > 0 ? t->created_at :
 	    clock_now_ms());
-	store_bind_opt_i64(stmt, 7, t->due_at);
-	if (store_exec_stmt(st, stmt, "task add") == -1)
+	store_sql_bind_opt_int64(q, 7, t->due_at);
+	rc = store_sql_step(q, "task add");
+	if (rc == 1) {
+		id = store_sql_col_int64(q, 0);
+		rc = store_sql_step(q, "task add");
+	}
+	store_sql_done(q);
+	if (rc != 0)
 		return -1;
-	return sqlite3_last_insert_rowid(st->db);
+	if (id > 0)
+		return id;
+	/* Opened by another writer between the look and the insert. */
+	id = task_find(st, t);
+	return id > 0 ? id : -1;
 }
 
 int
 store_task_close(struct store *st, int64_t id, enum store_task_state state,
     const char *by, const char *outcome, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, close_sql);
+	struct store_sql *q = store_sql_prepare(st, close_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	store_bind_text(stmt, 2, task_state_name(state));
-	sqlite3_bind_int64(stmt, 3, now);
-	store_bind_text(stmt, 4, by);
-	store_bind_text(stmt, 5, outcome);
-	if (store_exec_stmt(st, stmt, "task close") == -1)
+	store_sql_bind_int64(q, 1, id);
+	store_sql_bind_text(q, 2, task_state_name(state));
+	store_sql_bind_int64(q, 3, now);
+	store_sql_bind_text(q, 4, by);
+	store_sql_bind_text(q, 5, outcome);
+	if (store_sql_exec(q, "task close") == -1)
 		return -1;
-	return sqlite3_changes(st->db) > 0 ? 0 : 1;
+	return store_sql_changes(st) > 0 ? 0 : 1;
 }
 
 int
@@ -126,20 +150,20 @@ store_task_close_ref(struct store *st, const char *service, const char *kind,
     const char *ref, enum store_task_state state, const char *by,
     const char *outcome, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, close_ref_sql);
+	struct store_sql *q = store_sql_prepare(st, close_ref_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, service);
-	store_bind_text(stmt, 2, kind);
-	store_bind_text(stmt, 3, ref);
-	store_bind_text(stmt, 4, task_state_name(state));
-	sqlite3_bind_int64(stmt, 5, now);
-	store_bind_text(stmt, 6, by);
-	store_bind_text(stmt, 7, outcome);
-	if (store_exec_stmt(st, stmt, "task close") == -1)
+	store_sql_bind_text(q, 1, service);
+	store_sql_bind_text(q, 2, kind);
+	store_sql_bind_text(q, 3, ref);
+	store_sql_bind_text(q, 4, task_state_name(state));
+	store_sql_bind_int64(q, 5, now);
+	store_sql_bind_text(q, 6, by);
+	store_sql_bind_text(q, 7, outcome);
+	if (store_sql_exec(q, "task close") == -1)
 		return -1;
-	return sqlite3_changes(st->db);
+	return store_sql_changes(st);
 }
 
 static const struct table_col task_cols[] = {
@@ -163,20 +187,18 @@ struct task_walk {
 };
 
 static int
-task_row(sqlite3_stmt *stmt, void *arg)
+task_row(struct store_sql *q, void *arg)
 {
 	struct task_walk *w = arg;
 	size_t r = table_add_row(w->t);
-	int64_t due = sqlite3_column_int64(stmt, 7);
-	const char *state = (const char *)sqlite3_column_text(stmt, 8);
+	int64_t due = store_sql_col_int64(q, 7);
+	const char *state = store_sql_col_text(q, 8);
 	char when[32];
 
-	table_setf(w->t, r, 0, "%lld", (long long)sqlite3_column_int64(stmt,
-	    0));
+	table_setf(w->t, r, 0, "%lld", (long long)store_sql_col_int64(q, 0));
 	for (int c = 1; c <= 5; c++)
-		table_set(w->t, r, (size_t)c,
-		    (const char *)sqlite3_column_text(stmt, c));
-	table_set(w->t, r, 6, clock_fmt_utc(sqlite3_column_int64(stmt, 6) /
+		table_set(w->t, r, (size_t)c, store_sql_col_text(q, c));
+	table_set(w->t, r, 6, clock_fmt_utc(store_sql_col_int64(q, 6) /
 	    1000, when, sizeof(when)));
 	if (due > 0)
 		table_set(w->t, r, 7, clock_fmt_utc(due / 1000, when,
@@ -184,8 +206,8 @@ task_row(sqlite3_stmt *stmt, void *arg)
 	table_set(w->t, r, 8, due > 0 && due < w->now && state != NULL &&
 	    strcmp(state, "open") == 0 ? "da" : "");
 	table_set(w->t, r, 9, state);
-	table_set(w->t, r, 10, (const char *)sqlite3_column_text(stmt, 9));
-	table_set(w->t, r, 11, (const char *)sqlite3_column_text(stmt, 10));
+	table_set(w->t, r, 10, store_sql_col_text(q, 9));
+	table_set(w->t, r, 11, store_sql_col_text(q, 10));
 	return 0;
 }
 
@@ -195,16 +217,16 @@ store_task_list(struct store *st, const char *service, const char *assignee,
 {
 	struct task_walk w = { table_new("tasks", task_cols,
 	    sizeof(task_cols) / sizeof(task_cols[0])), now };
-	sqlite3_stmt *stmt = store_stmt(st, list_sql);
+	struct store_sql *q = store_sql_prepare(st, list_sql);
 
-	if (stmt == NULL) {
+	if (q == NULL) {
 		table_free(w.t);
 		return NULL;
 	}
-	store_bind_text(stmt, 1, service);
-	store_bind_text(stmt, 2, assignee);
-	sqlite3_bind_int(stmt, 3, open_only ? 1 : 0);
-	if (store_walk(st, stmt, task_row, &w, "task list") != 0) {
+	store_sql_bind_text(q, 1, service);
+	store_sql_bind_text(q, 2, assignee);
+	store_sql_bind_int(q, 3, open_only ? 1 : 0);
+	if (store_sql_walk(q, task_row, &w, "task list") != 0) {
 		table_free(w.t);
 		return NULL;
 	}

@@ -9,13 +9,12 @@
  * passwords of one key ("user:NAME" or "addr:IP") and when the last one
  * was; the decision (how many, how long) is web_auth's.
  */
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "store.h"
-#include "store_int.h"
+#include "store_sql.h"
 #include "table.h"
 #include "util.h"
 
@@ -45,9 +44,11 @@ const char store_schema_web_sessions[] =
     "  last_at INTEGER NOT NULL"
     ") WITHOUT ROWID;";
 
+/* A taken name inserts nothing: store_sql_changes() tells (portable: no
+ * constraint error code to interpret). */
 static const char user_add_sql[] =
-    "INSERT OR IGNORE INTO users (name, role, pw_hash, created_at,"
-    " updated_at) VALUES (?1, ?2, ?3, ?4, ?4)";
+    "INSERT INTO users (name, role, pw_hash, created_at,"
+    " updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING";
 static const char user_get_sql[] =
     "SELECT id, name, role, pw_hash, active, created_at FROM users"
     " WHERE name = ?1";
@@ -76,93 +77,94 @@ static const char sess_prune_sql[] =
     "DELETE FROM web_sessions WHERE last_seen < ?1 OR created_at < ?2";
 static const char fail_get_sql[] =
     "SELECT failures, last_at FROM web_login_failures WHERE key = ?1";
+/* The old row's columns are qualified: PostgreSQL finds a bare name
+ * ambiguous beside excluded's. */
 static const char fail_add_sql[] =
     "INSERT INTO web_login_failures (key, failures, last_at)"
-    " VALUES (?1, 1, ?2) ON CONFLICT(key) DO UPDATE"
-    " SET failures = failures + 1, last_at = ?2";
+    " VALUES (?1, 1, ?2) ON CONFLICT (key) DO UPDATE"
+    " SET failures = web_login_failures.failures + 1,"
+    " last_at = excluded.last_at";
 static const char fail_reset_sql[] =
     "DELETE FROM web_login_failures WHERE key = ?1";
 
 static int
-user_row(struct store *st, sqlite3_stmt *stmt, struct store_user *out,
-    const char *what)
+user_row(struct store_sql *q, struct store_user *out, const char *what)
 {
-	int rc = sqlite3_step(stmt);
+	int rc = store_sql_step(q, what);
 
 	memset(out, 0, sizeof(*out));
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(stmt, 0);
-		out->name = store_col_strdup(stmt, 1);
-		out->role = store_col_strdup(stmt, 2);
-		out->pw_hash = store_col_strdup(stmt, 3);
-		out->active = sqlite3_column_int(stmt, 4);
-		out->created_at = sqlite3_column_int64(stmt, 5);
+	if (rc == 1) {
+		out->id = store_sql_col_int64(q, 0);
+		out->name = store_sql_col_strdup(q, 1);
+		out->role = store_sql_col_strdup(q, 2);
+		out->pw_hash = store_sql_col_strdup(q, 3);
+		out->active = store_sql_col_int(q, 4);
+		out->created_at = store_sql_col_int64(q, 5);
 	}
-	store_stmt_done(stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_log_error(st, what);
-	return -1;
+	store_sql_done(q);
+	return rc;
 }
 
 int
 store_user_add(struct store *st, const char *name, const char *role,
     const char *pw_hash, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, user_add_sql);
+	struct store_sql *q = store_sql_prepare(st, user_add_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, name);
-	store_bind_text(stmt, 2, role);
-	store_bind_text(stmt, 3, pw_hash);
-	sqlite3_bind_int64(stmt, 4, now);
-	if (store_exec_stmt(st, stmt, "user add") == -1)
+	store_sql_bind_text(q, 1, name);
+	store_sql_bind_text(q, 2, role);
+	store_sql_bind_text(q, 3, pw_hash);
+	store_sql_bind_int64(q, 4, now);
+	if (store_sql_exec(q, "user add") == -1)
 		return -1;
-	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+	return store_sql_changes(st) > 0 ? 1 : 0;
 }
 
 int
 store_user_get(struct store *st, const char *name, struct store_user *out)
 {
-	sqlite3_stmt *stmt = store_stmt(st, user_get_sql);
+	struct store_sql *q = store_sql_prepare(st, user_get_sql);
 
-	if (stmt == NULL)
+	if (q == NULL) {
+		memset(out, 0, sizeof(*out));
 		return -1;
-	store_bind_text(stmt, 1, name);
-	return user_row(st, stmt, out, "user get");
+	}
+	store_sql_bind_text(q, 1, name);
+	return user_row(q, out, "user get");
 }
 
 int
 store_user_get_id(struct store *st, int64_t id, struct store_user *out)
 {
-	sqlite3_stmt *stmt = store_stmt(st, user_get_id_sql);
+	struct store_sql *q = store_sql_prepare(st, user_get_id_sql);
 
-	if (stmt == NULL)
+	if (q == NULL) {
+		memset(out, 0, sizeof(*out));
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	return user_row(st, stmt, out, "user get");
+	}
+	store_sql_bind_int64(q, 1, id);
+	return user_row(q, out, "user get");
 }
 
 static int
 user_update(struct store *st, const char *sql, const char *name,
     const char *text, int64_t ival, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, sql);
+	struct store_sql *q = store_sql_prepare(st, sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, name);
+	store_sql_bind_text(q, 1, name);
 	if (text != NULL)
-		store_bind_text(stmt, 2, text);
+		store_sql_bind_text(q, 2, text);
 	else
-		sqlite3_bind_int64(stmt, 2, ival);
-	sqlite3_bind_int64(stmt, 3, now);
-	if (store_exec_stmt(st, stmt, "user update") == -1)
+		store_sql_bind_int64(q, 2, ival);
+	store_sql_bind_int64(q, 3, now);
+	if (store_sql_exec(q, "user update") == -1)
 		return -1;
-	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+	return store_sql_changes(st) > 0 ? 1 : 0;
 }
 
 int
@@ -197,17 +199,17 @@ static const struct table_col user_cols[] = {
 };
 
 static int
-user_list_row(sqlite3_stmt *stmt, void *arg)
+user_list_row(struct store_sql *q, void *arg)
 {
 	struct table *t = arg;
 	size_t r = table_add_row(t);
 	char when[32];
 
-	table_setf(t, r, 0, "%lld", (long long)sqlite3_column_int64(stmt, 0));
-	table_set(t, r, 1, (const char *)sqlite3_column_text(stmt, 1));
-	table_set(t, r, 2, (const char *)sqlite3_column_text(stmt, 2));
-	table_set(t, r, 3, sqlite3_column_int(stmt, 3) ? "da" : "nu");
-	table_set(t, r, 4, clock_fmt_utc(sqlite3_column_int64(stmt, 4) / 1000,
+	table_setf(t, r, 0, "%lld", (long long)store_sql_col_int64(q, 0));
+	table_set(t, r, 1, store_sql_col_text(q, 1));
+	table_set(t, r, 2, store_sql_col_text(q, 2));
+	table_set(t, r, 3, store_sql_col_int(q, 3) ? "da" : "nu");
+	table_set(t, r, 4, clock_fmt_utc(store_sql_col_int64(q, 4) / 1000,
 	    when, sizeof(when)));
 	return 0;
 }
@@ -217,9 +219,9 @@ store_user_list(struct store *st)
 {
 	struct table *t = table_new("users", user_cols,
 	    sizeof(user_cols) / sizeof(user_cols[0]));
-	sqlite3_stmt *stmt = store_stmt(st, user_list_sql);
+	struct store_sql *q = store_sql_prepare(st, user_list_sql);
 
-	if (stmt == NULL || store_walk(st, stmt, user_list_row, t,
+	if (q == NULL || store_sql_walk(q, user_list_row, t,
 	    "user list") == -1) {
 		table_free(t);
 		return NULL;
@@ -231,59 +233,54 @@ int
 store_web_session_add(struct store *st, const char *token_hash,
     int64_t user_id, const char *csrf, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, sess_add_sql);
+	struct store_sql *q = store_sql_prepare(st, sess_add_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, token_hash);
-	sqlite3_bind_int64(stmt, 2, user_id);
-	store_bind_text(stmt, 3, csrf);
-	sqlite3_bind_int64(stmt, 4, now);
-	return store_exec_stmt(st, stmt, "web session add");
+	store_sql_bind_text(q, 1, token_hash);
+	store_sql_bind_int64(q, 2, user_id);
+	store_sql_bind_text(q, 3, csrf);
+	store_sql_bind_int64(q, 4, now);
+	return store_sql_exec(q, "web session add");
 }
 
 int
 store_web_session_get(struct store *st, const char *token_hash,
     struct store_web_session *out)
 {
-	sqlite3_stmt *stmt = store_stmt(st, sess_get_sql);
+	struct store_sql *q = store_sql_prepare(st, sess_get_sql);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, token_hash);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *c = sqlite3_column_text(stmt, 1);
+	store_sql_bind_text(q, 1, token_hash);
+	rc = store_sql_step(q, "web session get");
+	if (rc == 1) {
+		const char *c = store_sql_col_text(q, 1);
 
-		out->user_id = sqlite3_column_int64(stmt, 0);
-		strlcpy_s(out->csrf, c != NULL ? (const char *)c : "",
-		    sizeof(out->csrf));
-		out->created_at = sqlite3_column_int64(stmt, 2);
-		out->last_seen = sqlite3_column_int64(stmt, 3);
+		out->user_id = store_sql_col_int64(q, 0);
+		strlcpy_s(out->csrf, c != NULL ? c : "", sizeof(out->csrf));
+		out->created_at = store_sql_col_int64(q, 2);
+		out->last_seen = store_sql_col_int64(q, 3);
 	}
-	store_stmt_done(stmt);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	store_log_error(st, "web session get");
-	return -1;
+	store_sql_done(q);
+	return rc;
 }
 
+/* Runs sql with text key as ?1 and, if bind_v, v as ?2. */
 static int
 sess_exec_text(struct store *st, const char *sql, const char *key,
     int64_t v, int bind_v, const char *what)
 {
-	sqlite3_stmt *stmt = store_stmt(st, sql);
+	struct store_sql *q = store_sql_prepare(st, sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, key);
+	store_sql_bind_text(q, 1, key);
 	if (bind_v)
-		sqlite3_bind_int64(stmt, 2, v);
-	return store_exec_stmt(st, stmt, what);
+		store_sql_bind_int64(q, 2, v);
+	return store_sql_exec(q, what);
 }
 
 int
@@ -304,45 +301,46 @@ store_web_session_delete(struct store *st, const char *token_hash)
 int
 store_web_session_delete_user(struct store *st, int64_t user_id)
 {
-	return store_exec_i64(st, sess_del_user_sql, user_id,
-	    "web session delete");
+	struct store_sql *q = store_sql_prepare(st, sess_del_user_sql);
+
+	if (q == NULL)
+		return -1;
+	store_sql_bind_int64(q, 1, user_id);
+	return store_sql_exec(q, "web session delete");
 }
 
 int
 store_web_session_prune(struct store *st, int64_t idle_before,
     int64_t created_before)
 {
-	sqlite3_stmt *stmt = store_stmt(st, sess_prune_sql);
+	struct store_sql *q = store_sql_prepare(st, sess_prune_sql);
 
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, idle_before);
-	sqlite3_bind_int64(stmt, 2, created_before);
-	return store_exec_stmt(st, stmt, "web session prune");
+	store_sql_bind_int64(q, 1, idle_before);
+	store_sql_bind_int64(q, 2, created_before);
+	return store_sql_exec(q, "web session prune");
 }
 
 int
 store_login_failures(struct store *st, const char *key, int64_t *failures,
     int64_t *last_at)
 {
-	sqlite3_stmt *stmt = store_stmt(st, fail_get_sql);
+	struct store_sql *q = store_sql_prepare(st, fail_get_sql);
 	int rc;
 
 	*failures = 0;
 	*last_at = 0;
-	if (stmt == NULL)
+	if (q == NULL)
 		return -1;
-	store_bind_text(stmt, 1, key);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*failures = sqlite3_column_int64(stmt, 0);
-		*last_at = sqlite3_column_int64(stmt, 1);
+	store_sql_bind_text(q, 1, key);
+	rc = store_sql_step(q, "login failures");
+	if (rc == 1) {
+		*failures = store_sql_col_int64(q, 0);
+		*last_at = store_sql_col_int64(q, 1);
 	}
-	store_stmt_done(stmt);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	store_log_error(st, "login failures");
-	return -1;
+	store_sql_done(q);
+	return rc < 0 ? -1 : 0;
 }
 
 int

@@ -479,7 +479,7 @@ test_service_sections(void **state)
 	    0, err, sizeof(err));
 	assert_null(c);
 	assert_string_equal(err, "t.conf:1: unknown section [sheets] (known: "
-	    "gateway, limits, queue, http, metrics, web, flows, retention, modem "
+	    "gateway, store, limits, queue, http, metrics, web, flows, retention, modem "
 	    "NAME)");
 	c = parse(text);
 	assert_non_null(c);
@@ -501,7 +501,7 @@ test_unknown(void **state)
 {
 	(void)state;
 	expect_error("[gateway]\n[foo]\n",
-	    "t.conf:2: unknown section [foo] (known: gateway, limits, queue, "
+	    "t.conf:2: unknown section [foo] (known: gateway, store, limits, queue, "
 	    "http, metrics, web, flows, retention, sheets, modem NAME)");
 	expect_error("[gateway]\nloglevel = info\n",
 	    "t.conf:2: unknown key \"loglevel\" in [gateway] (did you mean "

@@ -52,7 +52,7 @@ static void
 test_upgrade_keeps_rows(void **state)
 {
 	const struct store_migration old[] = { sheet_migrations[0],
-		sheet_migrations[1], { NULL, NULL } };
+		sheet_migrations[1], { NULL, NULL, NULL } };
 	char path[] = "/tmp/test_sheet_upgrade.XXXXXX";
 	struct store *st;
 	struct sheet_row s;
