@@ -23,8 +23,10 @@
 
 static const char del_risks_sql[] = "DELETE FROM case_risks WHERE case_id = ?1";
 static const char ins_risk_sql[] =
-    "INSERT OR REPLACE INTO case_risks (case_id, indicator, code, domain,"
-    " confirmed) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO case_risks (case_id, indicator, code, domain, confirmed)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (case_id, indicator) DO UPDATE"
+    " SET code = excluded.code, domain = excluded.domain,"
+    " confirmed = excluded.confirmed";
 static const char ris_sql[] =
     "UPDATE cases SET visitor = ?2, visitor_role = ?3, visited_on = ?4,"
     " confirmed = ?5, conclusion = ?6, high_risk = ?7, cadence_months = ?8,"

@@ -72,13 +72,15 @@ static const char case_of_household_sql[] =
     "SELECT id FROM cases WHERE household = ?1 AND state <> 'closed'"
     " ORDER BY id DESC LIMIT 1";
 static const char link_sql[] =
-    "INSERT OR IGNORE INTO case_sheets (sheet_id, case_id) VALUES (?1, ?2)";
+    "INSERT INTO case_sheets (sheet_id, case_id) VALUES (?1, ?2)"
+    " ON CONFLICT DO NOTHING";
 static const char insert_case_sql[] =
     "INSERT INTO cases (household, sheet_id, state, opened_at,"
     " last_sheet_at, suspected, visit_deadline, updated_at)"
     " VALUES (?1, ?2, 'received', ?3, ?4, ?5, ?6, ?3)";
 static const char attach_sql[] =
-    "UPDATE cases SET sheet_id = ?2, last_sheet_at = MAX(last_sheet_at, ?3),"
+    "UPDATE cases SET sheet_id = ?2, last_sheet_at = CASE WHEN"
+    " last_sheet_at > ?3 THEN last_sheet_at ELSE ?3 END,"
     " suspected = ?4, visit_deadline = ?5, updated_at = ?6 WHERE id = ?1";
 static const char visits_sql[] =
     "SELECT c.id, s.state, s.visit_date FROM cases c"

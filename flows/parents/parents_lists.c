@@ -33,7 +33,7 @@ static const char list_sql[] =
     " (SELECT group_concat(name || ' ' || birth_year, '; ') FROM"
     " parents_children c WHERE c.notice_id = n.id),"
     " coalesce(caretaker_name, ''), coalesce(caretaker_phone, ''),"
-    " caretaker_status, court, coalesce(n6_answer, '')"
+    " caretaker_status, court, coalesce(CAST(n6_answer AS TEXT), '')"
     " FROM parents_notices n ORDER BY departure, id";
 
 struct walk {

@@ -231,8 +231,10 @@ parents_msg_log(struct store *st, int64_t id, const char *phone,
 static const char pend_get_sql[] =
     "SELECT notice_id, nid FROM parents_pending WHERE phone = ?1";
 static const char pend_put_sql[] =
-    "INSERT OR REPLACE INTO parents_pending (phone, notice_id, nid,"
-    " asked_at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO parents_pending (phone, notice_id, nid, asked_at)"
+    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (phone) DO UPDATE SET"
+    " notice_id = excluded.notice_id, nid = excluded.nid,"
+    " asked_at = excluded.asked_at";
 static const char pend_drop_sql[] =
     "DELETE FROM parents_pending WHERE phone = ?1";
 

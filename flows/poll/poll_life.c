@@ -219,7 +219,8 @@ static const char set_state_sql[] =
     "UPDATE poll_polls SET state = ?2 WHERE id = ?1";
 static const char close_sql[] =
     "UPDATE poll_polls SET state = 'TALLIED', closed_at = ?2,"
-    " closes_at = min(closes_at, ?2), dispute_until = ?3,"
+    " closes_at = CASE WHEN closes_at IS NULL OR closes_at < ?2 THEN"
+    " closes_at ELSE ?2 END, dispute_until = ?3,"
     " invited = (SELECT count(*) FROM poll_invites WHERE poll_id = ?1"
     " AND sent_at IS NOT NULL) WHERE id = ?1";
 static const char close_invites_sql[] =
@@ -298,10 +299,14 @@ static const char live_sql[] =
 /* Planning polls invite only numbers opted in before the opening (R2
  * anti-stuffing); the others take new opt-ins while open. */
 static const char enrol_sql[] =
-    "INSERT OR IGNORE INTO poll_invites (poll_id, phone, step, due_at)"
-    " SELECT ?1, phone, CASE WHEN ?2 = 1 AND ?5 < ?3 THEN 0 ELSE 1 END,"
-    " CASE WHEN ?2 = 1 AND ?5 < ?3 THEN ?5 ELSE ?3 END FROM poll_optins"
-    " WHERE revoked_at IS NULL AND (?4 <> 'planning' OR created_at < ?3)";
+    "INSERT INTO poll_invites (poll_id, phone, step, due_at)"
+    " SELECT CAST(?1 AS TEXT), phone, CASE WHEN CAST(?2 AS INTEGER) = 1 AND"
+    " CAST(?5 AS INTEGER) < CAST(?3 AS INTEGER) THEN 0 ELSE 1 END,"
+    " CASE WHEN CAST(?2 AS INTEGER) = 1 AND CAST(?5 AS INTEGER) <"
+    " CAST(?3 AS INTEGER) THEN CAST(?5 AS INTEGER) ELSE CAST(?3 AS INTEGER)"
+    " END FROM poll_optins WHERE revoked_at IS NULL AND"
+    " (CAST(?4 AS TEXT) <> 'planning' OR created_at < CAST(?3 AS INTEGER))"
+    " ON CONFLICT DO NOTHING";
 static const char due_sql[] =
     "SELECT poll_id, phone, step, due_at, sent_at FROM poll_invites"
     " WHERE step IN (0, 1, 2, 4) AND due_at <= ?1 ORDER BY due_at LIMIT ?2";

@@ -264,7 +264,8 @@ poll_publish(struct store *st, const struct gw_config *conf, const char *id,
 
 static const char show_sql[] =
     "SELECT title, kind, state, created_by, created_at, approved_by,"
-    " approved_at, opens_at, closes_at, dispute_until, secret IS NOT NULL,"
+    " approved_at, opens_at, closes_at, dispute_until,"
+    " CASE WHEN secret IS NULL THEN 0 ELSE 1 END,"
     " optouts, coalesce(decision, '') FROM poll_polls WHERE id = ?1";
 static const char steps_sql[] =
     "SELECT step, count(*) FROM poll_invites WHERE poll_id = ?1"

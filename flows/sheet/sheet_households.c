@@ -44,8 +44,8 @@ const char sheet_schema_households[] =
     ") WITHOUT ROWID;";
 
 static const char insert_sql[] =
-    "INSERT OR IGNORE INTO households (code, village, issued_at, issued_by,"
-    " updated_at) VALUES (?1, ?2, ?3, ?4, ?3)";
+    "INSERT INTO households (code, village, issued_at, issued_by,"
+    " updated_at) VALUES (?1, ?2, ?3, ?4, ?3) ON CONFLICT DO NOTHING";
 static const char known_sql[] =
     "SELECT 1 FROM households WHERE code = ?1";
 static const char link_sql[] =
@@ -55,7 +55,8 @@ static const char get_sql[] =
     "SELECT code, COALESCE(village, ''), issued_at, COALESCE(issued_by, ''),"
     " COALESCE(family, ''), COALESCE(address, ''), COALESCE(linked_at, 0),"
     " COALESCE(linked_by, '') FROM households"
-    " WHERE (?1 IS NULL OR code = ?1) AND (?2 IS NULL OR village = ?2)"
+    " WHERE (CAST(?1 AS TEXT) IS NULL OR code = ?1)"
+    " AND (CAST(?2 AS TEXT) IS NULL OR village = ?2)"
     " ORDER BY issued_at, code";
 
 const char *

@@ -223,15 +223,17 @@ static const char set_notified_sql[] =
     "UPDATE sheets SET notified_at = ?2, updated_at = ?2 WHERE id = ?1";
 static const char list_sql[] =
     "SELECT " SHEET_COLS SHEET_FROM
-    " WHERE (?1 OR s.superseded_by IS NULL)"
-    " AND (?2 IS NULL OR s.state = ?2)"
+    " WHERE (?1 <> 0 OR s.superseded_by IS NULL)"
+    " AND (CAST(?2 AS TEXT) IS NULL OR s.state = ?2)"
     " AND (?3 = 0 OR (s.any_risk = 1 AND " SHEET_OPEN "))"
-    " AND (?4 IS NULL OR (s.any_risk = 1 AND " SHEET_OPEN
+    " AND (CAST(?4 AS INTEGER) IS NULL OR (s.any_risk = 1 AND " SHEET_OPEN
     " AND s.visit_deadline <= ?4))"
     " AND (?5 = 0 OR s.notified_at IS NULL)"
-    " AND (?6 IS NULL OR s.urgent = ?6 OR (?9 AND s.keeps_number = 1))"
-    " AND (?7 IS NULL OR ?7 = ?7)"		/* commune: in sheet_walk_row */
-    " AND (?8 IS NULL OR r.phone = ?8)"
+    " AND (CAST(?6 AS INTEGER) IS NULL OR s.urgent = ?6"
+    " OR (?9 <> 0 AND s.keeps_number = 1))"
+    /* ?7, the commune, is applied in sheet_walk_row */
+    " AND (CAST(?7 AS TEXT) IS NULL OR ?7 = ?7)"
+    " AND (CAST(?8 AS TEXT) IS NULL OR r.phone = ?8)"
     " ORDER BY s.received_at, s.id";
 static const char meta_get_sql[] =
     "SELECT value FROM sheet_meta WHERE key = ?1";

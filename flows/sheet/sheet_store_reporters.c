@@ -32,9 +32,10 @@ const char sheet_schema_reporters[] =
 	" pin_hash, pin_failures, active, enrolled_at"
 
 static const char add_sql[] =
-    "INSERT OR IGNORE INTO reporters (phone, name, profession,"
+    "INSERT INTO reporters (phone, name, profession,"
     " institution, commune, language, pin_hash, active, enrolled_at,"
-    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)";
+    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)"
+    " ON CONFLICT DO NOTHING";
 static const char find_sql[] =
     "SELECT " REPORTER_COLS " FROM reporters WHERE phone = ?1";
 static const char get_sql[] =

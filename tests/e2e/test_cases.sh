@@ -66,7 +66,7 @@ assert_match "$r" "^OK FO 08-001" "urgent sheet acknowledged"
 housekeeping_now
 assert_eq "$(sql "SELECT count(*) FROM cases")" 1 "a case opened from the sheet"
 assert_eq "$(state 1)" "visit_pending" "suspected risk: the case waits for the RIS visit"
-assert_eq "$(sql "SELECT group_concat(to_state, ' ') FROM (SELECT to_state FROM case_transitions WHERE case_id = 1 AND from_state IS NOT to_state ORDER BY id)")" \
+assert_eq "$(sql "SELECT group_concat(to_state, ' ') FROM (SELECT to_state FROM case_transitions WHERE case_id = 1 AND coalesce(from_state, '') <> to_state ORDER BY id) t")" \
     "received in_observatory visit_pending" "every transition recorded"
 assert_eq "$(sql "SELECT urgent FROM cases WHERE id = 1")" 1 "URGENT_DGASPC flag set"
 assert_eq "$(sent_to $SPAS 'STAFETA D3:%')" \
@@ -122,7 +122,7 @@ assert_eq "$(state 2)" "ris_analysis" "visit done: RIS analysis"
 out=$(cli cases ris 2 --visitor "Maria Ionescu" --role "asistent social" \
     --confirm 1a1,1b,2b,2c,3a,4c2,5a --conclusion plan --by maria)
 assert_eq "$?" 0 "RIS outcome recorded"
-assert_eq "$(sql "SELECT confirmed || ' ' || cadence_months || ' ' || (registry_at IS NOT NULL) FROM cases WHERE id = 2")" \
+assert_eq "$(sql "SELECT confirmed || ' ' || cadence_months || ' ' || CASE WHEN registry_at IS NULL THEN 0 ELSE 1 END FROM cases WHERE id = 2")" \
     "7 6 1" "7 risks confirmed: Registry entry, monitoring every 6 months"
 assert_eq "$(state 2)" "plan_due" "service plan due"
 assert_eq "$(sql "SELECT who FROM case_transitions WHERE case_id = 2 AND to_state = 'confirmed'")" \

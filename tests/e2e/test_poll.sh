@@ -145,7 +145,7 @@ sms $PF 1 > /dev/null; sms $PF "2-1-4" > /dev/null; sms $PF GATA > /dev/null
 sms $PG 1 > /dev/null
 assert_match "$(sms $PG STOP)" "Nu veti mai primi" "STOP confirmed"
 housekeeping_now
-assert_eq "$(sql "SELECT revoked_at IS NOT NULL FROM poll_optins WHERE phone = '$PG'")" 1 \
+assert_eq "$(sql "SELECT count(*) FROM poll_optins WHERE phone = '$PG' AND revoked_at IS NOT NULL")" 1 \
     "STOP removes the poll opt-in"
 assert_match "$(cli poll show P1)" "opt-outs during the poll: 1" "opt-out counted"
 assert_eq "$(sql "SELECT count(*) FROM inbound WHERE text IN ('5 2 7', '3,4,2', '1.5.2', '2-1-4', '1 4 2', '4 2', 'DA', 'igen')")" 0 \

@@ -53,7 +53,7 @@ done
 assert_eq "$(invited)" "$N" "every number invited after the restart"
 wait_for $((N / 20 + 30)) "SELECT count(*) FROM outbox WHERE text LIKE 'Test push Apata%' AND state = 2" "$N" ||
 	fail "not every invitation sent"
-assert_eq "$(sql "SELECT count(*) FROM (SELECT recipient FROM outbox WHERE text LIKE 'Test push Apata%' GROUP BY recipient HAVING count(*) > 1)")" 0 \
+assert_eq "$(sql "SELECT count(*) FROM (SELECT recipient FROM outbox WHERE text LIKE 'Test push Apata%' GROUP BY recipient HAVING count(*) > 1) t")" 0 \
     "no number invited twice across the kill"
 assert_eq "$(sql "SELECT count(DISTINCT recipient) FROM outbox WHERE text LIKE 'Test push Apata%'")" "$N" \
     "each number invited once"

@@ -135,7 +135,7 @@ d=$(date -u -d "@$(( $(now_ms) / 1000 - 3 * 86400 ))" +%d%m)
 r=$(sms "+40722500001" "FO $H4 2b D$d")
 assert_match "$r" "48" "late sheet: the reporter is warned (48 h)"
 assert_eq "$(sql "SELECT late FROM sheets WHERE household = '$H4'")" 1 "late sheet flagged"
-no4=$(sql "SELECT printf('%02d-%03d', county, seq) FROM sheets WHERE household = '$H4'")
+no4=$(printf '%02d-%03d' $(sql "SELECT county, seq FROM sheets WHERE household = '$H4'" | tr '|' ' '))
 assert_match "$(cli sheets show "$no4")" "LATE" "sheets show says the sheet came late"
 assert_match "$(cli sheets show 08-201)" "not issued by SPAS" "sheets show says the code is not in the register"
 assert_match "$(cli sheets list --commune Apata)" "08-20" "commune found without diacritics"
