@@ -48,6 +48,10 @@ e2e_cleanup() {
 	fi
 }
 trap e2e_cleanup EXIT
+# A test stopped by timeout(1) or ^C cleans up too (daemon, Kannel,
+# PostgreSQL): the EXIT trap runs when a signal trap exits.
+trap "exit 143" TERM
+trap "exit 130" INT
 
 ok() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
 fail() { FAILS=$((FAILS + 1)); echo "FAIL - $*"; }
@@ -75,6 +79,8 @@ multipart_timeout_s = ${MULTIPART_TIMEOUT:-3600}
 watchdog_s = ${WATCHDOG_S:-10}
 send_retry_base_s = 1
 CONF
+	# Before the channels: suites append keys to the last section.
+	e2e_store_conf >> "$T/stafeta.conf"
 	for m in "$@"; do
 		[ "$E2E_CHANNEL" != kannel ] || { kannel_e2e_channel "$m"; continue; }
 		cat >> "$T/stafeta.conf" <<CONF
@@ -89,7 +95,6 @@ CONF
 	done
 	printf '%s\n' "${EXTRA:-}" >> "$T/stafeta.conf"
 	[ "$E2E_CHANNEL" != kannel ] || kannel_e2e_conf
-	e2e_store_conf >> "$T/stafeta.conf"
 }
 
 sql() { sqlite3 -cmd ".timeout 5000" "$DB" "$@"; }
