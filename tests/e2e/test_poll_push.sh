@@ -21,7 +21,7 @@ start_daemon 2 || { e2e_done; exit 1; }
 # The register: N numbers that consented on paper (seeded directly).
 sql "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $N - 1)
      INSERT INTO poll_optins (phone, village, lang, source, consent, created_at)
-     SELECT printf('+4072%07d', i), '', 'ro', 'paper', 'v1', 0 FROM n"
+     SELECT '+4072' || substr(CAST(10000000 + i AS TEXT), 2), '', 'ro', 'paper', 'v1', 0 FROM n"
 assert_eq "$(sql "SELECT count(*) FROM poll_optins")" "$N" "$N numbers in the register"
 cat > "$T/push.poll" <<'POLL'
 poll: PUSH
