@@ -28,6 +28,7 @@ test_config_check.sh	configuration checks only, no channel
 test_install.sh		make install only, no channel
 test_http_limits.sh	HTTP listener limits, no messages
 test_pg_restart.sh	PostgreSQL restarts under dummy modems
+test_group_commit.sh	posts USSD requests and Kannel MOs over HTTP itself, with a [channel] of its own
 '
 cd "$(dirname "$0")" || exit 1
 passed=0
