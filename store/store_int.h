@@ -70,8 +70,6 @@ void store_stmt_done(sqlite3_stmt *);
 int store_bind_text(sqlite3_stmt *, int idx, const char *s);
 /* Binds an int64, or SQL NULL when v is 0. */
 int store_bind_opt_i64(sqlite3_stmt *, int idx, int64_t v);
-/* xstrdup of a text column, NULL for SQL NULL. */
-char *store_col_strdup(sqlite3_stmt *, int col);
 /* Steps a statement that returns no rows and resets it: 0 or -1 (logged
  * with `what`). */
 int store_exec_stmt(struct store *, sqlite3_stmt *, const char *what);
@@ -79,13 +77,6 @@ int store_exec_stmt(struct store *, sqlite3_stmt *, const char *what);
  * Either backend. */
 int store_exec_i64(struct store *, const char *sql, int64_t v,
     const char *what);
-/*
- * Steps a bound statement and calls row(stmt, arg) for every row until it
- * returns non-zero (an early stop is not an error); resets stmt.  0, or -1
- * logged under `what`.
- */
-int store_walk(struct store *, sqlite3_stmt *,
-    int (*row)(sqlite3_stmt *, void *), void *arg, const char *what);
 /* Logs the handle's last error under `what` (SQLite; store_pg.c logs its
  * own as they happen). */
 void store_log_error(const struct store *, const char *what);

@@ -8,6 +8,7 @@
  * given up): then store_outbox_forget_done blanks it.
  */
 #include "store.h"
+#include "store_int.h"
 #include "store_sql.h"
 
 static const char forget_sql[] = "UPDATE inbound SET text = NULL WHERE id = ?1";
@@ -28,29 +29,16 @@ static const char outbox_forget_done_sql[] =
     " WHERE outbox.in_reply_to = outbox_forget.in_reply_to"
     " AND outbox.recipient <> '')";
 
-/* Runs sql with v as ?1. */
-static int
-privacy_exec_i64(struct store *st, const char *sql, int64_t v,
-    const char *what)
-{
-	struct store_sql *q = store_sql_prepare(st, sql);
-
-	if (q == NULL)
-		return -1;
-	store_sql_bind_int64(q, 1, v);
-	return store_sql_exec(q, what);
-}
-
 int
 store_inbound_forget(struct store *st, int64_t id)
 {
-	return privacy_exec_i64(st, forget_sql, id, "forget inbound text");
+	return store_exec_i64(st, forget_sql, id, "forget inbound text");
 }
 
 int
 store_inbound_forget_sender(struct store *st, int64_t id)
 {
-	return privacy_exec_i64(st, forget_sender_sql, id,
+	return store_exec_i64(st, forget_sender_sql, id,
 	    "forget inbound sender");
 }
 
@@ -69,7 +57,7 @@ store_contact_forget_new(struct store *st, const char *phone, int64_t since)
 int
 store_outbox_forget_after_send(struct store *st, int64_t inbound_id)
 {
-	return privacy_exec_i64(st, outbox_forget_sql, inbound_id,
+	return store_exec_i64(st, outbox_forget_sql, inbound_id,
 	    "outbox forget after send");
 }
 

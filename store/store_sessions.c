@@ -20,12 +20,11 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_int.h"
 #include "store_sql.h"
 #include "util.h"
 
 static void session_row(struct store_sql *, struct store_session *);
-static int sessions_exec_i64(struct store *, const char *, int64_t,
-    const char *);
 
 const char store_schema_sessions[] =
     "CREATE TABLE flow_sessions ("
@@ -360,7 +359,7 @@ fail:
 int
 store_tombstone_prune(struct store *st, int64_t before)
 {
-	return sessions_exec_i64(st, tomb_prune_sql, before, "tombstone prune");
+	return store_exec_i64(st, tomb_prune_sql, before, "tombstone prune");
 }
 
 int
@@ -415,7 +414,7 @@ store_ussd_put(struct store *st, const struct store_ussd *u)
 int
 store_ussd_prune(struct store *st, int64_t before)
 {
-	return sessions_exec_i64(st, ussd_prune_sql, before, "ussd prune");
+	return store_exec_i64(st, ussd_prune_sql, before, "ussd prune");
 }
 
 int
@@ -491,20 +490,7 @@ store_flow_version_get(struct store *st, const char *flow,
 int
 store_flow_version_prune(struct store *st, int64_t before)
 {
-	return sessions_exec_i64(st, version_prune_sql, before, "flow version prune");
-}
-
-/* Runs sql (no rows) with v bound to ?1: 0, or -1 logged under what. */
-static int
-sessions_exec_i64(struct store *st, const char *sql, int64_t v,
-    const char *what)
-{
-	struct store_sql *q = store_sql_prepare(st, sql);
-
-	if (q == NULL)
-		return -1;
-	store_sql_bind_int64(q, 1, v);
-	return store_sql_exec(q, what);
+	return store_exec_i64(st, version_prune_sql, before, "flow version prune");
 }
 
 int

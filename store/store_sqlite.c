@@ -388,17 +388,6 @@ store_bind_opt_i64(sqlite3_stmt *stmt, int idx, int64_t v)
 	return sqlite3_bind_int64(stmt, idx, v);
 }
 
-char *
-store_col_strdup(sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *s;
-
-	s = sqlite3_column_text(stmt, col);
-	if (s == NULL)
-		return NULL;
-	return xstrdup((const char *)s);
-}
-
 int
 store_exec_stmt(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
@@ -427,27 +416,6 @@ store_log_error(const struct store *st, const char *what)
 	if ((sqlite3_errcode(st->db) & 0xff) == SQLITE_BUSY)
 		((struct store *)st)->busy_failures++;
 	log_warnx("store %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-}
-
-int
-store_walk(struct store *st, sqlite3_stmt *stmt,
-    int (*row)(sqlite3_stmt *, void *), void *arg, const char *what)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (row(stmt, arg) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		store_log_error(st, what);
-		store_stmt_done(stmt);
-		return -1;
-	}
-	store_stmt_done(stmt);
-	return 0;
 }
 
 int
